@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# CssmSim launcher.
+#   ./run-sim.sh               restore, build and serve on http://127.0.0.1:8080 (+ https://127.0.0.1:8443
+#                              when certs/tls.crt exists), SQLite file data/cssmsim.db, default seed
+#   ./run-sim.sh ARGS...       the same, with ARGS passed to `cssmsim serve` (e.g. --store memory)
+#   ./run-sim.sh test [ARGS]   install what the tests need, then run every test project
+#   ./run-sim.sh docker [ARGS] build and run the Docker image, where a Docker engine exists
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+apt_updated=0
+# Installs a Debian package when its command is missing (CI and fresh machines run as root).
+need() {
+  local cmd="$1" pkg="${2:-$1}"
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "run-sim.sh: '$cmd' is missing; install the '$pkg' package" >&2; return 1
+  fi
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if [ "$apt_updated" = 0 ]; then $sudo apt-get update -qq; apt_updated=1; fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
+}
+
+run_tests() {
+  need openssl            # signature tests verify with plain openssl
+  need curl               # the serve smoke test
+  local log; log="$(mktemp)"
+  set +e
+  dotnet test CssmSim.sln "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  # One closing line over all projects, e.g. "tests: 212 passed, 0 failed, 0 skipped".
+  awk '/(Passed|Failed)! +- +Failed:/ {
+         for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
+           if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+       END { if (p + f + s > 0) printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+  rm -f "$log"
+  [ "$rc" -eq 0 ] || echo "run-sim.sh: dotnet test exited $rc (a failed build or test; see above)" >&2
+  return "$rc"
+}
+
+case "${1:-}" in
+  test)
+    shift
+    run_tests "$@"
+    ;;
+  docker)
+    shift
+    if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+      docker build -t cssmsim .
+      exec docker run --rm -p 8080:8080 -p 8443:8443 -v cssmsim-data:/data cssmsim "$@"
+    fi
+    echo "run-sim.sh: no Docker engine is reachable here; use ./run-sim.sh to run the simulator directly" >&2
+    exit 1
+    ;;
+  *)
+    args=("$@")
+    if [ ${#args[@]} -eq 0 ]; then
+      args=(--urls http://127.0.0.1:8080)
+      [ -f certs/tls.crt ] && args+=(--https)
+    fi
+    exec dotnet run --project src/CssmSim.Cli -c Release -- serve "${args[@]}"
+    ;;
+esac

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using CssmSim.Server.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace CssmSim.Cli.Commands;
+
+/// <summary>
+/// <c>cssmsim serve</c>: the standalone simulator. Settings layer as ASP.NET Core does:
+/// <c>appsettings.json</c> in the working directory, then <c>CSSMSIM__</c> environment variables,
+/// then flags.
+/// </summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls") { Description = "Listen addresses, ';'-separated (default http://127.0.0.1:8080). Env: CSSMSIM__Urls" };
+        var store = new Option<string>("--store") { Description = "sqlite:PATH or memory (default sqlite:data/cssmsim.db). Env: CSSMSIM__Store" };
+        var seed = new Option<string>("--seed") { Description = "Seed document (JSON or YAML) loaded at start and restored by reset. Env: CSSMSIM__Seed" };
+        var randomSeed = new Option<long?>("--random-seed") { Description = "Overrides the seed's randomSeed (ids, tokens, random faults). Env: CSSMSIM__RandomSeed" };
+        var https = new Option<bool>("--https") { Description = "Also serve HTTPS on port 8443 of each host, with the TLS certificate from certs/. Env: CSSMSIM__Https" };
+        var cmd = new Command("serve", "Run the simulator until stopped (Ctrl+C).") { urls, store, seed, randomSeed, https };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var flags = new Dictionary<string, string?>();
+            if (parse.GetValue(urls) is { } u) flags["Urls"] = u;
+            if (parse.GetValue(store) is { } s) flags["Store"] = s;
+            if (parse.GetValue(seed) is { } sd) flags["Seed"] = sd;
+            if (parse.GetValue(randomSeed) is { } rs) flags["RandomSeed"] = rs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (parse.GetValue(https)) flags["Https"] = "true";
+            return await RunAsync(BuildConfiguration(flags), ct);
+        });
+        return cmd;
+    }
+
+    public static IConfiguration BuildConfiguration(IDictionary<string, string?> flags) => new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+        .AddEnvironmentVariables("CSSMSIM__")
+        .AddInMemoryCollection(flags)
+        .Build();
+
+    private static async Task<int> RunAsync(IConfiguration config, CancellationToken ct)
+    {
+        SimulatorOptions options;
+        try
+        {
+            options = SimulatorOptions.FromConfiguration(config);
+        }
+        catch (SimulatorConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync("cssmsim: " + e.Message);
+            return 2;
+        }
+
+        SimulatorServer server;
+        try
+        {
+            server = await SimulatorApp.CreateAsync(options, ct: ct);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync("cssmsim: cannot start: " + e.Message);
+            return 1;
+        }
+        await using (server)
+        {
+            try
+            {
+                await server.StartAsync(ct);
+            }
+            catch (IOException e)
+            {
+                await Console.Error.WriteLineAsync("cssmsim: cannot listen: " + e.Message);
+                return 1;
+            }
+            var version = typeof(SimulatorApp).Assembly.GetName().Version?.ToString(3);
+            Console.WriteLine($"CssmSim {version} listening on {string.Join(", ", server.Addresses)}");
+            Console.WriteLine($"  store {options.Store}, signing {(options.SigningAlgorithm == CssmSim.Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
+            if (server.ControlKey.Generated)
+                Console.WriteLine($"  control API key (generated; saved to {server.ControlKey.File}): {server.ControlKey.Value}");
+            else if (server.ControlKey.File is not null)
+                Console.WriteLine($"  control API key: loaded from {server.ControlKey.File}");
+            await server.WaitForShutdownAsync(ct);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,1 @@
+return await CssmSim.Cli.CliApp.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,53 @@
+using CssmSim.Engine.Accounts;
+using CssmSim.Engine.Licensing;
+
+namespace CssmSim.Engine.Storage;
+
+/// <summary>
+/// The simulator's persistent state, one capability per member. Implementations enforce in the
+/// database whatever must hold across processes sharing it.
+/// </summary>
+public interface ISimulatorStore : IAsyncDisposable
+{
+    StoreLocation Location { get; }
+    IAccountStore Accounts { get; }
+    IStateStore State { get; }
+}
+
+/// <summary>Smart and Virtual Accounts, their licenses, and the API's clients and users.</summary>
+public interface IAccountStore
+{
+    /// <summary>All Smart Accounts, ordered by domain.</summary>
+    Task<IReadOnlyList<SmartAccount>> ListSmartAccountsAsync(CancellationToken ct = default);
+    /// <summary>Case-insensitive lookup by domain.</summary>
+    Task<SmartAccount?> FindSmartAccountAsync(string domain, CancellationToken ct = default);
+    /// <summary>Virtual Accounts of one Smart Account (all when null), ordered by account then name.</summary>
+    Task<IReadOnlyList<VirtualAccount>> ListVirtualAccountsAsync(string? smartAccountId, CancellationToken ct = default);
+    /// <summary>Licenses of one Virtual Account, ordered by tag.</summary>
+    Task<IReadOnlyList<License>> ListLicensesAsync(string virtualAccountId, CancellationToken ct = default);
+    /// <summary>The custom policy JSON stored on a Smart Account (<paramref name="virtualAccountId"/> null) or Virtual Account.</summary>
+    Task<string?> GetPolicyJsonAsync(string smartAccountId, string? virtualAccountId, CancellationToken ct = default);
+    Task<ApiClient?> FindApiClientAsync(string clientId, CancellationToken ct = default);
+    Task<ApiUser?> FindUserAsync(string username, CancellationToken ct = default);
+}
+
+/// <summary>Whole-state operations: schema, seeding, reset, snapshots, internal settings.</summary>
+public interface IStateStore
+{
+    /// <summary>Applies pending migrations; returns the schema version now in force.</summary>
+    Task<int> MigrateAsync(CancellationToken ct = default);
+    /// <summary>Upserts a seed plan by natural keys, in one transaction.</summary>
+    Task ApplySeedAsync(Seeding.SeedPlan plan, CancellationToken ct = default);
+    /// <summary>
+    /// Removes all state (or one Smart Account's, when <paramref name="smartAccountDomain"/> is given)
+    /// and applies <paramref name="plan"/>, in one transaction.
+    /// </summary>
+    Task ResetAsync(Seeding.SeedPlan plan, string? smartAccountDomain, CancellationToken ct = default);
+    Task<StoreSnapshot> ExportAsync(CancellationToken ct = default);
+    /// <summary>Replaces all state with <paramref name="snapshot"/>.</summary>
+    Task ImportAsync(StoreSnapshot snapshot, CancellationToken ct = default);
+    Task<string?> GetSettingAsync(string key, CancellationToken ct = default);
+    /// <summary>Returns the stored value, storing <paramref name="value"/> first if there is none (first writer wins across processes).</summary>
+    Task<string> GetOrAddSettingAsync(string key, string value, CancellationToken ct = default);
+    Task SetSettingAsync(string key, string value, CancellationToken ct = default);
+}

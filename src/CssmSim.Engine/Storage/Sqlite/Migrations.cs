@@ -1,0 +1,95 @@
+using Microsoft.Data.Sqlite;
+
+namespace CssmSim.Engine.Storage.Sqlite;
+
+/// <summary>
+/// Numbered schema changes, applied in order at start inside one write transaction, so two
+/// processes starting on one file apply each exactly once. Never edit a shipped migration: add one.
+/// SQL stays portable (no SQLite-only types or collations) so PostgreSQL can follow.
+/// </summary>
+public static class Migrations
+{
+    public sealed record Migration(int Version, string Name, string Sql);
+
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "accounts", """
+            CREATE TABLE settings (
+                key   TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+            CREATE TABLE smart_accounts (
+                id          TEXT PRIMARY KEY,
+                domain      TEXT NOT NULL,
+                domain_key  TEXT NOT NULL UNIQUE,
+                name        TEXT NOT NULL,
+                policy_json TEXT NULL
+            );
+            CREATE TABLE virtual_accounts (
+                id                        TEXT PRIMARY KEY,
+                sa_id                     TEXT NOT NULL REFERENCES smart_accounts(id) ON DELETE CASCADE,
+                name                      TEXT NOT NULL,
+                description               TEXT NOT NULL,
+                is_default                INTEGER NOT NULL,
+                export_controlled_allowed INTEGER NOT NULL,
+                policy_json               TEXT NULL,
+                UNIQUE (sa_id, name)
+            );
+            CREATE TABLE licenses (
+                va_id        TEXT NOT NULL REFERENCES virtual_accounts(id) ON DELETE CASCADE,
+                tag          TEXT NOT NULL,
+                display_name TEXT NOT NULL,
+                enforcement  TEXT NOT NULL,
+                license_type TEXT NOT NULL,
+                quantity     INTEGER NOT NULL,
+                start_date   TEXT NULL,
+                end_date     TEXT NULL,
+                PRIMARY KEY (va_id, tag)
+            );
+            CREATE TABLE api_clients (
+                client_id     TEXT PRIMARY KEY,
+                client_secret TEXT NOT NULL,
+                accounts_json TEXT NULL
+            );
+            CREATE TABLE api_users (
+                username      TEXT PRIMARY KEY,
+                password      TEXT NOT NULL,
+                accounts_json TEXT NULL
+            );
+            """),
+    ];
+
+    public static int Latest => All[^1].Version;
+
+    /// <summary>Applies what is missing; refuses a database written by a newer CssmSim.</summary>
+    public static int Apply(SqliteConnection c, SqliteTransaction tx)
+    {
+        Exec(c, tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+        using var q = c.CreateCommand();
+        q.Transaction = tx;
+        q.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+        var current = Convert.ToInt32(q.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (current > Latest)
+            throw new InvalidOperationException(
+                $"The database has schema version {current}, newer than this CssmSim understands ({Latest}); upgrade CssmSim or use another store.");
+        foreach (var m in All.Where(m => m.Version > current))
+        {
+            Exec(c, tx, m.Sql);
+            using var ins = c.CreateCommand();
+            ins.Transaction = tx;
+            ins.CommandText = "INSERT INTO schema_migrations (version, name) VALUES ($v, $n)";
+            ins.Parameters.AddWithValue("$v", m.Version);
+            ins.Parameters.AddWithValue("$n", m.Name);
+            ins.ExecuteNonQuery();
+        }
+        return Latest;
+    }
+
+    private static void Exec(SqliteConnection c, SqliteTransaction tx, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,27 @@
+namespace CssmSim.Engine.Storage.Sqlite;
+
+/// <summary>
+/// The tables a snapshot carries, parents before children, each with its columns (the only names
+/// an import may use: imported JSON never reaches SQL as an identifier) and its natural-key order.
+/// A test checks this list against the live schema so the two cannot drift.
+/// </summary>
+public static class SnapshotTables
+{
+    public enum ColumnType { Text, Integer }
+
+    public sealed record Column(string Name, ColumnType Type, bool Nullable);
+
+    public sealed record Table(string Name, string OrderBy, IReadOnlyList<Column> Columns);
+
+    private static Column T(string n, bool nullable = false) => new(n, ColumnType.Text, nullable);
+    private static Column I(string n, bool nullable = false) => new(n, ColumnType.Integer, nullable);
+
+    public static IReadOnlyList<Table> All { get; } =
+    [
+        new("api_clients", "client_id", [T("client_id"), T("client_secret"), T("accounts_json", true)]),
+        new("api_users", "username", [T("username"), T("password"), T("accounts_json", true)]),
+        new("smart_accounts", "domain_key", [T("id"), T("domain"), T("domain_key"), T("name"), T("policy_json", true)]),
+        new("virtual_accounts", "sa_id, name", [T("id"), T("sa_id"), T("name"), T("description"), I("is_default"), I("export_controlled_allowed"), T("policy_json", true)]),
+        new("licenses", "va_id, tag", [T("va_id"), T("tag"), T("display_name"), T("enforcement"), T("license_type"), I("quantity"), T("start_date", true), T("end_date", true)]),
+    ];
+}

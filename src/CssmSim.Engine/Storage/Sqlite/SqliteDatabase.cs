@@ -1,0 +1,112 @@
+using Microsoft.Data.Sqlite;
+
+namespace CssmSim.Engine.Storage.Sqlite;
+
+/// <summary>
+/// Connections to one SQLite database. A file database opens a pooled connection per unit of
+/// work and leaves concurrency to SQLite (WAL, <c>BEGIN IMMEDIATE</c>, busy retries), so several
+/// processes can share it. An in-memory database lives on one connection that units of work
+/// take turns on.
+/// </summary>
+public sealed class SqliteDatabase : IAsyncDisposable
+{
+    private readonly string _connectionString;
+    private readonly string _pragmas;
+    private readonly SqliteConnection? _memory;
+    private readonly SemaphoreSlim? _gate;
+
+    private SqliteDatabase(string connectionString, string pragmas, SqliteConnection? memory)
+    {
+        _connectionString = connectionString;
+        _pragmas = pragmas;
+        _memory = memory;
+        _gate = memory is null ? null : new SemaphoreSlim(1, 1);
+    }
+
+    /// <param name="path">The database file; its folder is created if missing.</param>
+    /// <param name="synchronous"><c>NORMAL</c> (durable across process crashes in WAL) or <c>FULL</c> (across power loss).</param>
+    public static SqliteDatabase OpenFile(string path, string synchronous = "NORMAL")
+    {
+        if (synchronous is not ("NORMAL" or "FULL"))
+            throw new ArgumentException($"Sqlite:Synchronous must be NORMAL or FULL, not '{synchronous}'");
+        var full = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        var db = new SqliteDatabase(cs, $"PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;", null);
+        using var c = db.OpenPooled();
+        using var cmd = c.CreateCommand();
+        // Journal mode is a property of the file: set once, kept by every later connection.
+        cmd.CommandText = "PRAGMA journal_mode=WAL;";
+        cmd.ExecuteNonQuery();
+        return db;
+    }
+
+    public static SqliteDatabase OpenMemory()
+    {
+        var c = new SqliteConnection("Data Source=:memory:");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA foreign_keys=ON;";
+        cmd.ExecuteNonQuery();
+        return new SqliteDatabase("", "", c);
+    }
+
+    private SqliteConnection OpenPooled()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = _pragmas;
+        cmd.ExecuteNonQuery();
+        return c;
+    }
+
+    public async Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct = default)
+    {
+        if (_memory is not null)
+        {
+            await _gate!.WaitAsync(ct).ConfigureAwait(false);
+            try { return work(_memory); }
+            finally { _gate.Release(); }
+        }
+        using var c = OpenPooled();
+        return work(c);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction and commits before returning.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct = default)
+    {
+        if (_memory is not null)
+        {
+            await _gate!.WaitAsync(ct).ConfigureAwait(false);
+            try { return InTransaction(_memory, work); }
+            finally { _gate.Release(); }
+        }
+        using var c = OpenPooled();
+        return InTransaction(c, work);
+    }
+
+    private static T InTransaction<T>(SqliteConnection c, Func<SqliteConnection, SqliteTransaction, T> work)
+    {
+        // Not deferred: BEGIN IMMEDIATE takes the write lock up front, so two writers never
+        // deadlock upgrading from a read lock.
+        using var tx = c.BeginTransaction(deferred: false);
+        var result = work(c, tx);
+        tx.Commit();
+        return result;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (_memory is not null) _memory.Dispose();
+        else SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        _gate?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CssmSim.Engine.Accounts;
+using CssmSim.Engine.Licensing;
+using CssmSim.Engine.Seeding;
+using CssmSim.Engine.Validation;
+using Microsoft.Data.Sqlite;
+
+namespace CssmSim.Engine.Storage.Sqlite;
+
+/// <summary>The SQLite store: a file (WAL) or an in-memory database.</summary>
+public sealed class SqliteSimulatorStore : ISimulatorStore
+{
+    private readonly SqliteDatabase _db;
+
+    private SqliteSimulatorStore(StoreLocation location, SqliteDatabase db)
+    {
+        Location = location;
+        _db = db;
+        Accounts = new SqliteAccountStore(db);
+        State = new SqliteStateStore(db);
+    }
+
+    public static SqliteSimulatorStore Open(StoreLocation location, string synchronous = "NORMAL") => new(location,
+        location.Engine == StoreEngine.SqliteMemory ? SqliteDatabase.OpenMemory() : SqliteDatabase.OpenFile(location.Path!, synchronous));
+
+    public StoreLocation Location { get; }
+    public IAccountStore Accounts { get; }
+    public IStateStore State { get; }
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+}
+
+internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
+{
+    private const string VaColumns = "id, sa_id, name, description, is_default, export_controlled_allowed";
+
+    public Task<IReadOnlyList<SmartAccount>> ListSmartAccountsAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<SmartAccount>>(c => Sql.Query(c, null,
+            "SELECT id, domain, name FROM smart_accounts ORDER BY domain_key", ReadAccount), ct);
+
+    public Task<SmartAccount?> FindSmartAccountAsync(string domain, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, "SELECT id, domain, name FROM smart_accounts WHERE domain_key = $k",
+            ReadAccount, ("$k", domain.Trim().ToLowerInvariant())).FirstOrDefault(), ct);
+
+    public Task<IReadOnlyList<VirtualAccount>> ListVirtualAccountsAsync(string? smartAccountId, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<VirtualAccount>>(c => smartAccountId is null
+            ? Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts ORDER BY sa_id, name", ReadVa)
+            : Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts WHERE sa_id = $sa ORDER BY name", ReadVa, ("$sa", smartAccountId)), ct);
+
+    public Task<IReadOnlyList<License>> ListLicensesAsync(string virtualAccountId, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<License>>(c => Sql.Query(c, null,
+            "SELECT va_id, tag, display_name, enforcement, license_type, quantity, start_date, end_date FROM licenses WHERE va_id = $va ORDER BY tag",
+            r =>
+            {
+                LicenseNames.TryParseEnforcement(r.GetString(3), out var enforcement);
+                LicenseNames.TryParseType(r.GetString(4), out var type);
+                return new License(r.GetString(0), r.GetString(1), r.GetString(2), enforcement, type, r.GetInt64(5),
+                    ParseDate(r.NullableString(6)), ParseDate(r.NullableString(7)));
+            }, ("$va", virtualAccountId)), ct);
+
+    public Task<string?> GetPolicyJsonAsync(string smartAccountId, string? virtualAccountId, CancellationToken ct = default) =>
+        db.ReadAsync(c => (string?)(virtualAccountId is null
+            ? Sql.Scalar(c, null, "SELECT policy_json FROM smart_accounts WHERE id = $id", ("$id", smartAccountId))
+            : Sql.Scalar(c, null, "SELECT policy_json FROM virtual_accounts WHERE id = $id AND sa_id = $sa", ("$id", virtualAccountId), ("$sa", smartAccountId))), ct);
+
+    public Task<ApiClient?> FindApiClientAsync(string clientId, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, "SELECT client_id, client_secret, accounts_json FROM api_clients WHERE client_id = $id",
+            r => new ApiClient(r.GetString(0), r.GetString(1), ParseScope(r.NullableString(2))), ("$id", clientId)).FirstOrDefault(), ct);
+
+    public Task<ApiUser?> FindUserAsync(string username, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, "SELECT username, password, accounts_json FROM api_users WHERE username = $u",
+            r => new ApiUser(r.GetString(0), r.GetString(1), ParseScope(r.NullableString(2))), ("$u", username)).FirstOrDefault(), ct);
+
+    private static SmartAccount ReadAccount(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2));
+
+    private static VirtualAccount ReadVa(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4) != 0, r.GetInt64(5) != 0);
+
+    private static DateOnly? ParseDate(string? s) =>
+        s is null ? null : DateOnly.ParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static AccountScope ParseScope(string? json) =>
+        json is null ? AccountScope.All : AccountScope.Of(JsonSerializer.Deserialize<string[]>(json) ?? []);
+}
+
+internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
+{
+    public Task<int> MigrateAsync(CancellationToken ct = default) => db.WriteAsync(Migrations.Apply, ct);
+
+    public Task ApplySeedAsync(SeedPlan plan, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => { SeedWriter.Apply(c, tx, plan); return 0; }, ct);
+
+    public Task ResetAsync(SeedPlan plan, string? smartAccountDomain, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) =>
+        {
+            if (smartAccountDomain is null) DeleteAll(c, tx);
+            else Sql.Execute(c, tx, "DELETE FROM smart_accounts WHERE domain_key = $k", ("$k", smartAccountDomain.Trim().ToLowerInvariant()));
+            SeedWriter.Apply(c, tx, plan);
+            return 0;
+        }, ct);
+
+    public Task<StoreSnapshot> ExportAsync(CancellationToken ct = default) => db.ReadAsync(c =>
+    {
+        var tables = new Dictionary<string, IReadOnlyList<JsonObject>>(StringComparer.Ordinal);
+        foreach (var t in SnapshotTables.All)
+        {
+            var cols = string.Join(", ", t.Columns.Select(col => col.Name));
+            tables[t.Name] = Sql.Query(c, null, $"SELECT {cols} FROM {t.Name} ORDER BY {t.OrderBy}", r =>
+            {
+                var row = new JsonObject();
+                for (var i = 0; i < t.Columns.Count; i++)
+                {
+                    row[t.Columns[i].Name] = r.IsDBNull(i) ? null
+                        : t.Columns[i].Type == SnapshotTables.ColumnType.Integer ? JsonValue.Create(r.GetInt64(i))
+                        : JsonValue.Create(r.GetString(i));
+                }
+                return row;
+            });
+        }
+        return new StoreSnapshot(Migrations.Latest, tables);
+    }, ct);
+
+    public Task ImportAsync(StoreSnapshot snapshot, CancellationToken ct = default)
+    {
+        if (snapshot.SchemaVersion != Migrations.Latest)
+            throw new StateConflictException($"snapshot schemaVersion {snapshot.SchemaVersion} is not this store's ({Migrations.Latest})");
+        var errors = new ValidationErrors();
+        foreach (var name in snapshot.Tables.Keys.Where(n => SnapshotTables.All.All(t => t.Name != n)))
+            errors.Add("store." + name, "unknown table");
+        errors.ThrowIfAny("Invalid snapshot");
+        return db.WriteAsync((c, tx) =>
+        {
+            DeleteAll(c, tx);
+            foreach (var t in SnapshotTables.All)
+            {
+                if (!snapshot.Tables.TryGetValue(t.Name, out var rows)) continue;
+                var sql = $"INSERT INTO {t.Name} ({string.Join(", ", t.Columns.Select(col => col.Name))}) VALUES ({string.Join(", ", t.Columns.Select(col => "$" + col.Name))})";
+                for (var i = 0; i < rows.Count; i++) InsertRow(c, tx, t, sql, rows[i], $"store.{t.Name}[{i}]", errors);
+            }
+            errors.ThrowIfAny("Invalid snapshot");
+            return 0;
+        }, ct);
+    }
+
+    private static void InsertRow(SqliteConnection c, SqliteTransaction tx, SnapshotTables.Table t, string sql, JsonObject row, string path, ValidationErrors errors)
+    {
+        using var cmd = Sql.Command(c, tx, sql);
+        foreach (var (key, _) in row)
+        {
+            if (t.Columns.All(col => col.Name != key)) errors.Add($"{path}.{key}", "unknown column");
+        }
+        foreach (var col in t.Columns)
+        {
+            var node = row[col.Name];
+            object? value = node switch
+            {
+                null => null,
+                JsonValue v when col.Type == SnapshotTables.ColumnType.Integer && v.TryGetValue<long>(out var l) => l,
+                JsonValue v when col.Type == SnapshotTables.ColumnType.Text && v.TryGetValue<string>(out var s) => s,
+                _ => Invalid(errors, $"{path}.{col.Name}", col.Type == SnapshotTables.ColumnType.Integer ? "must be a whole number" : "must be a string"),
+            };
+            if (value is null && !col.Nullable && node is null) errors.Add($"{path}.{col.Name}", "is required");
+            cmd.Parameters.AddWithValue("$" + col.Name, value ?? DBNull.Value);
+        }
+        if (errors.Any) return;
+        try
+        {
+            cmd.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (e.IsConstraintViolation())
+        {
+            errors.Add(path, "breaks a constraint (duplicate key or missing parent row)");
+        }
+    }
+
+    private static object? Invalid(ValidationErrors errors, string path, string message)
+    {
+        errors.Add(path, message);
+        return null;
+    }
+
+    private static void DeleteAll(SqliteConnection c, SqliteTransaction tx)
+    {
+        // Children first, so foreign keys hold at every step.
+        foreach (var t in SnapshotTables.All.Reverse()) Sql.Execute(c, tx, $"DELETE FROM {t.Name}");
+    }
+
+    public Task<string?> GetSettingAsync(string key, CancellationToken ct = default) =>
+        db.ReadAsync(c => (string?)Sql.Scalar(c, null, "SELECT value FROM settings WHERE key = $k", ("$k", key)), ct);
+
+    public Task<string> GetOrAddSettingAsync(string key, string value, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) =>
+        {
+            Sql.Execute(c, tx, "INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT (key) DO NOTHING", ("$k", key), ("$v", value));
+            return (string)Sql.Scalar(c, tx, "SELECT value FROM settings WHERE key = $k", ("$k", key))!;
+        }, ct);
+
+    public Task SetSettingAsync(string key, string value, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => Sql.Execute(c, tx,
+            "INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = $v", ("$k", key), ("$v", value)), ct);
+}

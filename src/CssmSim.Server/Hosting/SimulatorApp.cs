@@ -1,0 +1,175 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using CssmSim.Engine.Access;
+using CssmSim.Engine.Seeding;
+using CssmSim.Engine.Signing;
+using CssmSim.Engine.Snapshots;
+using CssmSim.Engine.Storage;
+using CssmSim.Engine.Storage.Sqlite;
+using CssmSim.Engine.Time;
+using CssmSim.Server.Control;
+using CssmSim.Server.CssmApi;
+using CssmSim.Server.Journal;
+using CssmSim.Server.Pipeline;
+
+namespace CssmSim.Server.Hosting;
+
+/// <summary>
+/// Builds the simulator's web application. Every face (the <c>cssmsim serve</c> server, the test
+/// fixture, the scenario runner) calls this one function, so what a fixture user tests is what
+/// the Docker user runs.
+/// </summary>
+public static class SimulatorApp
+{
+    public const int DefaultHttpsPort = 8443;
+
+    /// <summary>
+    /// Opens the store, applies migrations and the start-up seed, loads the keys, and builds the
+    /// application (not yet listening: call <see cref="SimulatorServer.StartAsync"/>).
+    /// </summary>
+    public static async Task<SimulatorServer> CreateAsync(SimulatorOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
+    {
+        var clock = options.Clock ?? new SimulatorClock();
+        var store = SqliteSimulatorStore.Open(options.Store, options.SqliteSynchronous);
+        try
+        {
+            var runtime = new SimulatorRuntime();
+            var seeds = new SeedService(store, clock, options.Seed, options.SeedText, options.RandomSeed);
+            await seeds.InitializeAsync(ct);
+            var tokens = new AccessTokenService(store.Accounts, await AccessTokenService.LoadKeyAsync(store.State, ct), clock.Wall,
+                TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds));
+            var bundle = options.Certificates ?? LoadCertificates(options.CertificatesDirectory);
+            var signer = ArtefactSigner.Create(bundle, options.SigningAlgorithm);
+            var urls = ListenUrls(options.Urls, options.Https);
+            var controlKey = ResolveControlKey(options, urls);
+            runtime.MarkReady();
+
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "CssmSim" });
+            // Settings come from SimulatorOptions only, never from ambient ASPNETCORE_* variables.
+            builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection();
+            builder.Logging.ClearProviders();
+            if (options.ConsoleLogging) builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
+            builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+
+            // Round-trip through PKCS#12: Windows TLS refuses the ephemeral key a PEM import gives.
+            using var pemTls = X509Certificate2.CreateFromPem(bundle.TlsCertificatePem, bundle.TlsKeyPem);
+            var tls = X509CertificateLoader.LoadPkcs12(pemTls.Export(X509ContentType.Pkcs12), null);
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.AddServerHeader = false;
+                // Routes enforce their own, smaller limits; this is the ceiling (snapshot imports).
+                k.Limits.MaxRequestBodySize = SnapshotService.MaxBytes;
+                k.ConfigureHttpsDefaults(h => h.ServerCertificate = tls);
+            });
+            builder.WebHost.UseUrls([.. urls]);
+
+            var s = builder.Services;
+            s.AddSingleton(options);
+            s.AddSingleton(clock);
+            s.AddSingleton<TimeProvider>(clock);
+            s.AddSingleton<ISimulatorStore>(store);
+            s.AddSingleton(seeds);
+            s.AddSingleton(tokens);
+            s.AddSingleton(signer);
+            s.AddSingleton(runtime);
+            s.AddSingleton(new RequestJournal(options.JournalCapacity));
+            s.AddSingleton(new SnapshotService(store, clock));
+            s.AddSingleton(new ControlKey(controlKey.Value));
+            s.AddOpenApi(o =>
+            {
+                o.ShouldInclude = d => d.GroupName == ControlApi.GroupName;
+                o.AddDocumentTransformer((doc, _, _) =>
+                {
+                    doc.Info.Title = "CssmSim control API";
+                    doc.Info.Description = "Set up, inspect, fault and reset the CSSM simulator. Send X-CssmSim-Key when a key is configured.";
+                    return Task.CompletedTask;
+                });
+            });
+            configure?.Invoke(builder);
+
+            var app = builder.Build();
+            app.UseMiddleware<RequestIds>();
+            app.UseMiddleware<PathNormalization>();
+            app.UseRouting();
+            app.UseMiddleware<JournalMiddleware>();
+            app.UseMiddleware<ErrorHandling>();
+            app.UseMiddleware<ControlKeyGate>();
+            app.UseSwaggerUI(ui =>
+            {
+                ui.RoutePrefix = "_sim/docs";
+                ui.SwaggerEndpoint("/_sim/openapi.json", "CssmSim control API");
+                ui.DocumentTitle = "CssmSim control API";
+            });
+
+            app.MapGet("/", (SimulatorRuntime rt) => Results.Text(
+                $"CssmSim {rt.Version}: a simulator of Cisco Smart Software Manager.\nControl API: /_sim/docs   Health: /_sim/health\n"))
+                .ExcludeFromDescription();
+            app.MapOpenApi("/_sim/openapi.json");
+            app.MapOAuthApi();
+            app.MapAccountsApi();
+            app.MapNotSimulatedApi();
+            app.MapControlApi();
+
+            return new SimulatorServer(app, controlKey, () => store.DisposeAsync());
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary><paramref name="directory"/> when it holds the eight files, else the embedded dev copies.</summary>
+    public static CertificateBundle LoadCertificates(string directory) =>
+        File.Exists(Path.Combine(directory, "signing.key")) ? CertificateBundle.LoadFromDirectory(directory) : CertificateBundle.LoadEmbedded();
+
+    /// <summary>The configured URLs, plus HTTPS on 8443 of each host when <paramref name="https"/> is set.</summary>
+    public static IReadOnlyList<string> ListenUrls(IReadOnlyList<string> urls, bool https)
+    {
+        var result = new List<string>(urls);
+        if (!https) return result;
+        foreach (var url in urls)
+        {
+            var host = HostOf(url);
+            if (result.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase) && HostOf(u) == host)) continue;
+            result.Add($"https://{host}:{DefaultHttpsPort}");
+        }
+        return result;
+    }
+
+    /// <summary>True when some URL listens on an address other than the loopback.</summary>
+    public static bool ListensBeyondLoopback(IEnumerable<string> urls) => urls.Any(u =>
+    {
+        var host = HostOf(u).Trim('[', ']');
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return false;
+        return !(IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+    });
+
+    private static string HostOf(string url)
+    {
+        var rest = url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        var end = rest.StartsWith('[') ? rest.IndexOf(']') + 1 : rest.IndexOfAny([':', '/']);
+        return end <= 0 ? rest : rest[..end];
+    }
+
+    private static ControlKeyInfo ResolveControlKey(SimulatorOptions o, IReadOnlyList<string> urls)
+    {
+        if (o.ControlApiKey is not null) return new ControlKeyInfo(o.ControlApiKey, false, null);
+        if (!ListensBeyondLoopback(urls)) return new ControlKeyInfo(null, false, null);
+        if (File.Exists(o.ControlKeyFile))
+        {
+            var existing = File.ReadAllText(o.ControlKeyFile).Trim();
+            if (existing.Length > 0) return new ControlKeyInfo(existing, false, o.ControlKeyFile);
+        }
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.ControlKeyFile))!);
+        File.WriteAllText(o.ControlKeyFile, key + "\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(o.ControlKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return new ControlKeyInfo(key, true, o.ControlKeyFile);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using CssmSim.Engine.Seeding;
+using CssmSim.Engine.Signing;
+using CssmSim.Engine.Storage;
+using CssmSim.Engine.Time;
+using Microsoft.Extensions.Configuration;
+
+namespace CssmSim.Server.Hosting;
+
+/// <summary>A setting that cannot be used; the message names the key and what is allowed.</summary>
+public sealed class SimulatorConfigurationException(string message) : Exception(message);
+
+/// <summary>
+/// Everything a simulator needs to start, whichever face starts it: <c>cssmsim serve</c> builds it
+/// from configuration (<see cref="FromConfiguration"/>), the test fixture sets it in code.
+/// </summary>
+public sealed class SimulatorOptions
+{
+    /// <summary>Listen addresses; port 0 picks a free one.</summary>
+    public IReadOnlyList<string> Urls { get; set; } = ["http://127.0.0.1:8080"];
+    /// <summary>Adds HTTPS on port 8443 of each host in <see cref="Urls"/>.</summary>
+    public bool Https { get; set; }
+    public StoreLocation Store { get; set; } = StoreLocation.SqliteFile("data/cssmsim.db");
+    public string SqliteSynchronous { get; set; } = "NORMAL";
+    /// <summary>The start-up seed and the reset target.</summary>
+    public SeedDocument Seed { get; set; } = DefaultSeed.Document;
+    /// <summary>The seed's source text (its fingerprint tells a restart from a changed seed).</summary>
+    public string SeedText { get; set; } = DefaultSeed.Yaml;
+    public long? RandomSeed { get; set; }
+    public string? ControlApiKey { get; set; }
+    /// <summary>Where a generated control key is kept between starts.</summary>
+    public string ControlKeyFile { get; set; } = "data/control.key";
+    public int OAuthTokenLifetimeSeconds { get; set; } = 3599;
+    public SigningAlgorithm SigningAlgorithm { get; set; } = SigningAlgorithm.Ecdsa;
+    /// <summary>Keys and certificates; null loads <see cref="CertificatesDirectory"/> when it holds them, else the embedded dev copies.</summary>
+    public CertificateBundle? Certificates { get; set; }
+    public string CertificatesDirectory { get; set; } = "certs";
+    public int JournalCapacity { get; set; } = 10_000;
+    /// <summary>The simulator clock; a new system-mode clock when null.</summary>
+    public SimulatorClock? Clock { get; set; }
+    /// <summary>Console logging (the server) or none (fixtures, which plug in their own).</summary>
+    public bool ConsoleLogging { get; set; }
+    public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+
+    /// <summary>
+    /// Reads the keys of control.md §Configuration (appsettings.json, <c>CSSMSIM__</c> environment
+    /// variables and command-line flags all end up here).
+    /// </summary>
+    public static SimulatorOptions FromConfiguration(IConfiguration config)
+    {
+        var o = new SimulatorOptions { ConsoleLogging = true, MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Information };
+        if (config["Urls"] is { Length: > 0 } urls)
+            o.Urls = urls.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var url in o.Urls)
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+                throw new SimulatorConfigurationException($"Urls: '{url}' is not an http:// or https:// address");
+        }
+        o.Https = Bool(config, "Https", false);
+        try
+        {
+            o.Store = StoreLocation.Parse(config["Store"]);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SimulatorConfigurationException("Store: " + e.Message);
+        }
+        o.SqliteSynchronous = (config["Sqlite:Synchronous"] ?? "NORMAL").Trim().ToUpperInvariant();
+        if (o.SqliteSynchronous is not ("NORMAL" or "FULL"))
+            throw new SimulatorConfigurationException("Sqlite:Synchronous must be NORMAL or FULL");
+        if (config["Seed"] is { Length: > 0 } seedPath)
+        {
+            if (!File.Exists(seedPath)) throw new SimulatorConfigurationException($"Seed: file '{seedPath}' does not exist");
+            o.SeedText = File.ReadAllText(seedPath);
+            try
+            {
+                o.Seed = SeedReader.Parse(o.SeedText);
+            }
+            catch (Engine.Validation.EngineValidationException e)
+            {
+                throw new SimulatorConfigurationException($"Seed: {seedPath}: " + e.Message);
+            }
+        }
+        if (config["RandomSeed"] is { Length: > 0 } rs)
+        {
+            if (!long.TryParse(rs, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seed))
+                throw new SimulatorConfigurationException($"RandomSeed: '{rs}' is not a whole number");
+            o.RandomSeed = seed;
+        }
+        o.ControlApiKey = config["Control:ApiKey"] is { Length: > 0 } key ? key : null;
+        o.ControlKeyFile = config["Control:KeyFile"] is { Length: > 0 } kf ? kf : o.ControlKeyFile;
+        o.OAuthTokenLifetimeSeconds = Int(config, "OAuth:TokenLifetimeSeconds", 3599, 900, int.MaxValue);
+        try
+        {
+            o.SigningAlgorithm = config["Signing:Algorithm"] is { Length: > 0 } alg ? SigningAlgorithmNames.Parse(alg) : SigningAlgorithm.Ecdsa;
+        }
+        catch (ArgumentException e)
+        {
+            throw new SimulatorConfigurationException("Signing:Algorithm: " + e.Message);
+        }
+        o.CertificatesDirectory = config["Certs:Directory"] is { Length: > 0 } dir ? dir : o.CertificatesDirectory;
+        o.JournalCapacity = Int(config, "Journal:Capacity", 10_000, 1, 10_000_000);
+        return o;
+    }
+
+    private static bool Bool(IConfiguration config, string key, bool fallback)
+    {
+        var v = config[key];
+        if (string.IsNullOrWhiteSpace(v)) return fallback;
+        return bool.TryParse(v, out var b) ? b : throw new SimulatorConfigurationException($"{key}: '{v}' is not true or false");
+    }
+
+    private static int Int(IConfiguration config, string key, int fallback, int min, int max)
+    {
+        var v = config[key];
+        if (string.IsNullOrWhiteSpace(v)) return fallback;
+        if (!int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+            throw new SimulatorConfigurationException($"{key}: '{v}' must be a whole number from {min} to {max}");
+        return n;
+    }
+}
