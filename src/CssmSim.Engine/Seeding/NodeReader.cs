@@ -72,6 +72,20 @@ public sealed class NodeReader(ValidationErrors errors)
         return String(obj, key, path);
     }
 
+    /// <summary>
+    /// A whole number from a parsed document or from a node built in code (which holds an int,
+    /// long or double rather than JSON text); integral floats count.
+    /// </summary>
+    public static bool TryGetWhole(JsonValue v, out long value)
+    {
+        value = 0;
+        if (v.TryGetValue<long>(out var l)) { value = l; return true; }
+        if (v.TryGetValue<int>(out var i)) { value = i; return true; }
+        if (v.TryGetValue<double>(out var d) && Math.Abs(d) < 9e15 && d == Math.Floor(d)) { value = (long)d; return true; }
+        if (v.TryGetValue<decimal>(out var m) && m == decimal.Truncate(m) && Math.Abs(m) < 9e15m) { value = (long)m; return true; }
+        return false;
+    }
+
     public bool? Bool(JsonObject obj, string key, string path)
     {
         var node = obj[key];
@@ -89,10 +103,7 @@ public sealed class NodeReader(ValidationErrors errors)
         var p = Join(path, key);
         if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
         {
-            long value;
-            if (v.TryGetValue<long>(out var l)) value = l;
-            else if (v.TryGetValue<double>(out var d) && Math.Abs(d) < 9e15 && d == Math.Floor(d)) value = (long)d;
-            else { Errors.Add(p, "must be a whole number"); return null; }
+            if (!TryGetWhole(v, out var value)) { Errors.Add(p, "must be a whole number"); return null; }
             if (value < min || value > max) { Errors.Add(p, $"must be between {min} and {max}"); return null; }
             return value;
         }

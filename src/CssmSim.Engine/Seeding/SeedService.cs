@@ -41,16 +41,21 @@ public sealed class SeedService
     /// <summary>The random seed in force (the start-up one, or the last merged document's).</summary>
     public DerivedIds Ids => Volatile.Read(ref _ids);
 
+    /// <summary>The start-up seed document (its fault rules are applied by <see cref="SimulatorState"/>).</summary>
+    public SeedDocument Startup => _startup;
+
     /// <summary>
     /// Migrates, then applies the start-up seed unless this very seed was applied to the store
     /// before: a restart keeps what users created, while a changed seed file is merged in.
+    /// Returns true when the seed was applied.
     /// </summary>
-    public async Task InitializeAsync(CancellationToken ct = default)
+    public async Task<bool> InitializeAsync(CancellationToken ct = default)
     {
         await _store.State.MigrateAsync(ct);
-        if (await _store.State.GetSettingAsync(AppliedSeedSetting, ct) == _startupFingerprint) return;
+        if (await _store.State.GetSettingAsync(AppliedSeedSetting, ct) == _startupFingerprint) return false;
         await _store.State.ApplySeedAsync(Plan(_startup, Ids), ct);
         await _store.State.SetSettingAsync(AppliedSeedSetting, _startupFingerprint, ct);
+        return true;
     }
 
     /// <summary>Merges <paramref name="doc"/> into the current state (upsert by natural keys).</summary>
@@ -84,12 +89,11 @@ public sealed class SeedService
         return SeedPlan.From(doc, ids, DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime));
     }
 
-    // Tokens, product instances and fault rules are applied by their own capabilities; until
-    // those exist a document naming them is refused rather than half-applied.
+    // Tokens and product instances are applied by their own capabilities; until those exist a
+    // document naming them is refused rather than half-applied.
     private static void RefuseSectionsNotYetSimulated(SeedDocument doc)
     {
         var errors = new ValidationErrors();
-        if (doc.Faults.Count > 0) errors.Add("faults", "fault rules are not simulated in this build of CssmSim");
         for (var i = 0; i < doc.Accounts.Count; i++)
         {
             for (var j = 0; j < doc.Accounts[i].VirtualAccounts.Count; j++)

@@ -36,6 +36,8 @@ public static partial class StructuredText
                 MaxDepth = MaxDepth,
                 CommentHandling = JsonCommentHandling.Skip,
                 AllowTrailingCommas = true,
+                // A repeated key is an error, not a silent last-wins (and JsonObject would throw later).
+                AllowDuplicateProperties = false,
             });
         }
         catch (JsonException e)

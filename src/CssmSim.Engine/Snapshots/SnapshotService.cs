@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CssmSim.Engine.Faults;
 using CssmSim.Engine.Storage;
 using CssmSim.Engine.Time;
 using CssmSim.Engine.Validation;
@@ -8,10 +9,10 @@ namespace CssmSim.Engine.Snapshots;
 
 /// <summary>
 /// Exports and imports the whole simulator state (control.md §Reset and snapshot): the store's
-/// tables in natural-key order and the clock. No journal, OAuth tokens or export time, so two
+/// tables in natural-key order (fault rules and poll transitions among them) and the clock. No journal, OAuth tokens or export time, so two
 /// exports of the same state are byte-identical and can be diffed or committed as fixtures.
 /// </summary>
-public sealed class SnapshotService(ISimulatorStore store, SimulatorClock clock)
+public sealed class SnapshotService(ISimulatorStore store, SimulatorClock clock, FaultEngine faults)
 {
     public const long MaxBytes = 256L * 1024 * 1024;
 
@@ -80,6 +81,7 @@ public sealed class SnapshotService(ISimulatorStore store, SimulatorClock clock)
         errors.ThrowIfAny("Invalid snapshot");
 
         await store.State.ImportAsync(new StoreSnapshot(version, tables), ct);
+        await faults.ReloadAsync(ct);
         clockState?.Invoke();
     }
 

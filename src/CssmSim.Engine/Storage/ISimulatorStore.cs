@@ -12,6 +12,8 @@ public interface ISimulatorStore : IAsyncDisposable
     StoreLocation Location { get; }
     IAccountStore Accounts { get; }
     IStateStore State { get; }
+    IFaultRuleStore Faults { get; }
+    IJobStore Jobs { get; }
 }
 
 /// <summary>Smart and Virtual Accounts, their licenses, and the API's clients and users.</summary>
@@ -50,4 +52,19 @@ public interface IStateStore
     /// <summary>Returns the stored value, storing <paramref name="value"/> first if there is none (first writer wins across processes).</summary>
     Task<string> GetOrAddSettingAsync(string key, string value, CancellationToken ct = default);
     Task SetSettingAsync(string key, string value, CancellationToken ct = default);
+    /// <summary>Atomically increments the named counter and returns its new value (1 the first time).</summary>
+    Task<long> NextCounterAsync(string key, CancellationToken ct = default);
+}
+
+/// <summary>A fault rule as stored: its canonical JSON, creation sequence and built-in flag.</summary>
+public sealed record StoredFaultRule(string Id, long Seq, bool Builtin, string Json);
+
+/// <summary>Fault rules (control.md §Faults); counters are not stored.</summary>
+public interface IFaultRuleStore
+{
+    Task<IReadOnlyList<StoredFaultRule>> ListAsync(CancellationToken ct = default);
+    /// <summary>Inserts or replaces a rule by id.</summary>
+    Task SaveAsync(StoredFaultRule rule, CancellationToken ct = default);
+    Task<bool> DeleteAsync(string id, CancellationToken ct = default);
+    Task DeleteUserRulesAsync(CancellationToken ct = default);
 }

@@ -22,6 +22,7 @@ public sealed class SimulatorClock : TimeProvider
     private readonly object _gate = new();
     private readonly ClockMode _startMode;
     private readonly TimeSpan _startOffset;
+    private readonly DateTimeOffset? _startFrozenAt;
     private ClockMode _mode;
     private TimeSpan _offset;
     private DateTimeOffset _frozenAt;
@@ -35,6 +36,8 @@ public sealed class SimulatorClock : TimeProvider
         _frozenAt = startAt ?? now;
         _startMode = _mode;
         _startOffset = _offset;
+        // A clock started frozen at an instant resets to that instant, so a reset run repeats exactly.
+        _startFrozenAt = _mode == ClockMode.Frozen ? _frozenAt : null;
     }
 
     /// <summary>The wall clock underneath (OAuth lifetimes and waits use it).</summary>
@@ -99,7 +102,7 @@ public sealed class SimulatorClock : TimeProvider
         {
             _mode = _startMode;
             _offset = _startOffset;
-            _frozenAt = _wall.GetUtcNow() + _startOffset;
+            _frozenAt = _startFrozenAt ?? _wall.GetUtcNow() + _startOffset;
         }
     }
 }

@@ -46,7 +46,7 @@ public static class ControlApi
         ? Results.Json(new { status = "ready" })
         : Results.Json(new { status = "starting" }, statusCode: 503);
 
-    private static async Task<IResult> Reset(HttpContext ctx, SeedService seeds, SimulatorClock clock, RequestJournal journal)
+    private static async Task<IResult> Reset(HttpContext ctx, SimulatorState state, RequestJournal journal)
     {
         var smartAccount = ctx.Request.Query["smartAccount"].ToString();
         var udi = ctx.Request.Query["udi"].ToString();
@@ -56,16 +56,15 @@ public static class ControlApi
             throw new ApiException(404, $"no product instance with UDI '{udi}'");
         if (smartAccount.Length > 0)
         {
-            await seeds.ResetAsync(smartAccount, ctx.RequestAborted);
+            await state.ResetAsync(smartAccount, ctx.RequestAborted);
             return Results.Json(new { status = "ok", reset = "smartAccount", smartAccount });
         }
-        await seeds.ResetAsync(null, ctx.RequestAborted);
-        clock.Reset();
+        await state.ResetAsync(null, ctx.RequestAborted);
         journal.Clear();
         return Results.Json(new { status = "ok", reset = "all" });
     }
 
-    private static async Task<IResult> MergeSeed(HttpContext ctx, SeedService seeds)
+    private static async Task<IResult> MergeSeed(HttpContext ctx, SimulatorState state, SeedService seeds)
     {
         var type = ctx.Request.ContentType;
         if (type is not null && !RequestBodies.IsJson(type) && !RequestBodies.IsYaml(type) && !type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
@@ -73,7 +72,7 @@ public static class ControlApi
         var text = RequestBodies.DecodeUtf8(await RequestBodies.ReadBytesAsync(ctx, SeedLimit));
         if (string.IsNullOrWhiteSpace(text)) throw new ApiException(400, "request body is empty; expected a seed document");
         var doc = SeedReader.Parse(text);
-        await seeds.MergeAsync(doc, ctx.RequestAborted);
+        await state.MergeSeedAsync(doc, ctx.RequestAborted);
         return Results.Json(new { status = "ok", accounts = doc.Accounts.Select(a => a.Domain).ToArray(), randomSeed = seeds.Ids.RandomSeed });
     }
 

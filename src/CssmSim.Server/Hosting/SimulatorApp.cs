@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CssmSim.Engine.Access;
+using CssmSim.Engine.Faults;
+using CssmSim.Engine.Jobs;
 using CssmSim.Engine.Seeding;
 using CssmSim.Engine.Signing;
 using CssmSim.Engine.Snapshots;
@@ -36,7 +38,10 @@ public static class SimulatorApp
         {
             var runtime = new SimulatorRuntime();
             var seeds = new SeedService(store, clock, options.Seed, options.SeedText, options.RandomSeed);
-            await seeds.InitializeAsync(ct);
+            var faults = new FaultEngine(store, options.TokenBottleneck, () => seeds.Ids.RandomSeed, clock.Wall);
+            var transitions = new PollTransitionService(store, options.PollIntervalSeconds);
+            var state = new SimulatorState(seeds, faults, transitions, clock);
+            await state.InitializeAsync(ct);
             var tokens = new AccessTokenService(store.Accounts, await AccessTokenService.LoadKeyAsync(store.State, ct), clock.Wall,
                 TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds));
             var bundle = options.Certificates ?? LoadCertificates(options.CertificatesDirectory);
@@ -74,11 +79,15 @@ public static class SimulatorApp
             s.AddSingleton<TimeProvider>(clock);
             s.AddSingleton<ISimulatorStore>(store);
             s.AddSingleton(seeds);
+            s.AddSingleton(faults);
+            s.AddSingleton(transitions);
+            s.AddSingleton(state);
+            s.AddSingleton(new JobService(store, clock, transitions, () => seeds.Ids));
             s.AddSingleton(tokens);
             s.AddSingleton(signer);
             s.AddSingleton(runtime);
             s.AddSingleton(new RequestJournal(options.JournalCapacity));
-            s.AddSingleton(new SnapshotService(store, clock));
+            s.AddSingleton(new SnapshotService(store, clock, faults));
             s.AddSingleton(new ControlKey(controlKey.Value));
             s.AddOpenApi(o =>
             {
@@ -97,6 +106,7 @@ public static class SimulatorApp
             app.UseMiddleware<PathNormalization>();
             app.UseRouting();
             app.UseMiddleware<JournalMiddleware>();
+            app.UseMiddleware<FaultInjection>();
             app.UseMiddleware<ErrorHandling>();
             app.UseMiddleware<ControlKeyGate>();
             app.UseSwaggerUI(ui =>
@@ -114,6 +124,9 @@ public static class SimulatorApp
             app.MapAccountsApi();
             app.MapNotSimulatedApi();
             app.MapControlApi();
+            app.MapFaultsApi();
+            app.MapClockApi();
+            app.MapPollTransitionsApi();
 
             return new SimulatorServer(app, controlKey, () => store.DisposeAsync());
         }

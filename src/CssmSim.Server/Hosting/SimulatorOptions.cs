@@ -36,6 +36,10 @@ public sealed class SimulatorOptions
     public CertificateBundle? Certificates { get; set; }
     public string CertificatesDirectory { get; set; } = "certs";
     public int JournalCapacity { get; set; } = 10_000;
+    /// <summary>Start-up values of the built-in token max-uses bottleneck rule.</summary>
+    public Engine.Faults.BottleneckSettings TokenBottleneck { get; set; } = new();
+    /// <summary>The <c>poll_interval</c> answered by asynchronous APIs unless a poll transition sets another.</summary>
+    public int PollIntervalSeconds { get; set; } = 300;
     /// <summary>The simulator clock; a new system-mode clock when null.</summary>
     public SimulatorClock? Clock { get; set; }
     /// <summary>Console logging (the server) or none (fixtures, which plug in their own).</summary>
@@ -100,6 +104,11 @@ public sealed class SimulatorOptions
         }
         o.CertificatesDirectory = config["Certs:Directory"] is { Length: > 0 } dir ? dir : o.CertificatesDirectory;
         o.JournalCapacity = Int(config, "Journal:Capacity", 10_000, 1, 10_000_000);
+        o.TokenBottleneck = new Engine.Faults.BottleneckSettings(
+            Bool(config, "Faults:TokenBottleneck:Enabled", true),
+            Int(config, "Faults:TokenBottleneck:ConcurrentAbove", 4, 1, 100_000),
+            Int(config, "Faults:TokenBottleneck:HoldMs", 200, 0, 600_000));
+        o.PollIntervalSeconds = Int(config, "Polling:IntervalSeconds", 300, 1, 86_400);
         return o;
     }
 

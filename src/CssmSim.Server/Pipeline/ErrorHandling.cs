@@ -26,7 +26,7 @@ public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> l
                     : $"method {ctx.Request.Method} is not allowed on {ctx.Request.Path}");
             }
         }
-        catch (Exception e) when (!ctx.RequestAborted.IsCancellationRequested || e is not OperationCanceledException)
+        catch (Exception e) when (e is not FaultInterruption && (!ctx.RequestAborted.IsCancellationRequested || e is not OperationCanceledException))
         {
             if (ctx.Response.HasStarted)
             {

@@ -44,7 +44,7 @@ public static class RequestBodies
         if (bytes.IsEmpty || bytes.Trim((byte)' ').IsEmpty) throw new ApiException(400, "request body is empty; expected JSON");
         try
         {
-            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = MaxJsonDepth })
+            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = MaxJsonDepth, AllowDuplicateProperties = false })
                 ?? throw new ApiException(400, "request body is JSON null; expected an object");
         }
         catch (JsonException e)

@@ -64,6 +64,20 @@ public sealed class HostileInputTests
         after.ShouldBe(before);
     }
 
+    [Theory]
+    [InlineData("/_sim/faults", "{\"effect\":{\"status\":503},\"effect\":{\"status\":500}}")]
+    [InlineData("/_sim/clock", "{\"advance\":\"P1D\",\"advance\":\"P2D\"}")]
+    [InlineData("/_sim/seed", "{\"randomSeed\":1,\"randomSeed\":2}")]
+    public async Task A_repeated_json_key_is_400_not_a_crash(string path, string body)
+    {
+        await using var sim = await TestSimulator.StartAsync();
+
+        using var response = await sim.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
     [Fact]
     public async Task An_oversized_seed_is_413_problem_json()
     {
@@ -92,14 +106,15 @@ public sealed class HostileInputTests
     [Theory]
     [InlineData("application/json", "{not json", 400)]
     [InlineData("text/plain", "{}", 415)]
-    [InlineData("application/json", "{\"schemaVersion\": 1, \"store\": {\"licenses\": [{\"va_id\": \"nope\", \"tag\": \"t\"}]}}", 400)]
-    [InlineData("application/json", "{\"schemaVersion\": 1, \"store\": {\"users; DROP TABLE licenses\": []}}", 400)]
+    [InlineData("application/json", "{\"schemaVersion\": {V}, \"store\": {\"licenses\": [{\"va_id\": \"nope\", \"tag\": \"t\"}]}}", 400)]
+    [InlineData("application/json", "{\"schemaVersion\": {V}, \"store\": {\"users; DROP TABLE licenses\": []}}", 400)]
     [InlineData("application/json", "{\"schemaVersion\": 999, \"store\": {}}", 409)]
     public async Task Bad_snapshot_imports_are_refused_whole(string contentType, string body, int status)
     {
         await using var sim = await TestSimulator.StartAsync();
         var before = await (await sim.Http.GetAsync("/_sim/snapshot", Ct)).Content.ReadAsByteArrayAsync(Ct);
 
+        body = body.Replace("{V}", Engine.Storage.Sqlite.Migrations.Latest.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var response = await sim.Http.PostAsync("/_sim/snapshot", new StringContent(body, Encoding.UTF8, contentType), Ct);
 
         ((int)response.StatusCode).ShouldBe(status);

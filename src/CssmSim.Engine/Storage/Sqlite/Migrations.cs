@@ -57,6 +57,42 @@ public static class Migrations
                 accounts_json TEXT NULL
             );
             """),
+        new(2, "faults-and-jobs", """
+            CREATE TABLE counters (
+                key   TEXT PRIMARY KEY,
+                value INTEGER NOT NULL
+            );
+            CREATE TABLE fault_rules (
+                id        TEXT PRIMARY KEY,
+                seq       INTEGER NOT NULL,
+                builtin   INTEGER NOT NULL,
+                rule_json TEXT NOT NULL
+            );
+            CREATE TABLE poll_transitions (
+                action        TEXT NOT NULL,
+                smart_account TEXT NOT NULL,
+                progression   TEXT NOT NULL,
+                times         INTEGER NULL,
+                duration      TEXT NULL,
+                poll_interval INTEGER NULL,
+                PRIMARY KEY (action, smart_account)
+            );
+            CREATE TABLE jobs (
+                poll_id              TEXT PRIMARY KEY,
+                action               TEXT NOT NULL,
+                udi                  TEXT NOT NULL,
+                sa_id                TEXT NULL REFERENCES smart_accounts(id) ON DELETE CASCADE,
+                correlation_id       TEXT NOT NULL,
+                submitted_at         TEXT NOT NULL,
+                polls                INTEGER NOT NULL,
+                complete_after_polls INTEGER NULL,
+                complete_at          TEXT NULL,
+                never_complete       INTEGER NOT NULL,
+                fail_code            TEXT NULL,
+                fail_message         TEXT NULL,
+                result_json          TEXT NULL
+            );
+            """),
     ];
 
     public static int Latest => All[^1].Version;

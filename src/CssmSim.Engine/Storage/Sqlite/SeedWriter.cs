@@ -30,11 +30,15 @@ internal static class SeedWriter
     {
         var exists = Sql.Scalar(c, tx, $"SELECT 1 FROM {table} WHERE {keyColumn} = $k", ("$k", key)) is not null;
         if (!exists && secret is null) { errors.Add($"{path}.{secretField}", "is required for a new entry"); return; }
+        // Absent fields keep their stored values: a merge that only rotates a secret must not widen
+        // the accounts a client may see (null accounts_json means all of them).
         var accountsJson = accounts is null ? null : JsonSerializer.Serialize(accounts);
         Sql.Execute(c, tx, $"""
-            INSERT INTO {table} ({keyColumn}, {secretColumn}, accounts_json) VALUES ($k, $s, $a)
-            ON CONFLICT ({keyColumn}) DO UPDATE SET {secretColumn} = COALESCE($s, {secretColumn}), accounts_json = $a
-            """, ("$k", key), ("$s", secret), ("$a", accountsJson));
+            INSERT INTO {table} ({keyColumn}, {secretColumn}, accounts_json) VALUES ($k, COALESCE($s, ''), $a)
+            ON CONFLICT ({keyColumn}) DO UPDATE SET
+                {secretColumn} = COALESCE($s, {secretColumn}),
+                accounts_json = CASE WHEN $aGiven = 1 THEN $a ELSE accounts_json END
+            """, ("$k", key), ("$s", secret), ("$a", accountsJson), ("$aGiven", accounts is null ? 0 : 1));
     }
 
     private static void UpsertAccount(SqliteConnection c, SqliteTransaction tx, PlannedAccount a, ValidationErrors errors)

@@ -23,5 +23,10 @@ public static class SnapshotTables
         new("smart_accounts", "domain_key", [T("id"), T("domain"), T("domain_key"), T("name"), T("policy_json", true)]),
         new("virtual_accounts", "sa_id, name", [T("id"), T("sa_id"), T("name"), T("description"), I("is_default"), I("export_controlled_allowed"), T("policy_json", true)]),
         new("licenses", "va_id, tag", [T("va_id"), T("tag"), T("display_name"), T("enforcement"), T("license_type"), I("quantity"), T("start_date", true), T("end_date", true)]),
+        new("counters", "key", [T("key"), I("value")]),
+        new("fault_rules", "id", [T("id"), I("seq"), I("builtin"), T("rule_json")]),
+        new("poll_transitions", "action, smart_account", [T("action"), T("smart_account"), T("progression"), I("times", true), T("duration", true), I("poll_interval", true)]),
+        new("jobs", "poll_id", [T("poll_id"), T("action"), T("udi"), T("sa_id", true), T("correlation_id"), T("submitted_at"), I("polls"),
+            I("complete_after_polls", true), T("complete_at", true), I("never_complete"), T("fail_code", true), T("fail_message", true), T("result_json", true)]),
     ];
 }

@@ -20,6 +20,8 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
         _db = db;
         Accounts = new SqliteAccountStore(db);
         State = new SqliteStateStore(db);
+        Faults = new SqliteFaultRuleStore(db);
+        Jobs = new SqliteJobStore(db);
     }
 
     public static SqliteSimulatorStore Open(StoreLocation location, string synchronous = "NORMAL") => new(location,
@@ -28,6 +30,8 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
     public StoreLocation Location { get; }
     public IAccountStore Accounts { get; }
     public IStateStore State { get; }
+    public IFaultRuleStore Faults { get; }
+    public IJobStore Jobs { get; }
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 }
@@ -196,6 +200,10 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
             Sql.Execute(c, tx, "INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT (key) DO NOTHING", ("$k", key), ("$v", value));
             return (string)Sql.Scalar(c, tx, "SELECT value FROM settings WHERE key = $k", ("$k", key))!;
         }, ct);
+
+    public Task<long> NextCounterAsync(string key, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => (long)Sql.Scalar(c, tx,
+            "INSERT INTO counters (key, value) VALUES ($k, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value", ("$k", key))!, ct);
 
     public Task SetSettingAsync(string key, string value, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) => Sql.Execute(c, tx,

@@ -1,0 +1,96 @@
+using CssmSim.Engine.Ids;
+using CssmSim.Engine.Storage;
+using CssmSim.Engine.Time;
+
+namespace CssmSim.Engine.Jobs;
+
+/// <summary>What a surface hands over when it accepts asynchronous work.</summary>
+/// <param name="Action">The poll-transition action (<c>acknowledgements</c>, <c>authorizations</c>, <c>trust</c>, <c>usage-files</c>).</param>
+/// <param name="UdiPid">The requesting device's PID (poll ids derive from the UDI and its job counter).</param>
+/// <param name="UdiSerial">The requesting device's serial number.</param>
+/// <param name="SmartAccountId">The account the job belongs to (per-account reset removes it); null when unknown.</param>
+/// <param name="SmartAccountDomain">The account's domain, to pick a per-account transition.</param>
+/// <param name="ResultJson">The result a completed poll returns.</param>
+/// <param name="FailCode">A failure the job ends with instead of a result.</param>
+/// <param name="FailMessage">The failure's text.</param>
+/// <param name="NeverComplete">A fault said this job never completes.</param>
+public sealed record JobRequest(
+    string Action,
+    string UdiPid,
+    string UdiSerial,
+    string? SmartAccountId,
+    string? SmartAccountDomain,
+    string? ResultJson,
+    string? FailCode = null,
+    string? FailMessage = null,
+    bool NeverComplete = false);
+
+/// <summary>An accepted job: the poll id to hand back, and whether its result is ready at once.</summary>
+public sealed record SubmittedJob(string PollId, string CorrelationId, long PollInterval, bool CompletesImmediately, StoredJob Job);
+
+public enum PollState { Pending, Complete, Failed, NotFound, WrongAction }
+
+/// <summary>The answer to one poll.</summary>
+public sealed record PollOutcome(PollState State, StoredJob? Job = null, string? Code = null, string? Message = null);
+
+/// <summary>
+/// Asynchronous jobs with CSSM's <c>OK_POLL</c> → <c>COMPLETE</c> model. Progress follows the
+/// poll transition in force when the job was submitted; virtual time decides <c>time</c> ones.
+/// </summary>
+public sealed class JobService(ISimulatorStore store, TimeProvider clock, PollTransitionService transitions, Func<DerivedIds> ids)
+{
+    public async Task<SubmittedJob> SubmitAsync(JobRequest request, CancellationToken ct = default)
+    {
+        var transition = await transitions.ResolveAsync(request.Action, request.SmartAccountDomain, ct);
+        var udi = $"PID:{request.UdiPid},SN:{request.UdiSerial}";
+        var now = clock.GetUtcNow();
+        while (true)
+        {
+            // Ids follow the seed and the UDI's own job counter, so concurrency cannot change them.
+            var n = await store.State.NextCounterAsync("job/" + udi, ct);
+            var derived = ids();
+            var job = new StoredJob(
+                PollId: derived.Decimal($"poll/{udi}/{n}", 18),
+                Action: request.Action,
+                Udi: udi,
+                SmartAccountId: request.SmartAccountId,
+                CorrelationId: derived.Uuid5($"correlation/{udi}/{n}").ToString(),
+                SubmittedAt: now,
+                Polls: 0,
+                CompleteAfterPolls: transition.Progression switch { Progression.Immediate => 0, Progression.Polls => transition.Times ?? 0, _ => null },
+                CompleteAt: transition.Progression == Progression.Time ? now + (transition.Duration ?? TimeSpan.Zero) : null,
+                NeverComplete: request.NeverComplete,
+                FailCode: request.FailCode,
+                FailMessage: request.FailMessage,
+                ResultJson: request.ResultJson);
+            if (await store.Jobs.InsertJobAsync(job, ct))
+            {
+                var immediate = transition.Progression == Progression.Immediate && !request.NeverComplete;
+                return new SubmittedJob(job.PollId, job.CorrelationId, transition.PollInterval, immediate, job);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts one poll and says where the job stands. <paramref name="action"/> must be the job's own.
+    /// </summary>
+    public async Task<PollOutcome> PollAsync(string pollId, string? action, CancellationToken ct = default)
+    {
+        var existing = await store.Jobs.FindJobAsync(pollId, ct);
+        if (existing is null) return new PollOutcome(PollState.NotFound, Code: "POLL_ID_NOT_FOUND", Message: $"poll_id {pollId} is unknown or expired");
+        if (action is not null && !string.Equals(action, existing.Action, StringComparison.Ordinal))
+            return new PollOutcome(PollState.WrongAction, existing, "INVALID_ACTION", $"poll_id {pollId} is for action {existing.Action}, not {action}");
+        var job = await store.Jobs.RecordPollAsync(pollId, ct) ?? existing;
+        if (!IsDue(job)) return new PollOutcome(PollState.Pending, job);
+        return job.FailCode is not null
+            ? new PollOutcome(PollState.Failed, job, job.FailCode, job.FailMessage ?? "Server error occurred: " + job.FailCode)
+            : new PollOutcome(PollState.Complete, job);
+    }
+
+    private bool IsDue(StoredJob job)
+    {
+        if (job.NeverComplete) return false;
+        if (job.CompleteAfterPolls is { } k) return job.Polls > k;
+        return job.CompleteAt is { } at && clock.GetUtcNow() >= at;
+    }
+}

@@ -1,0 +1,36 @@
+namespace CssmSim.Engine.Storage;
+
+/// <summary>
+/// A poll transition as stored (control.md §Poll transitions): how an action's jobs progress,
+/// for all accounts (<see cref="SmartAccount"/> empty) or one.
+/// </summary>
+public sealed record StoredPollTransition(string Action, string SmartAccount, string Progression, long? Times, string? Duration, long? PollInterval);
+
+/// <summary>An asynchronous job: what a poll id stands for until its result is collected.</summary>
+public sealed record StoredJob(
+    string PollId,
+    string Action,
+    string Udi,
+    string? SmartAccountId,
+    string CorrelationId,
+    DateTimeOffset SubmittedAt,
+    long Polls,
+    long? CompleteAfterPolls,
+    DateTimeOffset? CompleteAt,
+    bool NeverComplete,
+    string? FailCode,
+    string? FailMessage,
+    string? ResultJson);
+
+/// <summary>Poll transitions and the jobs that follow them.</summary>
+public interface IJobStore
+{
+    Task<IReadOnlyList<StoredPollTransition>> ListTransitionsAsync(CancellationToken ct = default);
+    Task SaveTransitionAsync(StoredPollTransition transition, CancellationToken ct = default);
+    Task ClearTransitionsAsync(CancellationToken ct = default);
+    /// <summary>Inserts a job; false when the poll id is taken.</summary>
+    Task<bool> InsertJobAsync(StoredJob job, CancellationToken ct = default);
+    /// <summary>Counts one poll of the job atomically and returns the job after it; null when unknown.</summary>
+    Task<StoredJob?> RecordPollAsync(string pollId, CancellationToken ct = default);
+    Task<StoredJob?> FindJobAsync(string pollId, CancellationToken ct = default);
+}
