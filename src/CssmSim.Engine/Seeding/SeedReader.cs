@@ -112,8 +112,11 @@ public static class SeedReader
             Tokens = Items(r, o, "tokens", p, (to, tp) =>
             {
                 r.OnlyKeys(to, tp, "token", "description", "expiresAfterDays", "maxUses", "exportControlled");
+                var fixedToken = r.String(to, "token", tp, maxLength: 4096);
+                if (fixedToken is not null && Tokens.TokenString.Identify(fixedToken, Guid.Empty).Kind is Tokens.TokenKind.Invalid or Tokens.TokenKind.BareId)
+                    r.Errors.Add(NodeReader.Join(tp, "token"), "must be a token string (not empty, not a bare token id)");
                 return new SeedToken(
-                    r.String(to, "token", tp, maxLength: 4096),
+                    fixedToken,
                     r.String(to, "description", tp),
                     (int?)r.Integer(to, "expiresAfterDays", tp, 1, 365),
                     (int?)r.Integer(to, "maxUses", tp, 1, int.MaxValue),

@@ -83,26 +83,6 @@ public sealed class SeedService
         Volatile.Write(ref _ids, ids);
     }
 
-    private SeedPlan Plan(SeedDocument doc, DerivedIds ids)
-    {
-        RefuseSectionsNotYetSimulated(doc);
-        return SeedPlan.From(doc, ids, DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime));
-    }
-
-    // Tokens and product instances are applied by their own capabilities; until those exist a
-    // document naming them is refused rather than half-applied.
-    private static void RefuseSectionsNotYetSimulated(SeedDocument doc)
-    {
-        var errors = new ValidationErrors();
-        for (var i = 0; i < doc.Accounts.Count; i++)
-        {
-            for (var j = 0; j < doc.Accounts[i].VirtualAccounts.Count; j++)
-            {
-                var va = doc.Accounts[i].VirtualAccounts[j];
-                if (va.Tokens.Count > 0) errors.Add($"accounts[{i}].virtualAccounts[{j}].tokens", "registration tokens are not simulated in this build of CssmSim");
-                if (va.ProductInstances.Count > 0) errors.Add($"accounts[{i}].virtualAccounts[{j}].productInstances", "product instances are not simulated in this build of CssmSim");
-            }
-        }
-        errors.ThrowIfAny("Seed document names features this build does not simulate");
-    }
+    private SeedPlan Plan(SeedDocument doc, DerivedIds ids) =>
+        SeedPlan.From(doc, ids, DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime));
 }

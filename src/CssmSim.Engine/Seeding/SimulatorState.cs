@@ -1,6 +1,10 @@
 using CssmSim.Engine.Faults;
 using CssmSim.Engine.Jobs;
+using CssmSim.Engine.ProductInstances;
+using CssmSim.Engine.Storage;
 using CssmSim.Engine.Time;
+using CssmSim.Engine.Tokens;
+using CssmSim.Engine.Trust;
 
 namespace CssmSim.Engine.Seeding;
 
@@ -9,13 +13,17 @@ namespace CssmSim.Engine.Seeding;
 /// the fault rules, the poll transitions and the clock. Start-up, seed merges and resets go
 /// through here so that none of them leaves one part behind (a reset that leaves data behind is a bug).
 /// </summary>
-public sealed class SimulatorState(SeedService seeds, FaultEngine faults, PollTransitionService transitions, SimulatorClock clock)
+public sealed class SimulatorState(
+    SeedService seeds, FaultEngine faults, PollTransitionService transitions, SimulatorClock clock,
+    ISimulatorStore store, TokenService tokens, TrustService trust, Policies.PolicyService policies)
 {
     public async Task InitializeAsync(CancellationToken ct = default)
     {
         var seeded = await seeds.InitializeAsync(ct);
         await faults.InitializeAsync(ct);
-        if (seeded) await faults.ApplySeedAsync(seeds.Startup.Faults, ct);
+        if (!seeded) return;
+        await faults.ApplySeedAsync(seeds.Startup.Faults, ct);
+        await ApplyInventoryAsync(seeds.Startup, null, ct);
     }
 
     /// <summary>Merges a seed document: its fault rules are checked before anything is applied.</summary>
@@ -24,6 +32,7 @@ public sealed class SimulatorState(SeedService seeds, FaultEngine faults, PollTr
         faults.ValidateSeed(doc.Faults);
         await seeds.MergeAsync(doc, ct);
         await faults.ApplySeedAsync(doc.Faults, ct);
+        await ApplyInventoryAsync(doc, null, ct);
     }
 
     /// <summary>
@@ -34,10 +43,49 @@ public sealed class SimulatorState(SeedService seeds, FaultEngine faults, PollTr
     public async Task ResetAsync(string? smartAccountDomain, CancellationToken ct = default)
     {
         await seeds.ResetAsync(smartAccountDomain, ct);
-        if (smartAccountDomain is not null) return;
+        if (smartAccountDomain is not null)
+        {
+            await ApplyInventoryAsync(seeds.Startup, smartAccountDomain, ct);
+            return;
+        }
         await transitions.ResetAsync(ct);
+        policies.Forget();
         await faults.ResetAsync(ct);
         await faults.ApplySeedAsync(seeds.Startup.Faults, ct);
         clock.Reset();
+        await ApplyInventoryAsync(seeds.Startup, null, ct);
+    }
+
+    /// <summary>
+    /// A seed's tokens and product instances, created through their own services so they follow
+    /// the same id derivation and rules as API-made ones. A <c>trusted</c> product instance gets
+    /// trust in its seed VA (moving it there if it was trusted elsewhere).
+    /// </summary>
+    private async Task ApplyInventoryAsync(SeedDocument doc, string? onlyDomain, CancellationToken ct)
+    {
+        foreach (var account in doc.Accounts)
+        {
+            if (onlyDomain is not null && !account.Domain.Equals(onlyDomain, StringComparison.OrdinalIgnoreCase)) continue;
+            var sa = await store.Accounts.FindSmartAccountAsync(account.Domain, ct);
+            if (sa is null) continue;
+            foreach (var seedVa in account.VirtualAccounts)
+            {
+                var va = await store.Accounts.FindVirtualAccountAsync(sa.Id, seedVa.Name, ct);
+                if (va is null) continue;
+                foreach (var t in seedVa.Tokens)
+                    await tokens.CreateAsync(sa, va, new TokenRequest(t.Description ?? "", t.ExpiresAfterDays ?? 30, t.MaxUses, t.ExportControlled ?? true, "seed", t.Token), ct);
+                foreach (var p in seedVa.ProductInstances)
+                {
+                    var udi = new Udi(p.UdiPid.Trim(), p.UdiSerialNumber.Trim());
+                    var existing = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
+                    var now = clock.GetUtcNow();
+                    await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial,
+                        existing?.Piid ?? seeds.Ids.Uuid5("pi/" + udi).ToString(), va.Id, p.Hostname ?? "", null, null, null, null, null, null,
+                        p.ExportControlled, null, existing?.RegisteredAt ?? now, null), ct);
+                    if (p.Trusted == true && existing?.TrustCodeId is null)
+                        await trust.IssueAsync(va, [udi], force: true, ct);
+                }
+            }
+        }
     }
 }

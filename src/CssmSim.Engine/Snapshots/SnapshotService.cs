@@ -12,7 +12,7 @@ namespace CssmSim.Engine.Snapshots;
 /// tables in natural-key order (fault rules and poll transitions among them) and the clock. No journal, OAuth tokens or export time, so two
 /// exports of the same state are byte-identical and can be diffed or committed as fixtures.
 /// </summary>
-public sealed class SnapshotService(ISimulatorStore store, SimulatorClock clock, FaultEngine faults)
+public sealed class SnapshotService(ISimulatorStore store, SimulatorClock clock, FaultEngine faults, Policies.PolicyService? policies = null)
 {
     public const long MaxBytes = 256L * 1024 * 1024;
 
@@ -82,6 +82,7 @@ public sealed class SnapshotService(ISimulatorStore store, SimulatorClock clock,
 
         await store.State.ImportAsync(new StoreSnapshot(version, tables), ct);
         await faults.ReloadAsync(ct);
+        policies?.Forget();
         clockState?.Invoke();
     }
 

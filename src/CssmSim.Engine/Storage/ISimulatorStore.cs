@@ -14,6 +14,7 @@ public interface ISimulatorStore : IAsyncDisposable
     IStateStore State { get; }
     IFaultRuleStore Faults { get; }
     IJobStore Jobs { get; }
+    IInventoryStore Inventory { get; }
 }
 
 /// <summary>Smart and Virtual Accounts, their licenses, and the API's clients and users.</summary>
@@ -25,10 +26,16 @@ public interface IAccountStore
     Task<SmartAccount?> FindSmartAccountAsync(string domain, CancellationToken ct = default);
     /// <summary>Virtual Accounts of one Smart Account (all when null), ordered by account then name.</summary>
     Task<IReadOnlyList<VirtualAccount>> ListVirtualAccountsAsync(string? smartAccountId, CancellationToken ct = default);
+    /// <summary>A Virtual Account of a Smart Account by its (case-sensitive) name, or by its id.</summary>
+    Task<VirtualAccount?> FindVirtualAccountAsync(string smartAccountId, string nameOrId, CancellationToken ct = default);
+    /// <summary>A Virtual Account and its Smart Account by the VA's id.</summary>
+    Task<(SmartAccount Account, VirtualAccount VirtualAccount)?> FindByVirtualAccountIdAsync(string virtualAccountId, CancellationToken ct = default);
     /// <summary>Licenses of one Virtual Account, ordered by tag.</summary>
     Task<IReadOnlyList<License>> ListLicensesAsync(string virtualAccountId, CancellationToken ct = default);
     /// <summary>The custom policy JSON stored on a Smart Account (<paramref name="virtualAccountId"/> null) or Virtual Account.</summary>
     Task<string?> GetPolicyJsonAsync(string smartAccountId, string? virtualAccountId, CancellationToken ct = default);
+    /// <summary>Sets (or with null clears) the custom policy of a Smart Account (<paramref name="virtualAccountId"/> null) or Virtual Account.</summary>
+    Task SetPolicyJsonAsync(string smartAccountId, string? virtualAccountId, string? policyJson, CancellationToken ct = default);
     Task<ApiClient?> FindApiClientAsync(string clientId, CancellationToken ct = default);
     Task<ApiUser?> FindUserAsync(string username, CancellationToken ct = default);
 }

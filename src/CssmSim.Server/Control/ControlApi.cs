@@ -46,14 +46,21 @@ public static class ControlApi
         ? Results.Json(new { status = "ready" })
         : Results.Json(new { status = "starting" }, statusCode: 503);
 
-    private static async Task<IResult> Reset(HttpContext ctx, SimulatorState state, RequestJournal journal)
+    private static async Task<IResult> Reset(HttpContext ctx, SimulatorState state, RequestJournal journal, ISimulatorStore store)
     {
         var smartAccount = ctx.Request.Query["smartAccount"].ToString();
         var udi = ctx.Request.Query["udi"].ToString();
         if (smartAccount.Length > 0 && udi.Length > 0)
             throw new ApiException(400, "give smartAccount or udi, not both");
         if (udi.Length > 0)
-            throw new ApiException(404, $"no product instance with UDI '{udi}'");
+        {
+            // A UDI may be given as PID:x,SN:y or as pid:serial.
+            var key = Engine.ProductInstances.Udi.TryParse(udi.Trim(), out var parsed) ? parsed.ToString()
+                : udi.LastIndexOf(':') is > 0 and var colon ? new Engine.ProductInstances.Udi(udi[..colon].Trim(), udi[(colon + 1)..].Trim()).ToString() : udi.Trim();
+            if (!await store.Inventory.DeleteProductInstanceAsync(key, ctx.RequestAborted))
+                throw new ApiException(404, $"no product instance with UDI '{udi}'");
+            return Results.Json(new { status = "ok", reset = "udi", udi = key });
+        }
         if (smartAccount.Length > 0)
         {
             await state.ResetAsync(smartAccount, ctx.RequestAborted);

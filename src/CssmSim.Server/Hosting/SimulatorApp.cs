@@ -3,7 +3,12 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CssmSim.Engine.Access;
 using CssmSim.Engine.Faults;
+using CssmSim.Engine.Events;
 using CssmSim.Engine.Jobs;
+using CssmSim.Engine.Policies;
+using CssmSim.Engine.Tokens;
+using CssmSim.Engine.Trust;
+using CssmSim.Server.SmartTransport;
 using CssmSim.Engine.Seeding;
 using CssmSim.Engine.Signing;
 using CssmSim.Engine.Snapshots;
@@ -37,15 +42,20 @@ public static class SimulatorApp
         try
         {
             var runtime = new SimulatorRuntime();
+            var bundle = options.Certificates ?? LoadCertificates(options.CertificatesDirectory);
+            var signer = ArtefactSigner.Create(bundle, options.SigningAlgorithm);
             var seeds = new SeedService(store, clock, options.Seed, options.SeedText, options.RandomSeed);
             var faults = new FaultEngine(store, options.TokenBottleneck, () => seeds.Ids.RandomSeed, clock.Wall);
             var transitions = new PollTransitionService(store, options.PollIntervalSeconds);
-            var state = new SimulatorState(seeds, faults, transitions, clock);
+            var jobs = new JobService(store, clock, transitions, () => seeds.Ids);
+            var events = new EventLog(store, clock);
+            var policies = new PolicyService(store, signer, clock, events);
+            var tokenService = new TokenService(store, clock, () => seeds.Ids, events);
+            var trust = new TrustService(store, clock, () => seeds.Ids, signer, policies, tokenService);
+            var state = new SimulatorState(seeds, faults, transitions, clock, store, tokenService, trust, policies);
             await state.InitializeAsync(ct);
             var tokens = new AccessTokenService(store.Accounts, await AccessTokenService.LoadKeyAsync(store.State, ct), clock.Wall,
                 TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds));
-            var bundle = options.Certificates ?? LoadCertificates(options.CertificatesDirectory);
-            var signer = ArtefactSigner.Create(bundle, options.SigningAlgorithm);
             var urls = ListenUrls(options.Urls, options.Https);
             var controlKey = ResolveControlKey(options, urls);
             runtime.MarkReady();
@@ -82,12 +92,16 @@ public static class SimulatorApp
             s.AddSingleton(faults);
             s.AddSingleton(transitions);
             s.AddSingleton(state);
-            s.AddSingleton(new JobService(store, clock, transitions, () => seeds.Ids));
+            s.AddSingleton(jobs);
+            s.AddSingleton(events);
+            s.AddSingleton(policies);
+            s.AddSingleton(tokenService);
+            s.AddSingleton(trust);
             s.AddSingleton(tokens);
             s.AddSingleton(signer);
             s.AddSingleton(runtime);
             s.AddSingleton(new RequestJournal(options.JournalCapacity));
-            s.AddSingleton(new SnapshotService(store, clock, faults));
+            s.AddSingleton(new SnapshotService(store, clock, faults, policies));
             s.AddSingleton(new ControlKey(controlKey.Value));
             s.AddOpenApi(o =>
             {
@@ -123,10 +137,15 @@ public static class SimulatorApp
             app.MapOAuthApi();
             app.MapAccountsApi();
             app.MapNotSimulatedApi();
+            app.MapTokensApi();
+            app.MapDevicesApi();
+            app.MapSmartTransportApi();
             app.MapControlApi();
             app.MapFaultsApi();
             app.MapClockApi();
             app.MapPollTransitionsApi();
+            app.MapInventoryApi();
+            app.MapPolicyApi();
 
             return new SimulatorServer(app, controlKey, () => store.DisposeAsync());
         }

@@ -40,6 +40,8 @@ public sealed class SimulatorOptions
     public Engine.Faults.BottleneckSettings TokenBottleneck { get; set; } = new();
     /// <summary>The <c>poll_interval</c> answered by asynchronous APIs unless a poll transition sets another.</summary>
     public int PollIntervalSeconds { get; set; } = 300;
+    /// <summary>Smart transport refuses messages whose header.timestamp is further than this from virtual time (off when null).</summary>
+    public int? SmartTransportMaxClockSkewSeconds { get; set; }
     /// <summary>The simulator clock; a new system-mode clock when null.</summary>
     public SimulatorClock? Clock { get; set; }
     /// <summary>Console logging (the server) or none (fixtures, which plug in their own).</summary>
@@ -109,6 +111,8 @@ public sealed class SimulatorOptions
             Int(config, "Faults:TokenBottleneck:ConcurrentAbove", 4, 1, 100_000),
             Int(config, "Faults:TokenBottleneck:HoldMs", 200, 0, 600_000));
         o.PollIntervalSeconds = Int(config, "Polling:IntervalSeconds", 300, 1, 86_400);
+        o.SmartTransportMaxClockSkewSeconds = string.IsNullOrWhiteSpace(config["SmartTransport:MaxClockSkewSeconds"])
+            ? null : Int(config, "SmartTransport:MaxClockSkewSeconds", 0, 1, 10 * 365 * 86_400);
         return o;
     }
 

@@ -52,6 +52,25 @@ public sealed class TestSimulator : IAsyncDisposable
         if (!r.IsSuccessStatusCode) throw new InvalidOperationException($"seed refused: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>Creates a registration token through the control API; returns its v1 object.</summary>
+    public async Task<JsonObject> CreateTokenAsync(string va = "DEFAULT", int? maxUses = null, int days = 30, bool exportControlled = true, string domain = "example.com")
+    {
+        var body = new JsonObject { ["description"] = "test", ["expiresAfterDays"] = days, ["maxUses"] = maxUses, ["exportControlled"] = exportControlled };
+        using var r = await Http.PostAsync($"/_sim/accounts/{domain}/virtual-accounts/{Uri.EscapeDataString(va)}/tokens",
+            new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        if (!r.IsSuccessStatusCode) throw new InvalidOperationException($"token refused: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+        return await ReadJsonAsync(r);
+    }
+
+    /// <summary>A simulated device speaking smart transport to this simulator.</summary>
+    public Testing.Devices.SimulatedProductInstance Device(string serial, string pid = "C9800-CL-K9") => new(Http, pid, serial);
+
+    public async Task PatchFaultAsync(string id, string patch)
+    {
+        using var r = await Http.PatchAsync("/_sim/faults/" + id, new StringContent(patch, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        r.EnsureSuccessStatusCode();
+    }
+
     public static async Task<JsonObject> ReadJsonAsync(HttpResponseMessage r) =>
         JsonNode.Parse(await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!.AsObject();
 

@@ -93,6 +93,63 @@ public static class Migrations
                 result_json          TEXT NULL
             );
             """),
+        new(3, "tokens-trust-events", """
+            CREATE TABLE tokens (
+                id                 TEXT PRIMARY KEY,
+                va_id              TEXT NOT NULL REFERENCES virtual_accounts(id) ON DELETE CASCADE,
+                token              TEXT NOT NULL,
+                canonical          TEXT NOT NULL UNIQUE,
+                description        TEXT NOT NULL,
+                created_by         TEXT NOT NULL,
+                created_at         TEXT NOT NULL,
+                expires_at         TEXT NOT NULL,
+                expires_after_days INTEGER NOT NULL,
+                max_uses           INTEGER NULL,
+                uses               INTEGER NOT NULL,
+                export_controlled  INTEGER NOT NULL,
+                revoked            INTEGER NOT NULL
+            );
+            CREATE INDEX tokens_by_va ON tokens (va_id);
+            CREATE TABLE product_instances (
+                udi                     TEXT PRIMARY KEY,
+                pid                     TEXT NOT NULL,
+                serial                  TEXT NOT NULL,
+                piid                    TEXT NOT NULL,
+                va_id                   TEXT NOT NULL REFERENCES virtual_accounts(id) ON DELETE CASCADE,
+                hostname                TEXT NOT NULL,
+                ha_role                 TEXT NULL,
+                ha_group                TEXT NULL,
+                trust_code_id           TEXT NULL,
+                trusted_at              TEXT NULL,
+                trust_token_id          TEXT NULL,
+                trust_export_controlled INTEGER NULL,
+                export_controlled       INTEGER NULL,
+                rum_key                 TEXT NULL,
+                registered_at           TEXT NOT NULL,
+                last_contact            TEXT NULL
+            );
+            CREATE INDEX product_instances_by_va ON product_instances (va_id);
+            CREATE TABLE trust_codes (
+                id              TEXT PRIMARY KEY,
+                udi             TEXT NOT NULL REFERENCES product_instances(udi) ON DELETE CASCADE,
+                generation      INTEGER NOT NULL,
+                va_id           TEXT NOT NULL,
+                token_id        TEXT NULL,
+                issued_at       TEXT NOT NULL,
+                superseded_by   TEXT NULL,
+                acknowledged_at TEXT NULL,
+                UNIQUE (udi, generation)
+            );
+            CREATE TABLE events (
+                id           INTEGER PRIMARY KEY,
+                time         TEXT NOT NULL,
+                type         TEXT NOT NULL,
+                sa_id        TEXT NULL REFERENCES smart_accounts(id) ON DELETE CASCADE,
+                va_name      TEXT NULL,
+                udi          TEXT NULL,
+                details_json TEXT NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => All[^1].Version;

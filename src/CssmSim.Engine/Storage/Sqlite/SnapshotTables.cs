@@ -28,5 +28,12 @@ public static class SnapshotTables
         new("poll_transitions", "action, smart_account", [T("action"), T("smart_account"), T("progression"), I("times", true), T("duration", true), I("poll_interval", true)]),
         new("jobs", "poll_id", [T("poll_id"), T("action"), T("udi"), T("sa_id", true), T("correlation_id"), T("submitted_at"), I("polls"),
             I("complete_after_polls", true), T("complete_at", true), I("never_complete"), T("fail_code", true), T("fail_message", true), T("result_json", true)]),
+        new("tokens", "va_id, created_at, id", [T("id"), T("va_id"), T("token"), T("canonical"), T("description"), T("created_by"), T("created_at"),
+            T("expires_at"), I("expires_after_days"), I("max_uses", true), I("uses"), I("export_controlled"), I("revoked")]),
+        new("product_instances", "udi", [T("udi"), T("pid"), T("serial"), T("piid"), T("va_id"), T("hostname"), T("ha_role", true), T("ha_group", true),
+            T("trust_code_id", true), T("trusted_at", true), T("trust_token_id", true), I("trust_export_controlled", true), I("export_controlled", true),
+            T("rum_key", true), T("registered_at"), T("last_contact", true)]),
+        new("trust_codes", "udi, generation", [T("id"), T("udi"), I("generation"), T("va_id"), T("token_id", true), T("issued_at"), T("superseded_by", true), T("acknowledged_at", true)]),
+        new("events", "id", [I("id"), T("time"), T("type"), T("sa_id", true), T("va_name", true), T("udi", true), T("details_json")]),
     ];
 }

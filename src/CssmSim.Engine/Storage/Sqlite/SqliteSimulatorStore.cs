@@ -22,6 +22,7 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
         State = new SqliteStateStore(db);
         Faults = new SqliteFaultRuleStore(db);
         Jobs = new SqliteJobStore(db);
+        Inventory = new SqliteInventoryStore(db);
     }
 
     public static SqliteSimulatorStore Open(StoreLocation location, string synchronous = "NORMAL") => new(location,
@@ -32,6 +33,7 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
     public IStateStore State { get; }
     public IFaultRuleStore Faults { get; }
     public IJobStore Jobs { get; }
+    public IInventoryStore Inventory { get; }
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 }
@@ -52,6 +54,24 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
         db.ReadAsync<IReadOnlyList<VirtualAccount>>(c => smartAccountId is null
             ? Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts ORDER BY sa_id, name", ReadVa)
             : Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts WHERE sa_id = $sa ORDER BY name", ReadVa, ("$sa", smartAccountId)), ct);
+
+    public Task<VirtualAccount?> FindVirtualAccountAsync(string smartAccountId, string nameOrId, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts WHERE sa_id = $sa AND name = $n", ReadVa, ("$sa", smartAccountId), ("$n", nameOrId)).FirstOrDefault()
+            ?? Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts WHERE sa_id = $sa AND id = $n", ReadVa, ("$sa", smartAccountId), ("$n", nameOrId)).FirstOrDefault(), ct);
+
+    public Task<(SmartAccount Account, VirtualAccount VirtualAccount)?> FindByVirtualAccountIdAsync(string virtualAccountId, CancellationToken ct = default) =>
+        db.ReadAsync(c =>
+        {
+            var va = Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts WHERE id = $id", ReadVa, ("$id", virtualAccountId)).FirstOrDefault();
+            if (va is null) return ((SmartAccount, VirtualAccount)?)null;
+            var sa = Sql.Query(c, null, "SELECT id, domain, name FROM smart_accounts WHERE id = $id", ReadAccount, ("$id", va.SmartAccountId)).Single();
+            return (sa, va);
+        }, ct);
+
+    public Task SetPolicyJsonAsync(string smartAccountId, string? virtualAccountId, string? policyJson, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => virtualAccountId is null
+            ? Sql.Execute(c, tx, "UPDATE smart_accounts SET policy_json = $p WHERE id = $id", ("$p", policyJson), ("$id", smartAccountId))
+            : Sql.Execute(c, tx, "UPDATE virtual_accounts SET policy_json = $p WHERE id = $id AND sa_id = $sa", ("$p", policyJson), ("$id", virtualAccountId), ("$sa", smartAccountId)), ct);
 
     public Task<IReadOnlyList<License>> ListLicensesAsync(string virtualAccountId, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<License>>(c => Sql.Query(c, null,

@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+using CssmSim.Engine.Accounts;
+using CssmSim.Engine.Faults;
+using CssmSim.Engine.Ids;
+using CssmSim.Engine.Policies;
+using CssmSim.Engine.ProductInstances;
+using CssmSim.Engine.Signing;
+using CssmSim.Engine.Storage;
+using CssmSim.Engine.Tokens;
+
+namespace CssmSim.Engine.Trust;
+
+/// <summary>An HA set member named in a trust request.</summary>
+public sealed record HaMember(string? Role, Udi Udi);
+
+/// <summary>A trust establishment request (smart-transport.md TRUST_ESTABLISHMENT).</summary>
+public sealed record TrustRequest(Udi Sender, string Hostname, string IdToken, bool AllScope, bool Force, IReadOnlyList<HaMember> HaUdis);
+
+/// <summary>A signed trust code file for one UDI, with the RUM key inside it.</summary>
+public sealed record TrustCodeFile(Udi Udi, string TrustCodeId, string Piid, string RumKey, string File);
+
+/// <summary>The result of a trust operation: codes, the VA's policy file and the account, or a CSSM error code.</summary>
+public sealed record TrustOutcome(
+    string? ErrorCode,
+    string? ErrorMessage,
+    SmartAccount? Account,
+    VirtualAccount? VirtualAccount,
+    IReadOnlyList<TrustCodeFile> Codes,
+    string? PolicyFile)
+{
+    public bool Succeeded => ErrorCode is null;
+
+    public static TrustOutcome Failed(string code, string message) => new(code, message, null, null, [], null);
+}
+
+/// <summary>What a token says before any trust is issued: for fault rules (<c>token</c>, <c>tokenLimited</c>, account).</summary>
+public sealed record TokenProbe(string TokenId, bool Limited, string? SmartAccount, string? VirtualAccount);
+
+/// <summary>
+/// Trust establishment (smart-transport.md §Rules): token checks in CSSM's order, one trust code
+/// per UDI in scope, UDI_ALREADY_REGISTERED unless forced, one use per request whatever the scope.
+/// The checks and the use run in one store transaction; signing happens after it commits.
+/// </summary>
+public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func<DerivedIds> ids, ArtefactSigner signer, PolicyService policies, TokenService tokens)
+{
+    public const string TrustCodeElement = "smartLicenseTrustCode";
+
+    public async Task<TokenProbe?> ProbeTokenAsync(string idToken, CancellationToken ct = default)
+    {
+        var token = await tokens.FindAsync(idToken, ct);
+        if (token is null) return null;
+        var owner = await store.Accounts.FindByVirtualAccountIdAsync(token.Token.VirtualAccountId, ct);
+        return new TokenProbe(token.Token.Id, token.Token.MaxUses is not null, owner?.Account.Domain, owner?.VirtualAccount.Name);
+    }
+
+    /// <summary>TRUST_ESTABLISHMENT with an ID token; a fired fault's error fails it with nothing consumed.</summary>
+    public async Task<TrustOutcome> EstablishAsync(TrustRequest request, FaultDecision? fault = null, CancellationToken ct = default)
+    {
+        if (fault?.Effect.Error is { } code) return TrustOutcome.Failed(code, "Server error occurred: " + code);
+        var token = await tokens.FindAsync(request.IdToken, ct);
+        if (token is null) return TrustOutcome.Failed("TOKEN_NOT_FOUND", "The ID token is not valid.");
+        var targets = new List<TrustTarget> { new(request.Sender.Pid, request.Sender.Serial, request.AllScope ? RoleOf(request.Sender, request.HaUdis) : null) };
+        if (request.AllScope) targets.AddRange(request.HaUdis.Select(m => new TrustTarget(m.Udi.Pid, m.Udi.Serial, m.Role)));
+        var result = await store.Inventory.IssueTrustAsync(Issue(token.Token.Id, null, targets, request.Hostname, request.Force), ct);
+        return await RenderAsync(result, fault, ct);
+    }
+
+    /// <summary>
+    /// TRUST_SYNC: members of the sender's HA set that lack trust get codes in the sender's VA;
+    /// members trusted elsewhere move into it. The sender itself must have trust.
+    /// </summary>
+    public async Task<TrustOutcome> SyncAsync(Udi sender, string hostname, IReadOnlyList<HaMember> members, FaultDecision? fault = null, CancellationToken ct = default)
+    {
+        if (fault?.Effect.Error is { } code) return TrustOutcome.Failed(code, "Server error occurred: " + code);
+        var pi = await store.Inventory.FindProductInstanceAsync(sender.ToString(), ct);
+        if (pi?.TrustCodeId is null) return TrustOutcome.Failed("TRUST_REQUIRED", $"{sender} has no trust; establish trust first.");
+        var targets = members.Where(m => m.Udi != sender).Select(m => new TrustTarget(m.Udi.Pid, m.Udi.Serial, m.Role)).ToList();
+        var result = await store.Inventory.IssueTrustAsync(Issue(null, pi.VirtualAccountId, targets, hostname, force: false, existingOnly: true), ct);
+        return await RenderAsync(result, fault, ct);
+    }
+
+    /// <summary>Trust without a token, in a named VA: the control API's trust-code files and <c>trust_requests</c> in reports.</summary>
+    public async Task<TrustOutcome> IssueAsync(VirtualAccount va, IReadOnlyList<Udi> udis, bool force, CancellationToken ct = default)
+    {
+        var targets = udis.Select(u => new TrustTarget(u.Pid, u.Serial, null)).ToList();
+        var result = await store.Inventory.IssueTrustAsync(Issue(null, va.Id, targets, "", force), ct);
+        return await RenderAsync(result, null, ct);
+    }
+
+    public Task<bool> AcknowledgeAsync(Udi udi, string trustCodeId, CancellationToken ct = default) =>
+        store.Inventory.AcknowledgeTrustCodeAsync(udi.ToString(), trustCodeId, clock.GetUtcNow(), ct);
+
+    private TrustIssue Issue(string? tokenId, string? vaId, IReadOnlyList<TrustTarget> targets, string hostname, bool force, bool existingOnly = false)
+    {
+        var derived = ids();
+        return new TrustIssue(tokenId, vaId, targets, hostname, force, clock.GetUtcNow(),
+            (udi, generation) => derived.Uuid5($"trust/{udi}/{generation}").ToString(),
+            udi => derived.Uuid5("pi/" + udi).ToString(),
+            (udi, generation) => Convert.ToBase64String(derived.Hmac($"rumkey/{udi}/{generation}")),
+            existingOnly);
+    }
+
+    private async Task<TrustOutcome> RenderAsync(TrustIssueResult result, FaultDecision? fault, CancellationToken ct)
+    {
+        if (!result.Succeeded) return TrustOutcome.Failed(result.ErrorCode!, result.ErrorMessage!);
+        var (account, va) = await store.Accounts.FindByVirtualAccountIdAsync(result.VirtualAccountId, ct)
+            ?? throw new InvalidOperationException("trust issued into a virtual account that vanished");
+        var issuedAt = clock.GetUtcNow() + TimeSpan.FromMilliseconds(fault?.Effect.ClockSkewMs ?? 0);
+        var codes = new List<TrustCodeFile>();
+        foreach (var t in result.Issued)
+        {
+            var json = new JsonObject
+            {
+                ["version"] = "1.0",
+                ["trust_code_id"] = t.TrustCodeId,
+                ["piid"] = t.Piid,
+                ["sudi"] = new JsonObject { ["udi_pid"] = t.Pid, ["udi_serial_number"] = t.Serial },
+                ["smart_account"] = new JsonObject { ["id"] = account.Id, ["domain"] = account.Domain, ["name"] = account.Name },
+                ["virtual_account"] = new JsonObject { ["id"] = va.Id, ["name"] = va.Name },
+                ["issued_at"] = issuedAt.ToUnixTimeMilliseconds(),
+                ["token_id"] = result.TokenId,
+                ["rum_key"] = t.RumKey,
+            };
+            var file = SignedArtefact.File(SignedArtefact.Element(TrustCodeElement, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), signer));
+            codes.Add(new TrustCodeFile(new Udi(t.Pid, t.Serial), t.TrustCodeId, t.Piid, t.RumKey, file));
+        }
+        return new TrustOutcome(null, null, account, va, codes, await policies.GetPolicyFileAsync(account, va, ct));
+    }
+
+    private static string? RoleOf(Udi sender, IReadOnlyList<HaMember> members) =>
+        members.FirstOrDefault(m => m.Udi == sender)?.Role ?? "Active";
+}

@@ -1,0 +1,255 @@
+namespace CssmSim.Engine.UsageFiles;
+
+/// <summary>
+/// Reads an offline usage upload safely (artefacts.md §Offline usage upload): detects its form
+/// by content (gzip by magic bytes, tar by its header, return file by its lines; never by name),
+/// unpacks at most the nested CSLU depth, and enforces <see cref="UploadLimits"/> while
+/// decompressing. Anything unsafe or invalid refuses the whole upload with
+/// <see cref="ArchiveRejectedException"/>; what is inside the usage files is not looked at.
+/// </summary>
+public static class UsageFileReader
+{
+    private const int TarBlock = 512;
+
+    /// <summary>Reads <paramref name="content"/> to its end (at most <see cref="UploadLimits.MaxCompressedBytes"/> + 1 bytes).</summary>
+    public static UploadedUsageFile Read(string fileName, Stream content, UploadLimits limits)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Validate();
+        if (content.CanSeek && content.Length - content.Position > limits.MaxCompressedBytes)
+            throw CompressedTooLarge(content.Length - content.Position, limits);
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        while (true)
+        {
+            var room = limits.MaxCompressedBytes + 1 - buffer.Length;
+            var n = content.Read(chunk, 0, (int)Math.Min(chunk.Length, room));
+            if (n == 0) break;
+            buffer.Write(chunk, 0, n);
+            if (buffer.Length > limits.MaxCompressedBytes) throw CompressedTooLarge(null, limits);
+        }
+        return ReadCore(fileName, new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length), limits, owned: true);
+    }
+
+    /// <summary>Reads an upload held in memory. The entries never share <paramref name="content"/>'s memory.</summary>
+    public static UploadedUsageFile Read(string fileName, ReadOnlyMemory<byte> content, UploadLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Validate();
+        return ReadCore(fileName, content, limits, owned: false);
+    }
+
+    private static UploadedUsageFile ReadCore(string fileName, ReadOnlyMemory<byte> content, UploadLimits limits, bool owned)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
+        if (content.IsEmpty) throw ArchiveRejectedException.Rejected("The upload is empty.");
+        if (content.Length > limits.MaxCompressedBytes) throw CompressedTooLarge(content.Length, limits);
+
+        var context = new ReadContext(limits);
+        var archive = OpenArchive(content, fileName, context);
+        if (archive is null)
+        {
+            context.ChargeExpanded(content.Length, fileName);
+            return SingleFile(fileName, owned ? content : content.ToArray(), context);
+        }
+
+        using (archive.Value.Stream)
+        {
+            return ReadOuter(fileName, archive.Value, context, content.Length);
+        }
+    }
+
+    /// <summary>True for a line that is a well-formed return code: eight groups of six alphanumerics and one of three, joined by '-'.</summary>
+    public static bool IsReturnCode(ReadOnlySpan<char> line)
+    {
+        if (line.Length != 59) return false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var dash = i % 7 == 6;
+            if (dash ? line[i] != '-' : !char.IsAsciiLetterOrDigit(line[i])) return false;
+        }
+        return true;
+    }
+
+    private readonly record struct OpenedArchive(Stream Stream, byte[]? FirstBlock, bool IsGzip);
+
+    /// <summary>
+    /// The tar stream of <paramref name="data"/> (gunzipped when it starts with the gzip magic),
+    /// or null when it is not an archive. Gzip data that does not hold a tar is refused.
+    /// </summary>
+    private static OpenedArchive? OpenArchive(ReadOnlyMemory<byte> data, string name, ReadContext context)
+    {
+        if (GzipDecodingStream.HasMagic(data.Span))
+        {
+            var stream = new BudgetedStream(new GzipDecodingStream(data, name), context, name);
+            var first = new byte[TarBlock];
+            var n = ReadUpTo(stream, first);
+            if (n < TarBlock || !TarStreamReader.LooksLikeTar(first))
+            {
+                // Short output: reading on to the end lets a broken gzip say so (its trailer check)
+                // before the content is judged.
+                using (stream)
+                {
+                    if (n < TarBlock) ReadUpTo(stream, first);
+                }
+                throw ArchiveRejectedException.Rejected($"'{name}' is gzip-compressed but does not hold a tar archive.", name);
+            }
+            return new OpenedArchive(stream, first, IsGzip: true);
+        }
+        if (data.Length >= TarBlock && TarStreamReader.LooksLikeTar(data.Span[..TarBlock]))
+            return new OpenedArchive(new BudgetedStream(MemoryStreams.Over(data), context, name), null, IsGzip: false);
+        return null;
+    }
+
+    private static UploadedUsageFile ReadOuter(string fileName, OpenedArchive archive, ReadContext context, long compressedBytes)
+    {
+        UsageManifest? manifest = null;
+        var vaArchives = new List<(string Path, bool IsGzip, List<TarFile> Files)>();
+        var loose = new List<TarFile>();
+
+        var reader = new TarStreamReader(archive.Stream, archive.FirstBlock, fileName, context);
+        foreach (var file in reader.ReadFiles())
+        {
+            if (string.Equals(file.Path, UsageManifest.FileName, StringComparison.OrdinalIgnoreCase))
+            {
+                if (manifest is not null)
+                    throw ArchiveRejectedException.Rejected($"'{fileName}' holds more than one {UsageManifest.FileName}.", EntryPaths.Join(fileName, file.RawName));
+                manifest = UsageManifest.Parse(file.Data);
+                continue;
+            }
+            var label = EntryPaths.Join(fileName, file.Path);
+            var inner = OpenArchive(file.Data, label, context);
+            if (inner is null)
+            {
+                loose.Add(file);
+                continue;
+            }
+            using (inner.Value.Stream)
+            {
+                vaArchives.Add((file.Path, inner.Value.IsGzip, ReadInner(inner.Value, label, context)));
+            }
+        }
+
+        var nested = manifest is not null || vaArchives.Count > 0;
+        var archives = vaArchives.Select(va =>
+        {
+            var section = manifest?.FindSection(va.Path);
+            var prefix = EntryPaths.WithoutArchiveExtension(va.Path);
+            return new VirtualAccountArchive
+            {
+                Path = va.Path,
+                Section = section,
+                IsGzip = va.IsGzip,
+                Entries = va.Files.Select(f => new UsageFileEntry
+                {
+                    Path = prefix + "/" + f.Path,
+                    InnerPath = f.Path,
+                    VirtualAccountArchivePath = va.Path,
+                    VirtualAccount = section,
+                    Content = f.Data,
+                }).ToList(),
+            };
+        }).ToList();
+        var entries = archives.SelectMany(a => a.Entries)
+            .Concat(loose.Select(f => new UsageFileEntry { Path = f.Path, InnerPath = f.Path, Content = f.Data }))
+            .ToList();
+        var duplicate = entries.GroupBy(e => e.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw ArchiveRejectedException.Rejected(
+                $"Two entries of '{fileName}' have the same name '{duplicate.Key}'.", EntryPaths.Join(fileName, duplicate.Key));
+        }
+
+        return new UploadedUsageFile
+        {
+            FileName = fileName,
+            Form = nested ? UsageFileForm.NestedArchive : UsageFileForm.PlainArchive,
+            IsGzip = archive.IsGzip,
+            Manifest = manifest,
+            VirtualAccountArchives = archives,
+            Entries = entries,
+            CompressedBytes = compressedBytes,
+            ExpandedBytes = context.ExpandedBytes,
+            ArchiveEntryCount = context.Entries,
+        };
+    }
+
+    /// <summary>A Virtual Account archive: its files are leaves; an archive inside it is one level too deep.</summary>
+    private static List<TarFile> ReadInner(OpenedArchive archive, string label, ReadContext context)
+    {
+        var files = new List<TarFile>();
+        var reader = new TarStreamReader(archive.Stream, archive.FirstBlock, label, context);
+        foreach (var file in reader.ReadFiles())
+        {
+            var data = file.Data.AsSpan();
+            if (GzipDecodingStream.HasMagic(data) || (data.Length >= TarBlock && TarStreamReader.LooksLikeTar(data[..TarBlock])))
+            {
+                throw ArchiveRejectedException.Rejected(
+                    $"Entry {EntryPaths.Describe(label, file.RawName)} is itself an archive: a nested upload holds Virtual Account archives of device files, nothing deeper.",
+                    EntryPaths.Join(label, file.Path));
+            }
+            files.Add(file);
+        }
+        return files;
+    }
+
+    private static UploadedUsageFile SingleFile(string fileName, ReadOnlyMemory<byte> content, ReadContext context)
+    {
+        var codes = ReturnCodesOf(content.Span);
+        var name = EntryPaths.FileNameOf(fileName);
+        return new UploadedUsageFile
+        {
+            FileName = fileName,
+            Form = codes is null ? UsageFileForm.RumFile : UsageFileForm.ReturnFile,
+            Entries = [new UsageFileEntry { Path = name, InnerPath = name, Content = content }],
+            ReturnCodes = codes ?? [],
+            CompressedBytes = content.Length,
+            ExpandedBytes = context.ExpandedBytes,
+            ArchiveEntryCount = 0,
+        };
+    }
+
+    /// <summary>
+    /// The codes when every non-blank line is a return code (and there is at least one), else
+    /// null. Works on the bytes (codes are ASCII) and stops at the first line that is not a code,
+    /// so a large RUM file costs one short look.
+    /// </summary>
+    private static List<string>? ReturnCodesOf(ReadOnlySpan<byte> content)
+    {
+        if (content.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) content = content[3..];
+        var codes = new List<string>();
+        Span<char> chars = stackalloc char[59];
+        while (!content.IsEmpty)
+        {
+            var end = content.IndexOf((byte)'\n');
+            var line = (end < 0 ? content : content[..end]).Trim(" \t\r\f\v"u8);
+            content = end < 0 ? default : content[(end + 1)..];
+            if (line.IsEmpty) continue;
+            if (line.Length != chars.Length) return null;
+            for (var i = 0; i < line.Length; i++) chars[i] = (char)line[i];
+            if (!IsReturnCode(chars)) return null;
+            codes.Add(new string(chars));
+        }
+        return codes.Count > 0 ? codes : null;
+    }
+
+    private static int ReadUpTo(Stream stream, byte[] buffer)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = stream.Read(buffer, total, buffer.Length - total);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    private static ArchiveRejectedException CompressedTooLarge(long? size, UploadLimits limits) =>
+        ArchiveRejectedException.TooLarge(size is { } s
+            ? $"The upload is {s} bytes, more than the {limits.MaxCompressedBytes} bytes accepted (Uploads:MaxCompressedBytes)."
+            : $"The upload is more than the {limits.MaxCompressedBytes} bytes accepted (Uploads:MaxCompressedBytes).");
+}

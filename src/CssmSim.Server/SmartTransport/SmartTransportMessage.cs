@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CssmSim.Engine.ProductInstances;
+using CssmSim.Server.Pipeline;
+
+namespace CssmSim.Server.SmartTransport;
+
+/// <summary>
+/// A parsed smart-transport request envelope (smart-transport.md §Envelope). Parsing failures
+/// are HTTP-layer errors: 400 (413, 415) with <c>INVALID_MESSAGE</c> and the header echoed.
+/// </summary>
+public sealed record SmartTransportMessage(JsonObject? Header, string Type, string? MessageId, long? Timestamp, Udi Sudi, string Hostname, JsonObject Data)
+{
+    public const long MaxBytes = 16 * 1024 * 1024;
+
+    public static async Task<SmartTransportMessage> ReadAsync(HttpContext ctx)
+    {
+        var type = ctx.Request.ContentType;
+        if (type is not null && !RequestBodies.IsJson(type))
+            throw new ApiException(415, $"content type '{type}' is not supported; send application/json", "INVALID_MESSAGE");
+        byte[] bytes;
+        try
+        {
+            bytes = await RequestBodies.ReadBytesAsync(ctx, MaxBytes);
+        }
+        catch (ApiException e) when (e.Status == 413)
+        {
+            throw new ApiException(413, e.Message, "INVALID_MESSAGE");
+        }
+        JsonNode root;
+        try
+        {
+            root = RequestBodies.ParseJson(bytes);
+        }
+        catch (ApiException e)
+        {
+            throw new ApiException(400, e.Message, "INVALID_MESSAGE");
+        }
+        if (root is not JsonObject o) throw new ApiException(400, "the message must be a JSON object", "INVALID_MESSAGE");
+        var header = o["header"] as JsonObject;
+        ApiException Bad(string message) => new(400, message, "INVALID_MESSAGE") { EchoHeader = header };
+        if (header?["type"] is not JsonValue tv || tv.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(tv.GetValue<string>()))
+            throw Bad("header.type is required");
+        if (o["data"] is not JsonObject data) throw Bad("data is required and must be an object");
+        if (o["sudi"] is not JsonObject sudi) throw Bad("sudi is required and must be an object");
+        var pid = Text(sudi["udi_pid"]);
+        var serial = Text(sudi["udi_serial_number"]);
+        if (Udi.Problem(pid, serial) is { } problem) throw Bad("sudi." + problem);
+        return new SmartTransportMessage(header, tv.GetValue<string>().Trim(), Text(header["message_id"]), Number(header["timestamp"]),
+            new Udi(pid!.Trim(), serial!.Trim()), Text(o["hostname"]) ?? "", data);
+    }
+
+    public static string? Text(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    /// <summary>A JSON number or numeric string, read exactly (never through floating point).</summary>
+    public static long? Number(JsonNode? node)
+    {
+        if (node is not JsonValue v) return null;
+        if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var l)) return l;
+        if (v.GetValueKind() == JsonValueKind.String && long.TryParse(v.GetValue<string>().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var s)) return s;
+        return null;
+    }
+
+    /// <summary>A <c>sudi</c> object inside data (HA members, trust requests).</summary>
+    public static Udi? ReadUdi(JsonNode? node) =>
+        node is JsonObject s && Text(s["udi_pid"]) is { } pid && Text(s["udi_serial_number"]) is { } sn && Udi.Problem(pid, sn) is null
+            ? new Udi(pid.Trim(), sn.Trim())
+            : null;
+
+    public static JsonObject SudiJson(Udi udi) => new() { ["udi_pid"] = udi.Pid, ["udi_serial_number"] = udi.Serial };
+}
