@@ -15,6 +15,7 @@ public interface ISimulatorStore : IAsyncDisposable
     IFaultRuleStore Faults { get; }
     IJobStore Jobs { get; }
     IInventoryStore Inventory { get; }
+    IUsageStore Usage { get; }
 }
 
 /// <summary>Smart and Virtual Accounts, their licenses, and the API's clients and users.</summary>

@@ -17,7 +17,11 @@ public sealed record HaMember(string? Role, Udi Udi);
 public sealed record TrustRequest(Udi Sender, string Hostname, string IdToken, bool AllScope, bool Force, IReadOnlyList<HaMember> HaUdis);
 
 /// <summary>A signed trust code file for one UDI, with the RUM key inside it.</summary>
-public sealed record TrustCodeFile(Udi Udi, string TrustCodeId, string Piid, string RumKey, string File);
+public sealed record TrustCodeFile(Udi Udi, string TrustCodeId, string Piid, string RumKey, string Element)
+{
+    /// <summary>The standalone file: the element inside <c>&lt;smartLicense&gt;</c>.</summary>
+    public string File => SignedArtefact.File(Element);
+}
 
 /// <summary>The result of a trust operation: codes, the VA's policy file and the account, or a CSSM error code.</summary>
 public sealed record TrustOutcome(
@@ -121,8 +125,8 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
                 ["token_id"] = result.TokenId,
                 ["rum_key"] = t.RumKey,
             };
-            var file = SignedArtefact.File(SignedArtefact.Element(TrustCodeElement, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), signer));
-            codes.Add(new TrustCodeFile(new Udi(t.Pid, t.Serial), t.TrustCodeId, t.Piid, t.RumKey, file));
+            var element = SignedArtefact.Element(TrustCodeElement, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), signer);
+            codes.Add(new TrustCodeFile(new Udi(t.Pid, t.Serial), t.TrustCodeId, t.Piid, t.RumKey, element));
         }
         return new TrustOutcome(null, null, account, va, codes, await policies.GetPolicyFileAsync(account, va, ct));
     }

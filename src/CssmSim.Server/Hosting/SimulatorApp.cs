@@ -9,6 +9,8 @@ using CssmSim.Engine.Policies;
 using CssmSim.Engine.Tokens;
 using CssmSim.Engine.Trust;
 using CssmSim.Server.SmartTransport;
+using CssmSim.Server.Slp;
+using CssmSim.Engine.Usage;
 using CssmSim.Engine.Seeding;
 using CssmSim.Engine.Signing;
 using CssmSim.Engine.Snapshots;
@@ -97,6 +99,9 @@ public static class SimulatorApp
             s.AddSingleton(policies);
             s.AddSingleton(tokenService);
             s.AddSingleton(trust);
+            s.AddSingleton(new UsageService(store, clock, () => seeds.Ids, signer, policies, trust, events));
+            s.AddLicensing();
+            s.AddUsageFiles();
             s.AddSingleton(tokens);
             s.AddSingleton(signer);
             s.AddSingleton(runtime);
@@ -140,11 +145,14 @@ public static class SimulatorApp
             app.MapTokensApi();
             app.MapDevicesApi();
             app.MapSmartTransportApi();
+            app.MapSlpApi();
+            app.MapLicensesApi();
             app.MapControlApi();
             app.MapFaultsApi();
             app.MapClockApi();
             app.MapPollTransitionsApi();
             app.MapInventoryApi();
+            app.MapUsageFilesApi();
             app.MapPolicyApi();
 
             return new SimulatorServer(app, controlKey, () => store.DisposeAsync());

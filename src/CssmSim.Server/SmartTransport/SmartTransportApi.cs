@@ -99,11 +99,54 @@ public static class SmartTransportApi
             }
             case "RESULT_POLLING":
                 return await PollAsync(m, decision, jobs, ct);
-            case "USAGE_REPORTING" or "AUTHORIZATION_REQUEST" or "AUTHORIZATION_CONFIRMATION" or "AUTHORIZATION_RETURN":
+            case "USAGE_REPORTING":
+                return await UsageReportingAsync(ctx, m, pi, owner, decision, jobs);
+            case "AUTHORIZATION_REQUEST" or "AUTHORIZATION_CONFIRMATION" or "AUTHORIZATION_RETURN":
                 return Failed("NOT_SIMULATED", $"{m.Type} is not simulated by this build of CssmSim yet");
             default:
                 return Failed("INVALID_MESSAGE", $"unknown message type '{m.Type}'");
         }
+    }
+
+    /// <summary>
+    /// USAGE_REPORTING: reports (and trust requests) from a trusted device, or from a known one
+    /// that asks for trust in the same message; the ACK comes back at once or as a job.
+    /// </summary>
+    private static async Task<Reply> UsageReportingAsync(HttpContext ctx, SmartTransportMessage m, StoredProductInstance? pi,
+        (SmartAccount Account, VirtualAccount VirtualAccount)? owner, FaultDecision? decision, JobService jobs)
+    {
+        var trustRequests = (m.Data["trust_requests"] as JsonArray ?? []).Select(t => SmartTransportMessage.ReadUdi(t?["sudi"])).OfType<Udi>().ToList();
+        if (pi?.TrustCodeId is null && !(pi is not null && trustRequests.Contains(m.Sudi)))
+            return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust; establish trust or send a trust request from a known product instance");
+        var reports = new List<Engine.Usage.RumReport>();
+        var index = 0;
+        foreach (var item in m.Data["reports"] as JsonArray ?? [])
+        {
+            var payload = SmartTransportMessage.Text(item?["payload"]);
+            if (payload is null) return Failed("INVALID_MESSAGE", $"data.reports[{index}].payload must be the report JSON as a string");
+            Engine.Usage.RumReportSignature? signature = null;
+            if (item!["signature"] is JsonObject sig)
+            {
+                using var doc = JsonDocument.Parse(sig.ToJsonString());
+                signature = Engine.Usage.RumReportSignature.FromJson(doc.RootElement);
+            }
+            var parsed = Engine.Usage.RumReport.FromPayload(payload, signature, entryIndex: index);
+            if (parsed.Report is null) return Failed("INVALID_MESSAGE", $"data.reports[{index}]: {parsed.Error!.Message}");
+            reports.Add(parsed.Report);
+            index++;
+        }
+        var usage = ctx.RequestServices.GetRequiredService<Engine.Usage.UsageService>();
+        var result = await usage.SubmitAsync(new Engine.Usage.UsageSubmission(owner!.Value.VirtualAccount, reports, trustRequests, "smart-transport", decision), ctx.RequestAborted);
+        var ack = result.Acks.FirstOrDefault(a => a.Udi == m.Sudi) ?? result.Acks.FirstOrDefault();
+        if (ack is null) return Failed("INVALID_MESSAGE", "nothing to acknowledge: data.reports and data.trust_requests are empty");
+        var data = new JsonObject { ["ack"] = ack.File };
+        if (result.Acks.Count > 1)
+            data["acks"] = new JsonArray(result.Acks.Select(a => (JsonNode)new JsonObject { ["sudi"] = SmartTransportMessage.SudiJson(a.Udi), ["ack"] = a.File }).ToArray());
+        var job = await jobs.SubmitAsync(new JobRequest("acknowledgements", m.Sudi.Pid, m.Sudi.Serial, owner.Value.Account.Id, owner.Value.Account.Domain,
+            data.ToJsonString(), NeverComplete: decision?.Effect.Poll?.NeverComplete == true, FailCode: decision?.Effect.Poll?.FailWith), ctx.RequestAborted);
+        return job.CompletesImmediately && job.Job.FailCode is null
+            ? new Reply("COMPLETE", data)
+            : new Reply("OK_POLL", PollId: job.PollId, PollInterval: job.PollInterval);
     }
 
     private static async Task<Reply> TrustEstablishmentAsync(HttpContext ctx, SmartTransportMessage m, TrustService trust, JobService jobs, ISimulatorStore store)

@@ -11,6 +11,16 @@ namespace CssmSim.Testing.Devices;
 public sealed record InstalledTrustCode(Udi Udi, string TrustCodeId, string Piid, byte[] RumKey, string SmartAccountDomain, string VirtualAccountName,
     string? TokenId, DateTimeOffset IssuedAt, string File, bool SignatureValid);
 
+/// <summary>An ACK as a device reads it: report fates, what came with it, and whether its signature verified.</summary>
+public sealed record ReceivedAck(string AckId, DateTimeOffset Timestamp, IReadOnlyDictionary<string, string> ReportStatuses, bool HasPolicy,
+    IReadOnlyList<string> TrustCodeIds, string SmartAccountDomain, string VirtualAccountName, bool SignatureValid, string File);
+
+/// <summary>The answer to a usage report as a device sees it.</summary>
+public sealed record UsageReportResult(string Status, string? ErrorCode, string? ErrorMessage, ReceivedAck? Ack, JsonObject Reply, IReadOnlyList<string> ReportIds)
+{
+    public bool Acknowledged => Status == "COMPLETE" && Ack is not null;
+}
+
 /// <summary>The answer to a trust request as a device sees it.</summary>
 public sealed record TrustResult(string Status, string? ErrorCode, string? ErrorMessage, IReadOnlyList<InstalledTrustCode> TrustCodes, string? PolicyFile, JsonObject Reply)
 {
@@ -86,6 +96,102 @@ public sealed class SimulatedProductInstance
         var result = await ReadTrustAsync(await SendAsync("TRUST_SYNC", data, ct), ct);
         Install(result, members.Select(m => m.Device));
         return result;
+    }
+
+    private ulong _nextReportId = 1_000_000_000UL;
+
+    /// <summary>Report ids this device has used, newest last (what a device's RUM store holds).</summary>
+    public List<string> SentReportIds { get; } = [];
+
+    /// <summary>
+    /// Builds one RUM report per entitlement with the given in-use counts (measured over the last day of
+    /// <paramref name="at"/>, default now), signs each with this device's RUM key and sends USAGE_REPORTING.
+    /// <paramref name="askForTrust"/> adds a trust request for this device (how CSLU gets trust without a token).
+    /// </summary>
+    public async Task<UsageReportResult> ReportUsageAsync(IEnumerable<(string Tag, long Count)> usage, bool askForTrust = false, DateTimeOffset? at = null,
+        CancellationToken ct = default)
+    {
+        var reports = new JsonArray();
+        var ids = new List<string>();
+        foreach (var (payload, signature, id) in BuildReports(usage, at))
+        {
+            reports.Add(new JsonObject { ["payload"] = payload, ["signature"] = signature });
+            ids.Add(id);
+        }
+        var data = new JsonObject { ["reports"] = reports };
+        if (askForTrust) data["trust_requests"] = new JsonArray(new JsonObject { ["sudi"] = new JsonObject { ["udi_pid"] = Udi.Pid, ["udi_serial_number"] = Udi.Serial } });
+        var reply = await SendAsync("USAGE_REPORTING", data, ct);
+        var status = reply["status"]?.GetValue<string>() ?? "";
+        if (status != "COMPLETE")
+            return new UsageReportResult(status, reply["error"]?["code"]?.GetValue<string>(), reply["error"]?["message"]?.GetValue<string>(), null, reply, ids);
+        var ack = await ImportAckAsync(reply["data"]!["ack"]!.GetValue<string>(), ct);
+        return new UsageReportResult(status, null, null, ack, reply, ids);
+    }
+
+    /// <summary>Sends a report again, byte for byte (a retry after a lost reply).</summary>
+    public Task<JsonObject> ResendAsync(string payload, JsonObject signature, CancellationToken ct = default) =>
+        SendAsync("USAGE_REPORTING", new JsonObject { ["reports"] = new JsonArray(new JsonObject { ["payload"] = payload, ["signature"] = signature.DeepClone() }) }, ct);
+
+    /// <summary>
+    /// RUM reports for this device, signed with its RUM key (a device without trust signs with zeros, as
+    /// real ones have no key to use): (payload string, signature object, report id).
+    /// </summary>
+    public IReadOnlyList<(string Payload, JsonObject Signature, string ReportId)> BuildReports(IEnumerable<(string Tag, long Count)> usage, DateTimeOffset? at = null)
+    {
+        var end = at ?? DateTimeOffset.UtcNow;
+        var result = new List<(string, JsonObject, string)>();
+        foreach (var (tag, count) in usage)
+        {
+            var id = _nextReportId++;
+            var builder = new Engine.Usage.RumReportBuilder(new Engine.Usage.RumUdi(Udi.Pid, Udi.Serial), tag, id) { AssetName = Hostname };
+            builder.AddMeasurement(count, end.AddDays(-1), end);
+            var signed = builder.BuildSigned(RumKey ?? new byte[32]);
+            var signature = new JsonObject
+            {
+                ["sudi"] = new JsonObject { ["udi_pid"] = Udi.Pid, ["udi_serial_number"] = Udi.Serial },
+                ["signing_type"] = signed.Signature.SigningType,
+                ["key"] = signed.Signature.Key,
+                ["value"] = signed.Signature.Value,
+            };
+            var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            SentReportIds.Add(idText);
+            result.Add((signed.PayloadJson, signature, idText));
+        }
+        return result;
+    }
+
+    /// <summary>Reads an ACK file (verifying its signature with the simulator's certificate) and installs any trust code in it.</summary>
+    public async Task<ReceivedAck> ImportAckAsync(string file, CancellationToken ct = default)
+    {
+        var cert = await SigningCertificateAsync(ct);
+        var artefact = SignedArtefact.Read(file, "smartLicenseRumAck");
+        var json = JsonNode.Parse(artefact.Data)!;
+        var statuses = new Dictionary<string, string>();
+        foreach (var a in json["acknowledgements"]!.AsArray()) statuses[a!["report_id"]!.ToJsonString().Trim('"')] = a["status"]!.GetValue<string>();
+        var trustCodes = SignedArtefact.ReadAll(file, "smartLicenseTrustCode");
+        foreach (var code in trustCodes.Where(c => c.VerifyWith(cert)))
+        {
+            var t = JsonNode.Parse(code.Data)!;
+            var udi = new Udi(t["sudi"]!["udi_pid"]!.GetValue<string>(), t["sudi"]!["udi_serial_number"]!.GetValue<string>());
+            if (udi != Udi) continue;
+            TrustCode = new InstalledTrustCode(udi, t["trust_code_id"]!.GetValue<string>(), t["piid"]!.GetValue<string>(),
+                Convert.FromBase64String(t["rum_key"]!.GetValue<string>()), t["smart_account"]!["domain"]!.GetValue<string>(),
+                t["virtual_account"]!["name"]!.GetValue<string>(), t["token_id"]?.GetValue<string>(),
+                DateTimeOffset.FromUnixTimeMilliseconds(t["issued_at"]!.GetValue<long>()), SignedArtefact.File(ElementOf(file, code)), true);
+        }
+        return new ReceivedAck(json["ack_id"]!.GetValue<string>(), DateTimeOffset.FromUnixTimeMilliseconds(json["timestamp"]!.GetValue<long>()), statuses,
+            file.Contains("<smartLicensePolicy>", StringComparison.Ordinal), trustCodes.Select(c => JsonNode.Parse(c.Data)!["trust_code_id"]!.GetValue<string>()).ToList(),
+            json["smart_account"]!["domain"]!.GetValue<string>(), json["virtual_account"]!["name"]!.GetValue<string>(), artefact.VerifyWith(cert), file);
+    }
+
+    // The trust code element as it stands in the ACK, so the installed file is the signed original.
+    private static string ElementOf(string file, ParsedArtefact code)
+    {
+        var data = Convert.ToBase64String(code.Data);
+        var at = file.IndexOf(data, StringComparison.Ordinal);
+        var start = file.LastIndexOf("<smartLicenseTrustCode>", at, StringComparison.Ordinal);
+        var end = file.IndexOf("</smartLicenseTrustCode>", at, StringComparison.Ordinal) + "</smartLicenseTrustCode>".Length;
+        return file[start..end];
     }
 
     /// <summary>Polls a job until it completes (RESULT_POLLING), at most <paramref name="maxPolls"/> times, without waiting between polls.</summary>

@@ -150,6 +150,32 @@ public static class Migrations
                 details_json TEXT NOT NULL
             );
             """),
+        new(4, "usage-reports-and-acks", """
+            CREATE TABLE usage_reports (
+                udi                 TEXT NOT NULL REFERENCES product_instances(udi) ON DELETE CASCADE,
+                report_key          TEXT NOT NULL,
+                report_id           TEXT NOT NULL,
+                report_id_is_number INTEGER NOT NULL,
+                tag                 TEXT NULL,
+                in_use              INTEGER NULL,
+                measured_at         TEXT NULL,
+                payload             TEXT NOT NULL,
+                signature_json      TEXT NULL,
+                received_at         TEXT NOT NULL,
+                status              TEXT NOT NULL,
+                source              TEXT NOT NULL,
+                PRIMARY KEY (udi, report_key)
+            );
+            CREATE TABLE acks (
+                id              TEXT PRIMARY KEY,
+                udi             TEXT NOT NULL REFERENCES product_instances(udi) ON DELETE CASCADE,
+                va_id           TEXT NOT NULL,
+                issued_at       TEXT NOT NULL,
+                report_ids_json TEXT NOT NULL,
+                synthetic       INTEGER NOT NULL
+            );
+            CREATE INDEX acks_by_udi ON acks (udi, issued_at);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

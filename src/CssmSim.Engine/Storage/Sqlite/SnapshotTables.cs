@@ -35,5 +35,8 @@ public static class SnapshotTables
             T("rum_key", true), T("registered_at"), T("last_contact", true)]),
         new("trust_codes", "udi, generation", [T("id"), T("udi"), I("generation"), T("va_id"), T("token_id", true), T("issued_at"), T("superseded_by", true), T("acknowledged_at", true)]),
         new("events", "id", [I("id"), T("time"), T("type"), T("sa_id", true), T("va_name", true), T("udi", true), T("details_json")]),
+        new("usage_reports", "udi, report_key", [T("udi"), T("report_key"), T("report_id"), I("report_id_is_number"), T("tag", true), I("in_use", true),
+            T("measured_at", true), T("payload"), T("signature_json", true), T("received_at"), T("status"), T("source")]),
+        new("acks", "udi, issued_at, id", [T("id"), T("udi"), T("va_id"), T("issued_at"), T("report_ids_json"), I("synthetic")]),
     ];
 }

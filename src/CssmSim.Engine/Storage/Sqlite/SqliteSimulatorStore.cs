@@ -23,6 +23,7 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
         Faults = new SqliteFaultRuleStore(db);
         Jobs = new SqliteJobStore(db);
         Inventory = new SqliteInventoryStore(db);
+        Usage = new SqliteUsageStore(db);
     }
 
     public static SqliteSimulatorStore Open(StoreLocation location, string synchronous = "NORMAL") => new(location,
@@ -34,6 +35,7 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
     public IFaultRuleStore Faults { get; }
     public IJobStore Jobs { get; }
     public IInventoryStore Inventory { get; }
+    public IUsageStore Usage { get; }
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 }

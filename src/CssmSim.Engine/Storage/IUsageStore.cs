@@ -1,0 +1,45 @@
+namespace CssmSim.Engine.Storage;
+
+/// <summary>A usage report to store; <see cref="ReportKey"/> is the report id without leading zeros (the dedupe key with the UDI).</summary>
+public sealed record NewUsageReport(
+    string Udi,
+    string ReportKey,
+    string ReportId,
+    bool ReportIdIsNumber,
+    string? Tag,
+    long? InUse,
+    DateTimeOffset? MeasuredAt,
+    string Payload,
+    string? SignatureJson,
+    string Source);
+
+/// <summary>What happened to one report: stored now, or a duplicate of one stored before.</summary>
+public sealed record StoredReportOutcome(NewUsageReport Report, bool Duplicate, bool SamePayload, string Status);
+
+/// <summary>In-use count of one entitlement tag in a Virtual Account.</summary>
+public sealed record TagUsage(string Tag, long InUse);
+
+/// <summary>Usage reports and acknowledgements.</summary>
+public interface IUsageStore
+{
+    /// <summary>
+    /// Stores new reports (status <paramref name="status"/>) and reports duplicates by (UDI, report key)
+    /// with their recorded status, in one transaction: nothing is counted twice.
+    /// </summary>
+    Task<IReadOnlyList<StoredReportOutcome>> StoreReportsAsync(IReadOnlyList<NewUsageReport> reports, DateTimeOffset receivedAt, string status, CancellationToken ct = default);
+
+    /// <summary>
+    /// Records an ACK for a UDI and returns its timestamp: the later of <paramref name="now"/> and the
+    /// UDI's previous ACK + 1 ms (a device keeps only the newest ACK), with an id from <paramref name="ackId"/>.
+    /// </summary>
+    Task<(string AckId, DateTimeOffset Timestamp)> RecordAckAsync(string udi, string virtualAccountId, DateTimeOffset now, IReadOnlyList<string> reportIds,
+        Func<long, string> ackId, CancellationToken ct = default);
+
+    /// <summary>The in-use count per tag of the product instances now in a Virtual Account (latest measurement of each).</summary>
+    Task<IReadOnlyList<TagUsage>> InUseAsync(string virtualAccountId, CancellationToken ct = default);
+
+    /// <summary>The latest in-use count per tag of one product instance.</summary>
+    Task<IReadOnlyList<TagUsage>> InUseOfAsync(string udi, CancellationToken ct = default);
+
+    Task<int> CountReportsAsync(string? udi, CancellationToken ct = default);
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace CssmSim.Engine.Storage.Sqlite;
+
+internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
+{
+    public Task<IReadOnlyList<StoredReportOutcome>> StoreReportsAsync(IReadOnlyList<NewUsageReport> reports, DateTimeOffset receivedAt, string status, CancellationToken ct = default) =>
+        db.WriteAsync<IReadOnlyList<StoredReportOutcome>>((c, tx) =>
+        {
+            var outcomes = new List<StoredReportOutcome>(reports.Count);
+            var at = SqliteJobStore.Time(receivedAt);
+            foreach (var r in reports)
+            {
+                var existing = Sql.Query(c, tx, "SELECT payload, status FROM usage_reports WHERE udi = $udi AND report_key = $key",
+                    row => (Payload: row.GetString(0), Status: row.GetString(1)), ("$udi", r.Udi), ("$key", r.ReportKey)).FirstOrDefault();
+                if (existing.Payload is not null)
+                {
+                    // A duplicate is acknowledged with its recorded status when identical, DROPPED when it differs.
+                    var same = existing.Payload == r.Payload;
+                    outcomes.Add(new StoredReportOutcome(r, true, same, same ? existing.Status : "DROPPED"));
+                    continue;
+                }
+                // The same report twice in one request counts once too.
+                if (outcomes.Any(o => !o.Duplicate && o.Report.Udi == r.Udi && o.Report.ReportKey == r.ReportKey))
+                {
+                    var first = outcomes.First(o => !o.Duplicate && o.Report.Udi == r.Udi && o.Report.ReportKey == r.ReportKey);
+                    var same = first.Report.Payload == r.Payload;
+                    outcomes.Add(new StoredReportOutcome(r, true, same, same ? first.Status : "DROPPED"));
+                    continue;
+                }
+                Sql.Execute(c, tx, """
+                    INSERT INTO usage_reports (udi, report_key, report_id, report_id_is_number, tag, in_use, measured_at, payload, signature_json, received_at, status, source)
+                    VALUES ($udi, $key, $id, $num, $tag, $inUse, $measured, $payload, $sig, $at, $status, $source)
+                    """, ("$udi", r.Udi), ("$key", r.ReportKey), ("$id", r.ReportId), ("$num", r.ReportIdIsNumber ? 1 : 0), ("$tag", r.Tag), ("$inUse", r.InUse),
+                    ("$measured", r.MeasuredAt is { } m ? SqliteJobStore.Time(m) : null), ("$payload", r.Payload), ("$sig", r.SignatureJson),
+                    ("$at", at), ("$status", status), ("$source", r.Source));
+                Sql.Execute(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", ("$at", at), ("$udi", r.Udi));
+                outcomes.Add(new StoredReportOutcome(r, false, true, status));
+            }
+            return outcomes;
+        }, ct);
+
+    public Task<(string AckId, DateTimeOffset Timestamp)> RecordAckAsync(string udi, string virtualAccountId, DateTimeOffset now, IReadOnlyList<string> reportIds,
+        Func<long, string> ackId, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+    {
+        var previous = (string?)Sql.Scalar(c, tx, "SELECT MAX(issued_at) FROM acks WHERE udi = $udi", ("$udi", udi));
+        var at = now;
+        if (previous is not null)
+        {
+            var floor = DateTimeOffset.Parse(previous, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).AddMilliseconds(1);
+            if (floor > at) at = floor;
+        }
+        // Millisecond precision, as stored and as devices compare.
+        at = DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
+        var n = (long)Sql.Scalar(c, tx, "INSERT INTO counters (key, value) VALUES ($k, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value", ("$k", "ack/" + udi))!;
+        var id = ackId(n);
+        Sql.Execute(c, tx, "INSERT INTO acks (id, udi, va_id, issued_at, report_ids_json, synthetic) VALUES ($id, $udi, $va, $at, $ids, 0)",
+            ("$id", id), ("$udi", udi), ("$va", virtualAccountId), ("$at", SqliteJobStore.Time(at)), ("$ids", JsonSerializer.Serialize(reportIds)));
+        return (id, at);
+    }, ct);
+
+    // Latest measurement of each product instance per tag, counted where the instance is now.
+    private const string LatestInUse = """
+        SELECT tag, SUM(in_use) FROM (
+            SELECT r.udi, r.tag, r.in_use,
+                   ROW_NUMBER() OVER (PARTITION BY r.udi, r.tag ORDER BY r.measured_at DESC, r.received_at DESC, r.report_key DESC) AS rn
+            FROM usage_reports r JOIN product_instances p ON p.udi = r.udi
+            WHERE {0} AND r.status <> 'DROPPED' AND r.tag IS NOT NULL AND r.in_use IS NOT NULL
+        ) AS latest WHERE rn = 1 GROUP BY tag ORDER BY tag
+        """;
+
+    public Task<IReadOnlyList<TagUsage>> InUseAsync(string virtualAccountId, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<TagUsage>>(c => Sql.Query(c, null, string.Format(CultureInfo.InvariantCulture, LatestInUse, "p.va_id = $va"),
+            r => new TagUsage(r.GetString(0), r.GetInt64(1)), ("$va", virtualAccountId)), ct);
+
+    public Task<IReadOnlyList<TagUsage>> InUseOfAsync(string udi, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<TagUsage>>(c => Sql.Query(c, null, string.Format(CultureInfo.InvariantCulture, LatestInUse, "r.udi = $udi"),
+            r => new TagUsage(r.GetString(0), r.GetInt64(1)), ("$udi", udi)), ct);
+
+    public Task<int> CountReportsAsync(string? udi, CancellationToken ct = default) =>
+        db.ReadAsync(c => Convert.ToInt32(Sql.Scalar(c, null, "SELECT COUNT(*) FROM usage_reports WHERE $udi IS NULL OR udi = $udi", ("$udi", udi)), CultureInfo.InvariantCulture), ct);
+}

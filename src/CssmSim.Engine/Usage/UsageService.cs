@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using CssmSim.Engine.Accounts;
+using CssmSim.Engine.Events;
+using CssmSim.Engine.Faults;
+using CssmSim.Engine.Ids;
+using CssmSim.Engine.Policies;
+using CssmSim.Engine.ProductInstances;
+using CssmSim.Engine.Signing;
+using CssmSim.Engine.Storage;
+using CssmSim.Engine.Trust;
+
+namespace CssmSim.Engine.Usage;
+
+/// <summary>Reports to take in, from any surface.</summary>
+/// <param name="VirtualAccount">Where a UDI not known yet is registered (SLP account headers, an upload's VA); null when every UDI must already exist.</param>
+/// <param name="Reports">Parsed reports (payloads byte-exact).</param>
+/// <param name="TrustRequests">UDIs that asked for trust inside the report (CSLU and air-gapped devices).</param>
+/// <param name="Source">Where they came from: <c>slp</c>, <c>smart-transport</c> or <c>upload</c>.</param>
+/// <param name="Fault">A fired fault rule, for ACK effects.</param>
+/// <param name="RefuseAllDuplicates">When every report is a duplicate, acknowledge nothing (the SLP API answers <c>Duplicate report</c> instead).</param>
+public sealed record UsageSubmission(VirtualAccount? VirtualAccount, IReadOnlyList<RumReport> Reports, IReadOnlyList<Udi> TrustRequests, string Source,
+    FaultDecision? Fault = null, bool RefuseAllDuplicates = false);
+
+/// <summary>How one report was acknowledged.</summary>
+public sealed record ReportAck(Udi Udi, string ReportId, bool ReportIdIsNumber, string Status, bool Duplicate, string? Tag);
+
+/// <summary>The ACK for one UDI: the signed <c>&lt;smartLicenseRumAck&gt;</c> plus the policy and trust codes, as a file.</summary>
+public sealed record UdiAck(Udi Udi, string AckId, DateTimeOffset Timestamp, SmartAccount Account, VirtualAccount VirtualAccount, IReadOnlyList<ReportAck> Reports, string File)
+{
+    /// <summary>The elements inside the file's <c>&lt;smartLicense&gt;</c> root (what an ACK file bundle concatenates).</summary>
+    public string Elements => File[(SignedArtefact.Root.Length + 2)..^(SignedArtefact.Root.Length + 3)];
+}
+
+/// <summary>The outcome of a submission.</summary>
+public sealed record UsageResult(IReadOnlyList<UdiAck> Acks, IReadOnlyList<ReportAck> Reports)
+{
+    /// <summary>Every report was stored before (the SLP API then answers <c>Duplicate report</c>).</summary>
+    public bool AllDuplicates => Reports.Count > 0 && Reports.All(r => r.Duplicate);
+}
+
+/// <summary>
+/// Usage reporting (SPEC §2, artefacts.md §ACK file): reports stored byte-exact and deduplicated by
+/// (UDI, report id); one signed ACK per UDI listing every report id with its fate, carrying the
+/// policy, trust codes for UDIs that asked, and the Smart/Virtual Account. ACK timestamps rise
+/// strictly per UDI, since a device keeps only the newest.
+/// </summary>
+public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func<DerivedIds> ids, ArtefactSigner signer,
+    PolicyService policies, TrustService trust, EventLog events)
+{
+    public const string AckElement = "smartLicenseRumAck";
+
+    public async Task<UsageResult> SubmitAsync(UsageSubmission submission, CancellationToken ct = default)
+    {
+        var ackFault = submission.Fault?.Effect.Ack;
+        var now = clock.GetUtcNow();
+        var byUdi = submission.Reports.GroupBy(r => new Udi(r.Udi.Pid, r.Udi.SerialNumber)).ToDictionary(g => g.Key, g => g.ToList());
+        var udis = byUdi.Keys.Concat(submission.TrustRequests).Distinct().ToList();
+
+        // Each UDI reports into the VA its product instance is in; a new one joins the submission's VA.
+        var owners = new Dictionary<Udi, (SmartAccount Account, VirtualAccount Va)>();
+        foreach (var udi in udis)
+        {
+            var pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
+            if (pi is null)
+            {
+                if (submission.VirtualAccount is not { } va) continue;
+                await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial,
+                    ids().Uuid5("pi/" + udi).ToString(), va.Id, "", null, null, null, null, null, null, null, null, now, now), ct);
+                pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
+            }
+            if (pi is not null && await store.Accounts.FindByVirtualAccountIdAsync(pi.VirtualAccountId, ct) is { } owner) owners[udi] = owner;
+        }
+
+        var status = ackFault?.ReportStatus ?? "ACKED";
+        var toStore = byUdi.Where(kv => owners.ContainsKey(kv.Key)).SelectMany(kv => kv.Value.Select(r => new NewUsageReport(
+            kv.Key.ToString(), r.ReportIdKey, r.ReportId, r.ReportIdIsNumber, r.EntitlementTag, r.InUse, r.LatestMeasurementEnd, r.PayloadJson,
+            r.Signature is null ? null : new JsonObject { ["signing_type"] = r.Signature.SigningType, ["key"] = r.Signature.Key, ["value"] = r.Signature.Value }.ToJsonString(),
+            submission.Source))).ToList();
+        var stored = await store.Usage.StoreReportsAsync(toStore, now, status, ct);
+        var acks = stored.Select(o => new ReportAck(Udi.TryParse(o.Report.Udi, out var u) ? u : default, o.Report.ReportId, o.Report.ReportIdIsNumber,
+            o.Status, o.Duplicate, o.Report.Tag)).ToList();
+        if (submission.RefuseAllDuplicates && submission.TrustRequests.Count == 0 && acks.Count > 0 && acks.All(a => a.Duplicate))
+            return new UsageResult([], acks);
+
+        var result = new List<UdiAck>();
+        foreach (var udi in udis)
+        {
+            if (!owners.TryGetValue(udi, out var owner)) continue;
+            var reports = acks.Where(a => a.Udi == udi).ToList();
+            var fresh = reports.Where(r => !r.Duplicate).ToList();
+            if (fresh.Count > 0)
+                await events.AppendAsync(EventTypes.ReportReceived, owner.Account.Id, owner.Va.Name, udi.ToString(),
+                    new { report_ids = fresh.Select(r => r.ReportId).ToArray(), source = submission.Source }, ct);
+            result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, submission.TrustRequests.Contains(udi), ackFault, ct));
+        }
+        return new UsageResult(result, acks);
+    }
+
+    private async Task<UdiAck> AcknowledgeAsync(Udi udi, SmartAccount account, VirtualAccount va, IReadOnlyList<ReportAck> reports, bool trustRequested,
+        AckFault? fault, CancellationToken ct)
+    {
+        var derived = ids();
+        var (ackId, timestamp) = await store.Usage.RecordAckAsync(udi.ToString(), va.Id, clock.GetUtcNow(), reports.Select(r => r.ReportId).ToList(),
+            n => derived.Uuid5($"ack/{udi}/{n}").ToString(), ct);
+        var json = new JsonObject
+        {
+            ["version"] = "1.0",
+            ["ack_id"] = ackId,
+            ["timestamp"] = timestamp.ToUnixTimeMilliseconds(),
+            ["sudi"] = new JsonObject { ["udi_pid"] = udi.Pid, ["udi_serial_number"] = udi.Serial },
+            ["smart_account"] = new JsonObject { ["id"] = account.Id, ["domain"] = account.Domain, ["name"] = account.Name },
+            ["virtual_account"] = new JsonObject { ["id"] = va.Id, ["name"] = va.Name },
+            ["acknowledgements"] = new JsonArray(reports.Select(r => (JsonNode)new JsonObject
+            {
+                // Echoed as received: a number stays a number (up to 2^64 - 1), a string a string.
+                ["report_id"] = r.ReportIdIsNumber && ulong.TryParse(r.ReportId, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                    ? JsonValue.Create(n) : JsonValue.Create(r.ReportId),
+                ["status"] = r.Status,
+            }).ToArray()),
+        };
+        var elements = new StringBuilder(SignedArtefact.Element(AckElement, Encoding.UTF8.GetBytes(json.ToJsonString()), signer, fault?.CorruptSignature == true));
+        if (fault?.OmitPolicy != true) elements.Append(await policies.GetPolicyElementAsync(account, va, ct));
+        if (trustRequested && !(fault?.OmitTrustFor.Any(u => Matches(u, udi)) ?? false))
+        {
+            var issued = await trust.IssueAsync(va, [udi], force: true, ct);
+            foreach (var code in issued.Codes) elements.Append(code.Element);
+        }
+        await events.AppendAsync(EventTypes.AckIssued, account.Id, va.Name, udi.ToString(), new { ack_id = ackId, reports = reports.Count }, ct);
+        return new UdiAck(udi, ackId, timestamp, account, va, reports, SignedArtefact.File(elements.ToString()));
+    }
+
+    private static bool Matches(string given, Udi udi) =>
+        string.Equals(given, udi.ToString(), StringComparison.OrdinalIgnoreCase) || string.Equals(given, $"{udi.Pid}:{udi.Serial}", StringComparison.OrdinalIgnoreCase)
+        || string.Equals(given, udi.Serial, StringComparison.OrdinalIgnoreCase);
+}
