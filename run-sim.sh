@@ -29,6 +29,19 @@ run_tests() {
   set +e
   dotnet test CssmSim.sln "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
+  # The fixture package as another team gets it: pack CssmSim.Testing (with the Server and Engine
+  # packages it depends on) into artifacts/packages, then run tests/CssmSim.Consumer.Tests, which is
+  # not in the solution and restores CssmSim.* only from that folder, into a packages folder of its
+  # own that is cleared of CssmSim.* first, so no cache serves an older pack.
+  (
+    set -e
+    rm -rf artifacts/packages artifacts/consumer-packages/cssmsim.*
+    dotnet pack src/CssmSim.Testing/CssmSim.Testing.csproj -c Debug -o artifacts/packages --nologo -v q
+    dotnet restore tests/CssmSim.Consumer.Tests --force --nologo -v q
+    dotnet build tests/CssmSim.Consumer.Tests --no-restore --no-incremental --nologo -v q
+    dotnet test tests/CssmSim.Consumer.Tests --no-build --nologo
+  ) 2>&1 | tee -a "$log"
+  local consumer_rc=${PIPESTATUS[0]}
   set -e
   # One closing line over all projects, e.g. "tests: 212 passed, 0 failed, 0 skipped".
   awk '/(Passed|Failed)! +- +Failed:/ {
@@ -37,7 +50,9 @@ run_tests() {
        END { if (p + f + s > 0) printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
   rm -f "$log"
   [ "$rc" -eq 0 ] || echo "run-sim.sh: dotnet test exited $rc (a failed build or test; see above)" >&2
-  return "$rc"
+  [ "$consumer_rc" -eq 0 ] || echo "run-sim.sh: the consumer tests of the packed CssmSim.Testing exited $consumer_rc (see above)" >&2
+  [ "$rc" -ne 0 ] && return "$rc"
+  return "$consumer_rc"
 }
 
 case "${1:-}" in

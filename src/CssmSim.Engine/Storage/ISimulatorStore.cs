@@ -16,6 +16,9 @@ public interface ISimulatorStore : IAsyncDisposable
     IJobStore Jobs { get; }
     IInventoryStore Inventory { get; }
     IUsageStore Usage { get; }
+    IUsageFileStore UsageFiles { get; }
+    ILicenseStore Licenses { get; }
+    IAuthorizationStore Authorizations { get; }
 }
 
 /// <summary>Smart and Virtual Accounts, their licenses, and the API's clients and users.</summary>

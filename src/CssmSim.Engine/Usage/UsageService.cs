@@ -20,8 +20,17 @@ namespace CssmSim.Engine.Usage;
 /// <param name="Source">Where they came from: <c>slp</c>, <c>smart-transport</c> or <c>upload</c>.</param>
 /// <param name="Fault">A fired fault rule, for ACK effects.</param>
 /// <param name="RefuseAllDuplicates">When every report is a duplicate, acknowledge nothing (the SLP API answers <c>Duplicate report</c> instead).</param>
+/// <param name="VerifySignatures"><c>Rum:StrictSignatures</c>: every report's builtin signature must verify with its UDI's RUM key.</param>
+/// <param name="AuthorizationRequests">SLACs asked for inside the report; each one issued goes into its UDI's ACK, one that cannot be is left out.</param>
 public sealed record UsageSubmission(VirtualAccount? VirtualAccount, IReadOnlyList<RumReport> Reports, IReadOnlyList<Udi> TrustRequests, string Source,
-    FaultDecision? Fault = null, bool RefuseAllDuplicates = false);
+    FaultDecision? Fault = null, bool RefuseAllDuplicates = false, bool VerifySignatures = false,
+    IReadOnlyList<Authorizations.SlacRequest>? AuthorizationRequests = null);
+
+/// <summary>A submission refused whole, with the CSSM error code (nothing was stored).</summary>
+public sealed class UsageRejectedException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}
 
 /// <summary>How one report was acknowledged.</summary>
 public sealed record ReportAck(Udi Udi, string ReportId, bool ReportIdIsNumber, string Status, bool Duplicate, string? Tag);
@@ -36,6 +45,9 @@ public sealed record UdiAck(Udi Udi, string AckId, DateTimeOffset Timestamp, Sma
 /// <summary>The outcome of a submission.</summary>
 public sealed record UsageResult(IReadOnlyList<UdiAck> Acks, IReadOnlyList<ReportAck> Reports)
 {
+    /// <summary>SLACs asked for in the submission that could not be issued (left out of the ACKs).</summary>
+    public IReadOnlyList<Authorizations.SlacOutcome> RefusedAuthorizations { get; init; } = [];
+
     /// <summary>Every report was stored before (the SLP API then answers <c>Duplicate report</c>).</summary>
     public bool AllDuplicates => Reports.Count > 0 && Reports.All(r => r.Duplicate);
 }
@@ -47,7 +59,7 @@ public sealed record UsageResult(IReadOnlyList<UdiAck> Acks, IReadOnlyList<Repor
 /// strictly per UDI, since a device keeps only the newest.
 /// </summary>
 public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func<DerivedIds> ids, ArtefactSigner signer,
-    PolicyService policies, TrustService trust, EventLog events)
+    PolicyService policies, TrustService trust, EventLog events, Authorizations.AuthorizationService? authorizations = null)
 {
     public const string AckElement = "smartLicenseRumAck";
 
@@ -56,7 +68,8 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         var ackFault = submission.Fault?.Effect.Ack;
         var now = clock.GetUtcNow();
         var byUdi = submission.Reports.GroupBy(r => new Udi(r.Udi.Pid, r.Udi.SerialNumber)).ToDictionary(g => g.Key, g => g.ToList());
-        var udis = byUdi.Keys.Concat(submission.TrustRequests).Distinct().ToList();
+        var asked = submission.AuthorizationRequests ?? [];
+        var udis = byUdi.Keys.Concat(submission.TrustRequests).Concat(asked.Select(a => a.Udi)).Distinct().ToList();
 
         // Each UDI reports into the VA its product instance is in; a new one joins the submission's VA.
         var owners = new Dictionary<Udi, (SmartAccount Account, VirtualAccount Va)>();
@@ -73,6 +86,8 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
             if (pi is not null && await store.Accounts.FindByVirtualAccountIdAsync(pi.VirtualAccountId, ct) is { } owner) owners[udi] = owner;
         }
 
+        if (submission.VerifySignatures) await VerifySignaturesAsync(submission.Reports, ct);
+
         var status = ackFault?.ReportStatus ?? "ACKED";
         var toStore = byUdi.Where(kv => owners.ContainsKey(kv.Key)).SelectMany(kv => kv.Value.Select(r => new NewUsageReport(
             kv.Key.ToString(), r.ReportIdKey, r.ReportId, r.ReportIdIsNumber, r.EntitlementTag, r.InUse, r.LatestMeasurementEnd, r.PayloadJson,
@@ -84,6 +99,18 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         if (submission.RefuseAllDuplicates && submission.TrustRequests.Count == 0 && acks.Count > 0 && acks.All(a => a.Duplicate))
             return new UsageResult([], acks);
 
+        // SLACs first (their product instances exist now), so each can ride in its UDI's ACK.
+        var slacs = new Dictionary<Udi, List<string>>();
+        var refused = new List<Authorizations.SlacOutcome>();
+        foreach (var request in asked)
+        {
+            if (authorizations is null || !owners.ContainsKey(request.Udi)) continue;
+            var outcome = await authorizations.RequestSlacAsync(request, ct);
+            if (!outcome.Succeeded) { refused.Add(outcome); continue; }
+            if (!slacs.TryGetValue(request.Udi, out var list)) slacs[request.Udi] = list = [];
+            list.Add(outcome.Code!.ToSlacAckElementXml());
+        }
+
         var result = new List<UdiAck>();
         foreach (var udi in udis)
         {
@@ -93,13 +120,14 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
             if (fresh.Count > 0)
                 await events.AppendAsync(EventTypes.ReportReceived, owner.Account.Id, owner.Va.Name, udi.ToString(),
                     new { report_ids = fresh.Select(r => r.ReportId).ToArray(), source = submission.Source }, ct);
-            result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, submission.TrustRequests.Contains(udi), ackFault, ct));
+            result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, submission.TrustRequests.Contains(udi), ackFault,
+                slacs.GetValueOrDefault(udi) ?? [], ct));
         }
-        return new UsageResult(result, acks);
+        return new UsageResult(result, acks) { RefusedAuthorizations = refused };
     }
 
     private async Task<UdiAck> AcknowledgeAsync(Udi udi, SmartAccount account, VirtualAccount va, IReadOnlyList<ReportAck> reports, bool trustRequested,
-        AckFault? fault, CancellationToken ct)
+        AckFault? fault, IReadOnlyList<string> slacElements, CancellationToken ct)
     {
         var derived = ids();
         var (ackId, timestamp) = await store.Usage.RecordAckAsync(udi.ToString(), va.Id, clock.GetUtcNow(), reports.Select(r => r.ReportId).ToList(),
@@ -127,8 +155,21 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
             var issued = await trust.IssueAsync(va, [udi], force: true, ct);
             foreach (var code in issued.Codes) elements.Append(code.Element);
         }
+        foreach (var slac in slacElements) elements.Append(slac);
         await events.AppendAsync(EventTypes.AckIssued, account.Id, va.Name, udi.ToString(), new { ack_id = ackId, reports = reports.Count }, ct);
         return new UdiAck(udi, ackId, timestamp, account, va, reports, SignedArtefact.File(elements.ToString()));
+    }
+
+    // Real devices' keys are unknown to the simulator, which is why this is off unless asked for.
+    private async Task VerifySignaturesAsync(IReadOnlyList<RumReport> reports, CancellationToken ct)
+    {
+        foreach (var r in reports)
+        {
+            var udi = new Udi(r.Udi.Pid, r.Udi.SerialNumber);
+            var key = (await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct))?.RumKey;
+            if (key is null || r.Signature?.Value is not { } value || !RumSignature.Verify(r.PayloadJson, value, Convert.FromBase64String(key)))
+                throw new UsageRejectedException("INVALID_SIGNATURE", $"report {r.ReportId} of {udi} does not verify with the RUM key of its trust code");
+        }
     }
 
     private static bool Matches(string given, Udi udi) =>

@@ -30,6 +30,8 @@ public static class InventoryApi
         va.MapGet("/product-instances", ListProductInstances).WithName("SimListProductInstances").WithSummary("Product instances of the Virtual Account.");
         va.MapDelete("/product-instances/{udi}", RemoveProductInstance).WithName("SimRemoveProductInstance")
             .WithSummary("Removes a product instance (UDI as PID:x,SN:y) with its trust codes.");
+        va.MapPost("/return-codes", ReturnCode).WithName("SimReturnCode")
+            .WithSummary("{returnCode}: releases the reservation or SLAC the code decodes to (409 UNKNOWN_RETURN_CODE when it decodes to none).");
         va.MapPost("/trust-codes", TrustCodeFile).WithName("SimTrustCode")
             .WithSummary("{udi_pid, udi_serial_number, force?}: a trust code file for offline install (token_id null).");
         app.MapGet("/_sim/events", Events).WithTags("Inventory").WithGroupName(ControlApi.GroupName).WithName("SimEvents")
@@ -142,6 +144,20 @@ public static class InventoryApi
         var code = outcome.Codes.Single();
         ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"trust_code_{code.Udi.Serial}.txt\"";
         return Results.Text(code.File, "application/xml");
+    }
+
+    private static async Task<IResult> ReturnCode(HttpContext ctx, ISimulatorStore store, Engine.Authorizations.AuthorizationService authorizations, string domain, string va)
+    {
+        var (_, v) = await FindAsync(store, domain, va, ctx.RequestAborted);
+        var body = await RequestBodies.ReadJsonAsync(ctx, 16 * 1024) as JsonObject ?? throw new ApiException(400, "the body must be a JSON object");
+        var code = body["returnCode"] is JsonValue c && c.GetValueKind() == JsonValueKind.String ? c.GetValue<string>() : null;
+        if (string.IsNullOrWhiteSpace(code))
+            throw new ApiException(400, "returnCode is required") { Errors = new Dictionary<string, string[]> { ["returnCode"] = ["is required"] } };
+        var outcome = await authorizations.ReturnByCodeAsync(code, ctx.RequestAborted);
+        if (!outcome.Succeeded || outcome.Returned[0].VirtualAccountId != v.Id)
+            throw new ApiException(409, outcome.ErrorMessage ?? $"the authorization is not in '{v.Name}'", "UNKNOWN_RETURN_CODE");
+        var returned = outcome.Returned[0];
+        return Results.Json(new { status = "ok", authorizationId = returned.Id, kind = returned.Kind, udi = returned.Udi, confirmationCode = outcome.ConfirmationCode });
     }
 
     private static async Task<IResult> Events(HttpContext ctx, ISimulatorStore store)

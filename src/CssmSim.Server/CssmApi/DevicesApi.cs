@@ -62,7 +62,13 @@ public static class DevicesApi
         var selected = page.VirtualAccounts.Count == 0 ? vas : vas.Where(v => page.VirtualAccounts.Contains(v.Name)).ToList();
         var names = selected.ToDictionary(v => v.Id, v => v.Name);
         var all = await store.Inventory.ListProductInstancesAsync(names.Keys, ctx.RequestAborted);
-        var devices = all.Skip(page.Offset).Take(page.Limit).Select(p => new JsonObject
+        var displayNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var va in selected)
+            foreach (var l in await store.Accounts.ListLicensesAsync(va.Id, ctx.RequestAborted)) displayNames.TryAdd(l.Tag, l.DisplayName);
+        var pageItems = all.Skip(page.Offset).Take(page.Limit).ToList();
+        var usage = new Dictionary<string, IReadOnlyList<TagUsage>>(StringComparer.Ordinal);
+        foreach (var p in pageItems) usage[p.Udi] = await store.Usage.InUseOfAsync(p.Udi, ctx.RequestAborted);
+        var devices = pageItems.Select(p => new JsonObject
         {
             ["hostName"] = p.Hostname,
             ["displayName"] = $"UDI_PID:{p.Pid}; UDI_SN:{p.Serial}; ",
@@ -71,7 +77,12 @@ public static class DevicesApi
                 ["udiPid"] = p.Pid, ["udiSerialNumber"] = p.Serial, ["udiVid"] = null, ["uuid"] = p.Piid,
                 ["macAddress"] = null, ["suvi"] = null, ["hostIdentifier"] = null,
             },
-            ["licenseUsage"] = new JsonArray(),
+            // What the device's latest reports say it uses, by license display name.
+            ["licenseUsage"] = new JsonArray(usage[p.Udi].Where(u => u.InUse > 0).Select(u => (JsonNode)new JsonObject
+            {
+                ["license"] = displayNames.GetValueOrDefault(u.Tag, u.Tag),
+                ["quantity"] = u.InUse,
+            }).ToArray()),
             ["registrationDate"] = TokensApi.Date(p.TrustedAt ?? p.RegisteredAt),
             ["lastContactDate"] = p.LastContact is { } lc ? TokensApi.Date(lc) : null,
             ["productTagName"] = p.Pid,

@@ -99,7 +99,10 @@ public static class SimulatorApp
             s.AddSingleton(policies);
             s.AddSingleton(tokenService);
             s.AddSingleton(trust);
-            s.AddSingleton(new UsageService(store, clock, () => seeds.Ids, signer, policies, trust, events));
+            var authorizations = new Engine.Authorizations.AuthorizationService(store, clock, () => seeds.Ids, signer, events);
+            s.AddSingleton(authorizations);
+            s.AddSingleton(new UsageService(store, clock, () => seeds.Ids, signer, policies, trust, events, authorizations));
+            s.AddSingleton<Engine.Licensing.IAuthorizationSource>(new Engine.Authorizations.StoreAuthorizationSource(store));
             s.AddLicensing();
             s.AddUsageFiles();
             s.AddSingleton(tokens);
@@ -147,6 +150,7 @@ public static class SimulatorApp
             app.MapSmartTransportApi();
             app.MapSlpApi();
             app.MapLicensesApi();
+            app.MapReservationsApi();
             app.MapControlApi();
             app.MapFaultsApi();
             app.MapClockApi();

@@ -42,6 +42,10 @@ public sealed class SimulatorOptions
     public int PollIntervalSeconds { get; set; } = 300;
     /// <summary>Smart transport refuses messages whose header.timestamp is further than this from virtual time (off when null).</summary>
     public int? SmartTransportMaxClockSkewSeconds { get; set; }
+    /// <summary><c>Rum:StrictSignatures</c>: verify builtin RUM signatures with each device's RUM key (off: real devices' keys are unknown).</summary>
+    public bool RumStrictSignatures { get; set; }
+    /// <summary>Offline usage upload limits (<c>Uploads:MaxCompressedBytes</c>, <c>:MaxExpandedBytes</c>, <c>:MaxEntries</c>): 64 MiB, 512 MiB, 100,000.</summary>
+    public Engine.UsageFiles.UploadLimits UploadLimits { get; set; } = Engine.UsageFiles.UploadLimits.Default;
     /// <summary>The simulator clock; a new system-mode clock when null.</summary>
     public SimulatorClock? Clock { get; set; }
     /// <summary>Console logging (the server) or none (fixtures, which plug in their own).</summary>
@@ -111,8 +115,13 @@ public sealed class SimulatorOptions
             Int(config, "Faults:TokenBottleneck:ConcurrentAbove", 4, 1, 100_000),
             Int(config, "Faults:TokenBottleneck:HoldMs", 200, 0, 600_000));
         o.PollIntervalSeconds = Int(config, "Polling:IntervalSeconds", 300, 1, 86_400);
+        o.RumStrictSignatures = Bool(config, "Rum:StrictSignatures", false);
         o.SmartTransportMaxClockSkewSeconds = string.IsNullOrWhiteSpace(config["SmartTransport:MaxClockSkewSeconds"])
             ? null : Int(config, "SmartTransport:MaxClockSkewSeconds", 0, 1, 10 * 365 * 86_400);
+        o.UploadLimits = new Engine.UsageFiles.UploadLimits(
+            Long(config, "Uploads:MaxCompressedBytes", Engine.UsageFiles.UploadLimits.DefaultMaxCompressedBytes, 1, int.MaxValue),
+            Long(config, "Uploads:MaxExpandedBytes", Engine.UsageFiles.UploadLimits.DefaultMaxExpandedBytes, 1, long.MaxValue),
+            Int(config, "Uploads:MaxEntries", Engine.UsageFiles.UploadLimits.DefaultMaxEntries, 1, int.MaxValue));
         return o;
     }
 
@@ -121,6 +130,15 @@ public sealed class SimulatorOptions
         var v = config[key];
         if (string.IsNullOrWhiteSpace(v)) return fallback;
         return bool.TryParse(v, out var b) ? b : throw new SimulatorConfigurationException($"{key}: '{v}' is not true or false");
+    }
+
+    private static long Long(IConfiguration config, string key, long fallback, long min, long max)
+    {
+        var v = config[key];
+        if (string.IsNullOrWhiteSpace(v)) return fallback;
+        if (!long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+            throw new SimulatorConfigurationException($"{key}: '{v}' must be a whole number from {min} to {max}");
+        return n;
     }
 
     private static int Int(IConfiguration config, string key, int fallback, int min, int max)

@@ -25,6 +25,7 @@ public static class SlpApi
     {
         var api = app.MapGroup(ApiPaths.Prefix + "/v2").WithTags("SLP").ExcludeFromDescription().RequireBearer();
         api.MapPost("/devices/reportusage", ReportUsage).WithName("SlpReportUsage").WithMetadata(new SimOperation("reportusage"), new DeferredFaultEvaluation());
+        api.MapPost("/devices/authrequest", AuthRequest).WithName("SlpAuthRequest").WithMetadata(new SimOperation("authrequest"), new DeferredFaultEvaluation());
         api.MapPost("/accounts/poll", Poll).WithName("SlpPoll").WithMetadata(new SimOperation("poll"), new DeferredFaultEvaluation());
         return app;
     }
@@ -83,7 +84,17 @@ public static class SlpApi
             udiPid: first?.Udi.Pid, udiSerial: first?.Udi.SerialNumber);
         if (fault?.Effect.Error is { } code) return Failed(ctx, "Server error occurred: " + code, code);
 
-        var result = await usage.SubmitAsync(new UsageSubmission(owner.Value.Va, reports, trustRequests, "slp", fault, RefuseAllDuplicates: true), ctx.RequestAborted);
+        UsageResult result;
+        try
+        {
+            var strict = ctx.RequestServices.GetRequiredService<Hosting.SimulatorOptions>().RumStrictSignatures;
+            result = await usage.SubmitAsync(new UsageSubmission(owner.Value.Va, reports, trustRequests, "slp", fault, RefuseAllDuplicates: true, VerifySignatures: strict),
+                ctx.RequestAborted);
+        }
+        catch (UsageRejectedException e)
+        {
+            return Failed(ctx, e.Message, e.Code);
+        }
         if (result.Acks.Count == 0 && result.AllDuplicates)
             return Failed(ctx, "Duplicate report: " + string.Join(", ", result.Reports.Select(r => $"{r.Udi} {r.ReportId}")), "DUPLICATE_REPORT");
 
@@ -101,6 +112,80 @@ public static class SlpApi
             owner.Value.Account.Domain, ackData.ToJsonString(), NeverComplete: fault?.Effect.Poll?.NeverComplete == true,
             FailCode: fault?.Effect.Poll?.FailWith), ctx.RequestAborted);
         return Accepted(ctx, data, clock, job, "acknowledgements");
+    }
+
+    /// <summary>
+    /// SLACs for product instances (or their return with <c>remove_code</c>); per-license failures show
+    /// at COMPLETE as <c>authorizations[i]</c> with FAILED, not as a failed submission. SLACs issued here
+    /// skip the "in transition" state: this API has no confirmation step.
+    /// </summary>
+    private static async Task<IResult> AuthRequest(HttpContext ctx, ISimulatorStore store, Engine.Authorizations.AuthorizationService authorizations,
+        JobService jobs, SimulatorClock clock, Engine.Seeding.SeedService seeds)
+    {
+        var data = await EnvelopeAsync(ctx);
+        if (data["licenses"] is not JsonArray licenses) throw new ApiException(400, "data.licenses is required and must be a list");
+        var owner = await AccountAsync(ctx, store);
+        if (owner is null) return Failed(ctx, "unknown Smart Account or Virtual Account in the X-CSW headers", "ACCOUNT_NOT_FOUND");
+        var removeCode = SmartTransportMessage.Text(data["remove_code"]);
+        var fault = await ctx.Faults().EvaluateAsync(smartAccount: owner.Value.Account.Domain, virtualAccount: owner.Value.Va.Name);
+        if (fault?.Effect.Error is { } code) return Failed(ctx, "Server error occurred: " + code, code);
+
+        var results = new JsonArray();
+        Udi? requester = null;
+        foreach (var item in licenses)
+        {
+            if (item is not JsonObject license || SmartTransportMessage.ReadUdi(license["sudi"]) is not { } udi)
+                throw new ApiException(400, "each data.licenses item needs a sudi {udi_pid, udi_serial_number}");
+            requester ??= udi;
+            var pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ctx.RequestAborted);
+            if (pi is null)
+            {
+                await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial, seeds.Ids.Uuid5("pi/" + udi).ToString(),
+                    owner.Value.Va.Id, SmartTransportMessage.Text(license["hostname"]) ?? "", null, null, null, null, null, null, null, null, clock.GetUtcNow(), clock.GetUtcNow()),
+                    ctx.RequestAborted);
+                pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ctx.RequestAborted);
+            }
+            var keys = (license["keys"] as JsonArray ?? []).Select(k => (Tag: SmartTransportMessage.Text(k?["entitlement"]), Count: SmartTransportMessage.Number(k?["count"]))).ToList();
+            var entry = new JsonObject
+            {
+                ["product_instance_identifier"] = pi!.Piid,
+                ["sudi"] = SmartTransportMessage.SudiJson(udi),
+                ["smart_license"] = null,
+                ["auth_status"] = new JsonArray(),
+                ["error_code"] = null,
+                ["status"] = "SUCCESS",
+                ["status_message"] = null,
+                ["correlation_id"] = seeds.Ids.Uuid5($"authrequest/{udi}/{RequestIds.Get(ctx)}").ToString(),
+            };
+            if (keys.Count == 0 && removeCode is not null)
+            {
+                var returned = await authorizations.ReturnSlacAsync(udi, removeCode, null, ctx.RequestAborted);
+                if (!returned.Succeeded) Fail(entry, returned.ErrorCode!, returned.ErrorMessage!);
+            }
+            else if (keys.Any(k => k.Tag is null || k.Count is null))
+            {
+                throw new ApiException(400, "each keys item needs an entitlement and a count");
+            }
+            else
+            {
+                var outcome = await authorizations.RequestSlacAsync(new Engine.Authorizations.SlacRequest(udi, keys.Select(k => (k.Tag!, k.Count!.Value)).ToList(),
+                    Replace: false, Confirmed: true), ctx.RequestAborted);
+                if (outcome.Succeeded) entry["smart_license"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(outcome.Code!.ToSlacFileXml()));
+                else Fail(entry, outcome.ErrorCode!, outcome.ErrorMessage!);
+            }
+            results.Add(entry);
+        }
+        var job = await jobs.SubmitAsync(new JobRequest("authorizations", requester?.Pid ?? "none", requester?.Serial ?? "none", owner.Value.Account.Id,
+            owner.Value.Account.Domain, new JsonObject { ["authorizations"] = results }.ToJsonString(),
+            NeverComplete: fault?.Effect.Poll?.NeverComplete == true, FailCode: fault?.Effect.Poll?.FailWith), ctx.RequestAborted);
+        return Accepted(ctx, data, clock, job, "authorizations");
+
+        static void Fail(JsonObject entry, string code, string message)
+        {
+            entry["status"] = "FAILED";
+            entry["error_code"] = code;
+            entry["status_message"] = message;
+        }
     }
 
     /// <summary>202 compact JSON: Cisco's own Postman collection rewrites the 18-digit poll_id with a regex over the raw body.</summary>

@@ -101,11 +101,80 @@ public static class SmartTransportApi
                 return await PollAsync(m, decision, jobs, ct);
             case "USAGE_REPORTING":
                 return await UsageReportingAsync(ctx, m, pi, owner, decision, jobs);
-            case "AUTHORIZATION_REQUEST" or "AUTHORIZATION_CONFIRMATION" or "AUTHORIZATION_RETURN":
-                return Failed("NOT_SIMULATED", $"{m.Type} is not simulated by this build of CssmSim yet");
+            case "AUTHORIZATION_REQUEST":
+                return await AuthorizationRequestAsync(ctx, m, pi, owner, jobs);
+            case "AUTHORIZATION_CONFIRMATION":
+            {
+                if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
+                var code = SmartTransportMessage.Text(m.Data["confirmation_code"]);
+                if (string.IsNullOrWhiteSpace(code)) return Failed("INVALID_MESSAGE", "data.confirmation_code is required");
+                var authorizations = ctx.RequestServices.GetRequiredService<Engine.Authorizations.AuthorizationService>();
+                return await authorizations.ConfirmAsync(m.Sudi, code, ct) is null
+                    ? Failed("INVALID_MESSAGE", $"confirmation code {code.Trim()} matches no authorization of {m.Sudi} awaiting confirmation")
+                    : new Reply("COMPLETE", new JsonObject());
+            }
+            case "AUTHORIZATION_RETURN":
+            {
+                if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
+                var authorizations = ctx.RequestServices.GetRequiredService<Engine.Authorizations.AuthorizationService>();
+                var tags = (m.Data["entitlements"] as JsonArray)?.Select(e => SmartTransportMessage.Text(e?["tag"])).OfType<string>().ToList();
+                var returned = await authorizations.ReturnSlacAsync(m.Sudi, SmartTransportMessage.Text(m.Data["return_code"]), tags, ct);
+                return returned.Succeeded
+                    ? new Reply("COMPLETE", new JsonObject { ["confirmation_code"] = returned.ConfirmationCode })
+                    : Failed(returned.ErrorCode!, returned.ErrorMessage!);
+            }
             default:
                 return Failed("INVALID_MESSAGE", $"unknown message type '{m.Type}'");
         }
+    }
+
+    /// <summary>
+    /// AUTHORIZATION_REQUEST: SLACs for the sender (scope local) or every member of its HA set (all).
+    /// Any failure fails the whole request and releases what was issued for it.
+    /// </summary>
+    private static async Task<Reply> AuthorizationRequestAsync(HttpContext ctx, SmartTransportMessage m, StoredProductInstance? pi,
+        (SmartAccount Account, VirtualAccount VirtualAccount)? owner, JobService jobs)
+    {
+        var ct = ctx.RequestAborted;
+        if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
+        var entitlements = new List<(string, long)>();
+        foreach (var e in m.Data["entitlements"] as JsonArray ?? [])
+        {
+            var tag = SmartTransportMessage.Text(e?["tag"]);
+            if (tag is null || SmartTransportMessage.Number(e!["count"]) is not { } count) return Failed("INVALID_MESSAGE", "data.entitlements items need a tag and a count");
+            entitlements.Add((tag, count));
+        }
+        if (entitlements.Count == 0) return Failed("INVALID_MESSAGE", "data.entitlements must list at least one {tag, count}");
+        var mode = SmartTransportMessage.Text(m.Data["mode"]) ?? "add";
+        var scope = SmartTransportMessage.Text(m.Data["scope"]) ?? "local";
+        if (mode is not ("add" or "replace") || scope is not ("local" or "all")) return Failed("INVALID_MESSAGE", "data.mode must be add|replace and data.scope local|all");
+        var store = ctx.RequestServices.GetRequiredService<ISimulatorStore>();
+        var udis = new List<Udi> { m.Sudi };
+        if (scope == "all" && pi.HaGroup is { } group)
+            udis.AddRange((await store.Inventory.ListProductInstancesAsync([pi.VirtualAccountId], ct)).Where(p => p.HaGroup == group && p.Udi != pi.Udi)
+                .Select(p => new Udi(p.Pid, p.Serial)));
+        var authorizations = ctx.RequestServices.GetRequiredService<Engine.Authorizations.AuthorizationService>();
+        var issued = new List<(Udi Udi, Engine.Authorizations.SlacOutcome Outcome)>();
+        foreach (var udi in udis)
+        {
+            var outcome = await authorizations.RequestSlacAsync(new Engine.Authorizations.SlacRequest(udi, entitlements, mode == "replace", Confirmed: false), ct);
+            if (!outcome.Succeeded)
+            {
+                foreach (var done in issued) await store.Authorizations.ReturnAsync([done.Outcome.Authorization!.Id], DateTimeOffset.UtcNow, ct);
+                return Failed(outcome.ErrorCode!, outcome.ErrorMessage!);
+            }
+            issued.Add((udi, outcome));
+        }
+        var data = new JsonObject
+        {
+            ["authorizations"] = new JsonArray(issued.Select(i => (JsonNode)new JsonObject
+            {
+                ["sudi"] = SmartTransportMessage.SudiJson(i.Udi),
+                ["smart_license"] = i.Outcome.Code!.ToSlacFileXml(),
+            }).ToArray()),
+        };
+        var job = await jobs.SubmitAsync(new JobRequest("authorizations", m.Sudi.Pid, m.Sudi.Serial, owner?.Account.Id, owner?.Account.Domain, data.ToJsonString()), ct);
+        return job.CompletesImmediately ? new Reply("COMPLETE", data) : new Reply("OK_POLL", PollId: job.PollId, PollInterval: job.PollInterval);
     }
 
     /// <summary>
@@ -135,8 +204,27 @@ public static class SmartTransportApi
             reports.Add(parsed.Report);
             index++;
         }
+        // authorization_requests items are AUTHORIZATION_REQUEST data plus sudi (the sender's when absent).
+        var asked = new List<Engine.Authorizations.SlacRequest>();
+        foreach (var a in m.Data["authorization_requests"] as JsonArray ?? [])
+        {
+            var udi = SmartTransportMessage.ReadUdi(a?["sudi"]) ?? m.Sudi;
+            var entitlements = (a?["entitlements"] as JsonArray ?? []).Select(e => (Tag: SmartTransportMessage.Text(e?["tag"]), Count: SmartTransportMessage.Number(e?["count"])))
+                .Where(e => e.Tag is not null && e.Count is not null).Select(e => (e.Tag!, e.Count!.Value)).ToList();
+            if (entitlements.Count > 0) asked.Add(new Engine.Authorizations.SlacRequest(udi, entitlements, SmartTransportMessage.Text(a?["mode"]) == "replace", Confirmed: false));
+        }
         var usage = ctx.RequestServices.GetRequiredService<Engine.Usage.UsageService>();
-        var result = await usage.SubmitAsync(new Engine.Usage.UsageSubmission(owner!.Value.VirtualAccount, reports, trustRequests, "smart-transport", decision), ctx.RequestAborted);
+        var strict = ctx.RequestServices.GetRequiredService<SimulatorOptions>().RumStrictSignatures;
+        Engine.Usage.UsageResult result;
+        try
+        {
+            result = await usage.SubmitAsync(new Engine.Usage.UsageSubmission(owner!.Value.VirtualAccount, reports, trustRequests, "smart-transport", decision,
+                VerifySignatures: strict, AuthorizationRequests: asked), ctx.RequestAborted);
+        }
+        catch (Engine.Usage.UsageRejectedException e)
+        {
+            return Failed(e.Code, e.Message);
+        }
         var ack = result.Acks.FirstOrDefault(a => a.Udi == m.Sudi) ?? result.Acks.FirstOrDefault();
         if (ack is null) return Failed("INVALID_MESSAGE", "nothing to acknowledge: data.reports and data.trust_requests are empty");
         var data = new JsonObject { ["ack"] = ack.File };

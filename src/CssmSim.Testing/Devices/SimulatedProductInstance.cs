@@ -194,6 +194,63 @@ public sealed class SimulatedProductInstance
         return file[start..end];
     }
 
+    /// <summary>The SLR, PLR or SLAC this device installed last (verified with the simulator's certificate).</summary>
+    public Engine.Authorizations.Codes.SignedAuthorizationCode? Authorization { get; private set; }
+
+    /// <summary>The request code this device shows for a reservation (<c>license smart reservation request local</c>).</summary>
+    public string CreateReservationRequestCode(int seed = 0) =>
+        Engine.Authorizations.Codes.RequestCode.Generate(new Engine.Authorizations.Codes.UdiRef(Udi.Pid, Udi.Serial), new Random(seed));
+
+    /// <summary>Installs an SLR code (<c>&lt;specificPLR&gt;</c>) or a SLAC file after checking its signature and that it names this device.</summary>
+    public async Task<bool> InstallAuthorizationAsync(string code, CancellationToken ct = default)
+    {
+        var parsed = code.Contains("<specificPLR>", StringComparison.Ordinal)
+            ? Engine.Authorizations.Codes.SlrCode.Parse(code)
+            : Engine.Authorizations.Codes.SlacCode.Parse(code);
+        if (parsed.Udi.Pid != Udi.Pid || parsed.Udi.Serial != Udi.Serial || !parsed.Verify(await SigningCertificateAsync(ct))) return false;
+        Authorization = parsed;
+        return true;
+    }
+
+    /// <summary>The confirmation code the device shows after installing its authorization.</summary>
+    public string? ConfirmationCode => Authorization?.ExpectedConfirmationCode;
+
+    /// <summary>
+    /// The return code the device shows when its authorization is removed: it encodes the
+    /// authorization's id, so the simulator can decode it without knowing the device.
+    /// </summary>
+    public string ReturnCode()
+    {
+        var installed = Authorization ?? throw new InvalidOperationException("no authorization installed");
+        return Engine.Authorizations.Codes.ReturnCode.Generate(Engine.Authorizations.AuthorizationId.Of(installed), new Engine.Authorizations.Codes.UdiRef(Udi.Pid, Udi.Serial));
+    }
+
+    /// <summary>AUTHORIZATION_REQUEST for SLACs; a granted SLAC is verified and installed.</summary>
+    public async Task<JsonObject> RequestAuthorizationAsync(IEnumerable<(string Tag, long Count)> entitlements, bool replace = false, CancellationToken ct = default)
+    {
+        var reply = await SendAsync("AUTHORIZATION_REQUEST", new JsonObject
+        {
+            ["entitlements"] = new JsonArray(entitlements.Select(e => (JsonNode)new JsonObject { ["tag"] = e.Tag, ["count"] = e.Count }).ToArray()),
+            ["scope"] = "local",
+            ["mode"] = replace ? "replace" : "add",
+        }, ct);
+        if (reply["data"]?["authorizations"]?.AsArray().FirstOrDefault(a => a?["sudi"]?["udi_serial_number"]?.GetValue<string>() == Udi.Serial) is { } mine)
+            await InstallAuthorizationAsync(mine["smart_license"]!.GetValue<string>(), ct);
+        return reply;
+    }
+
+    /// <summary>AUTHORIZATION_CONFIRMATION with the installed authorization's confirmation code.</summary>
+    public Task<JsonObject> ConfirmAuthorizationAsync(CancellationToken ct = default) =>
+        SendAsync("AUTHORIZATION_CONFIRMATION", new JsonObject { ["confirmation_code"] = ConfirmationCode ?? "" }, ct);
+
+    /// <summary>AUTHORIZATION_RETURN with this device's return code; the installed authorization is removed.</summary>
+    public async Task<JsonObject> ReturnAuthorizationAsync(CancellationToken ct = default)
+    {
+        var reply = await SendAsync("AUTHORIZATION_RETURN", new JsonObject { ["return_code"] = ReturnCode() }, ct);
+        if (reply["status"]?.GetValue<string>() == "COMPLETE") Authorization = null;
+        return reply;
+    }
+
     /// <summary>Polls a job until it completes (RESULT_POLLING), at most <paramref name="maxPolls"/> times, without waiting between polls.</summary>
     public async Task<JsonObject> PollAsync(long pollId, int maxPolls = 10, CancellationToken ct = default)
     {

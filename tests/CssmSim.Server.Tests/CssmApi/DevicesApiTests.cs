@@ -47,6 +47,21 @@ public sealed class DevicesApiTests
     }
 
     [Fact]
+    public async Task License_usage_shows_what_the_devices_latest_report_says()
+    {
+        await using var sim = await TestSimulator.StartAsync();
+        var device = sim.Device("USAGE-DEV");
+        await device.EstablishTrustAsync((await sim.CreateTokenAsync())["token"]!.GetValue<string>());
+        await device.ReportUsageAsync([("regid.2018-06.com.cisco.DNA_NWStack,1.0_e7244e71-3ad5-4608-8bf0-d12f67c80896", 6)]);
+
+        var body = await TestSimulator.ReadJsonAsync(await PostAsync(sim, "{}"));
+
+        var usage = body["devices"]![0]!["licenseUsage"]!.AsArray().ShouldHaveSingleItem()!;
+        usage["license"]!.GetValue<string>().ShouldBe("AP Perpetual Networkstack Advantage");
+        usage["quantity"]!.GetValue<long>().ShouldBe(6);
+    }
+
+    [Fact]
     public async Task No_virtual_accounts_means_all_and_paging_keeps_the_total()
     {
         await using var sim = await TestSimulator.StartAsync();

@@ -116,7 +116,7 @@ public sealed class SlpReportUsageTests
     public async Task The_real_c9800_report_is_accepted_byte_for_byte()
     {
         await using var sim = await TestSimulator.StartAsync();
-        var sample = await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "..", "shared", "samples", "rum-report-c9800cl.xml"), Ct);
+        var sample = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "TestData", "rum-report-c9800cl.xml"), Ct);
         var envelope = JsonNode.Parse(sample[(sample.IndexOf("<![CDATA[", StringComparison.Ordinal) + 9)..sample.IndexOf("]]>", StringComparison.Ordinal)])!;
         var sudi = envelope["signature"]!["sudi"]!.DeepClone();
 
@@ -189,13 +189,6 @@ public sealed class SlpReportUsageTests
 
         polled["status"]!.GetValue<string>().ShouldBe("OK_POLL");
         polled["message_code"]!.GetValue<string>().ShouldBe("ACK_LOST");
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CssmSim.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 
     private static class Api

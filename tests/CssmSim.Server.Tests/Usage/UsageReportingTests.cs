@@ -155,3 +155,39 @@ public sealed class UsageReportingTests
         reply["error"]!["code"]!.GetValue<string>().ShouldBe("INVALID_MESSAGE");
     }
 }
+
+public sealed class StrictSignatureTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task In_strict_mode_a_report_signed_with_the_devices_rum_key_is_accepted_and_a_forged_one_refused()
+    {
+        await using var sim = await TestSimulator.StartAsync(o => o.RumStrictSignatures = true);
+        var device = sim.Device("STRICT-1");
+        await device.EstablishTrustAsync((await sim.CreateTokenAsync())["token"]!.GetValue<string>());
+        var (payload, signature, _) = device.BuildReports([(UsageReportingTests.NwStack, 1)])[0];
+        var forged = (JsonObject)signature.DeepClone();
+        forged["value"] = Convert.ToBase64String(new byte[32]);
+
+        var good = await device.ResendAsync(payload, signature, Ct);
+        var bad = await device.ResendAsync(payload.Replace("\"1\"", "\"2\""), forged, Ct);
+
+        good["status"]!.GetValue<string>().ShouldBe("COMPLETE", good.ToJsonString());
+        bad["error"]!["code"]!.GetValue<string>().ShouldBe("INVALID_SIGNATURE");
+    }
+
+    [Fact]
+    public async Task By_default_signatures_are_not_checked_since_real_devices_keys_are_unknown()
+    {
+        await using var sim = await TestSimulator.StartAsync();
+        var device = sim.Device("LAX-1");
+        await device.EstablishTrustAsync((await sim.CreateTokenAsync())["token"]!.GetValue<string>());
+        var (payload, signature, _) = device.BuildReports([(UsageReportingTests.NwStack, 1)])[0];
+        signature["value"] = "not-even-base64";
+
+        var reply = await device.ResendAsync(payload, signature, Ct);
+
+        reply["status"]!.GetValue<string>().ShouldBe("COMPLETE");
+    }
+}

@@ -176,9 +176,51 @@ public static class Migrations
             );
             CREATE INDEX acks_by_udi ON acks (udi, issued_at);
             """),
+        new(5, "usage-files", """
+            CREATE TABLE usage_files (
+                id                TEXT PRIMARY KEY,
+                seq               INTEGER NOT NULL,
+                sa_id             TEXT NULL REFERENCES smart_accounts(id) ON DELETE CASCADE,
+                va_id             TEXT NULL,
+                file_name         TEXT NOT NULL,
+                form              TEXT NOT NULL,
+                uploaded_at       TEXT NOT NULL,
+                poll_id           TEXT NULL,
+                status            TEXT NOT NULL,
+                product_instances INTEGER NOT NULL,
+                reports           INTEGER NOT NULL,
+                errors_json       TEXT NOT NULL,
+                ack_file_name     TEXT NULL,
+                ack_content_type  TEXT NULL,
+                ack_base64        TEXT NULL
+            );
+            CREATE INDEX usage_files_by_sa ON usage_files (sa_id, seq);
+            """),
+        new(6, "authorizations", """
+            CREATE TABLE authorizations (
+                id                TEXT PRIMARY KEY,
+                kind              TEXT NOT NULL,
+                udi               TEXT NOT NULL REFERENCES product_instances(udi) ON DELETE CASCADE,
+                va_id             TEXT NOT NULL,
+                state             TEXT NOT NULL,
+                code_xml          TEXT NOT NULL,
+                confirmation_code TEXT NOT NULL,
+                issued_at         TEXT NOT NULL,
+                confirmed_at      TEXT NULL,
+                returned_at       TEXT NULL,
+                request_code      TEXT NULL
+            );
+            CREATE INDEX authorizations_by_udi ON authorizations (udi, state);
+            CREATE TABLE authorization_entitlements (
+                authorization_id TEXT NOT NULL REFERENCES authorizations(id) ON DELETE CASCADE,
+                tag              TEXT NOT NULL,
+                count            INTEGER NOT NULL,
+                PRIMARY KEY (authorization_id, tag)
+            );
+            """),
     ];
 
-    public static int Latest => All[^1].Version;
+    public static int Latest => All.Max(m => m.Version);
 
     /// <summary>Applies what is missing; refuses a database written by a newer CssmSim.</summary>
     public static int Apply(SqliteConnection c, SqliteTransaction tx)
@@ -191,7 +233,7 @@ public static class Migrations
         if (current > Latest)
             throw new InvalidOperationException(
                 $"The database has schema version {current}, newer than this CssmSim understands ({Latest}); upgrade CssmSim or use another store.");
-        foreach (var m in All.Where(m => m.Version > current))
+        foreach (var m in All.Where(m => m.Version > current).OrderBy(m => m.Version))
         {
             Exec(c, tx, m.Sql);
             using var ins = c.CreateCommand();

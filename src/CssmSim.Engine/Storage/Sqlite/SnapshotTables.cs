@@ -38,5 +38,10 @@ public static class SnapshotTables
         new("usage_reports", "udi, report_key", [T("udi"), T("report_key"), T("report_id"), I("report_id_is_number"), T("tag", true), I("in_use", true),
             T("measured_at", true), T("payload"), T("signature_json", true), T("received_at"), T("status"), T("source")]),
         new("acks", "udi, issued_at, id", [T("id"), T("udi"), T("va_id"), T("issued_at"), T("report_ids_json"), I("synthetic")]),
+        new("usage_files", "id", [T("id"), I("seq"), T("sa_id", true), T("va_id", true), T("file_name"), T("form"), T("uploaded_at"), T("poll_id", true),
+            T("status"), I("product_instances"), I("reports"), T("errors_json"), T("ack_file_name", true), T("ack_content_type", true), T("ack_base64", true)]),
+        new("authorizations", "udi, issued_at, id", [T("id"), T("kind"), T("udi"), T("va_id"), T("state"), T("code_xml"), T("confirmation_code"),
+            T("issued_at"), T("confirmed_at", true), T("returned_at", true), T("request_code", true)]),
+        new("authorization_entitlements", "authorization_id, tag", [T("authorization_id"), T("tag"), I("count")]),
     ];
 }

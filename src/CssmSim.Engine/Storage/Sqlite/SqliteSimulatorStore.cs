@@ -24,6 +24,9 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
         Jobs = new SqliteJobStore(db);
         Inventory = new SqliteInventoryStore(db);
         Usage = new SqliteUsageStore(db);
+        UsageFiles = new SqliteUsageFileStore(db);
+        Licenses = new SqliteLicenseStore(db);
+        Authorizations = new SqliteAuthorizationStore(db);
     }
 
     public static SqliteSimulatorStore Open(StoreLocation location, string synchronous = "NORMAL") => new(location,
@@ -36,6 +39,9 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
     public IJobStore Jobs { get; }
     public IInventoryStore Inventory { get; }
     public IUsageStore Usage { get; }
+    public IUsageFileStore UsageFiles { get; }
+    public ILicenseStore Licenses { get; }
+    public IAuthorizationStore Authorizations { get; }
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 }

@@ -1,0 +1,205 @@
+using CssmSim.Engine.Accounts;
+using CssmSim.Engine.Authorizations.Codes;
+using CssmSim.Engine.Events;
+using CssmSim.Engine.Ids;
+using CssmSim.Engine.Licensing;
+using CssmSim.Engine.ProductInstances;
+using CssmSim.Engine.Signing;
+using CssmSim.Engine.Storage;
+
+namespace CssmSim.Engine.Authorizations;
+
+/// <summary>A SLAC request for one product instance.</summary>
+/// <param name="Udi">The product instance.</param>
+/// <param name="Entitlements">Tags (dot or comma form) and counts asked for.</param>
+/// <param name="Replace"><c>mode: replace</c> sets the counts; <c>add</c> (false) adds to what the device holds.</param>
+/// <param name="Confirmed">True for the SLP authrequest API, which has no confirmation step.</param>
+public sealed record SlacRequest(Udi Udi, IReadOnlyList<(string Tag, long Count)> Entitlements, bool Replace, bool Confirmed);
+
+/// <summary>An issued SLAC, or the CSSM error code it failed with (nothing debited then).</summary>
+public sealed record SlacOutcome(string? ErrorCode, string? ErrorMessage, StoredAuthorization? Authorization, SignedAuthorizationCode? Code)
+{
+    public bool Succeeded => ErrorCode is null;
+
+    public static SlacOutcome Failed(string code, string message) => new(code, message, null, null);
+}
+
+/// <summary>One reservation request entry (cssm-api.md §Reservations).</summary>
+public sealed record ReservationRequest(string RequestCode, bool Universal, IReadOnlyList<(string Tag, long Count)> Licenses);
+
+/// <summary>A reservation entry's result: the code to give the device, or why it failed (nothing held then).</summary>
+public sealed record ReservationOutcome(string? AuthorizationCode, string? ErrorMessage, StoredAuthorization? Authorization)
+{
+    public bool Succeeded => ErrorMessage is null;
+}
+
+/// <summary>The result of a return: the authorizations released and the confirmation code for the device.</summary>
+public sealed record ReturnOutcome(string? ErrorCode, string? ErrorMessage, IReadOnlyList<StoredAuthorization> Returned, string? ConfirmationCode)
+{
+    public bool Succeeded => ErrorCode is null;
+}
+
+/// <summary>
+/// Smart Licensing Authorization Codes (smart-transport.md §Rules, SLAC): only for enforced or
+/// export-controlled licenses, only with a positive balance (checked in the store transaction),
+/// export-controlled ones only with the product instance's export permission. A SLAC always lists
+/// the full count the device holds for each of its tags, so installing it is idempotent.
+/// </summary>
+public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clock, Func<DerivedIds> ids, ArtefactSigner signer, EventLog events)
+{
+    public async Task<SlacOutcome> RequestSlacAsync(SlacRequest request, CancellationToken ct = default)
+    {
+        var pi = await store.Inventory.FindProductInstanceAsync(request.Udi.ToString(), ct);
+        if (pi is null) return SlacOutcome.Failed("TRUST_REQUIRED", $"{request.Udi} is not a known product instance");
+        var (account, va) = await store.Accounts.FindByVirtualAccountIdAsync(pi.VirtualAccountId, ct)
+            ?? throw new InvalidOperationException("product instance in a vanished virtual account");
+        var licenses = (await store.Accounts.ListLicensesAsync(va.Id, ct)).ToDictionary(l => l.Tag, StringComparer.Ordinal);
+        var held = (await store.Authorizations.ListActiveAsync(pi.Udi, ct)).Where(a => a.Kind == "SLAC")
+            .SelectMany(a => a.Entitlements).GroupBy(e => e.Tag).ToDictionary(g => g.Key, g => g.Sum(e => e.Count));
+
+        var wanted = new List<AuthorizedCount>();
+        foreach (var (rawTag, count) in request.Entitlements)
+        {
+            var tag = EntitlementTag.Normalize(rawTag);
+            if (count < 1) return SlacOutcome.Failed("INVALID_MESSAGE", $"count for {tag} must be at least 1");
+            if (!licenses.TryGetValue(tag, out var license)) return SlacOutcome.Failed("UNKNOWN_LICENSE", $"{va.Name} holds no license {tag}");
+            if (license.Enforcement == Enforcement.Unenforced)
+                return SlacOutcome.Failed("LICENSE_NOT_ENFORCED", $"{tag} is not enforced or export-controlled; it needs no authorization code");
+            if (license.Enforcement == Enforcement.ExportControlled && !(pi.TrustExportControlled ?? pi.ExportControlled ?? va.ExportControlledAllowed))
+                return SlacOutcome.Failed("EXPORT_CONTROL_NOT_ALLOWED", $"{request.Udi} is not allowed export-controlled functionality ({tag})");
+            var total = request.Replace ? count : held.GetValueOrDefault(tag) + count;
+            var existing = wanted.FindIndex(w => w.Tag == tag);
+            if (existing >= 0) wanted[existing] = wanted[existing] with { Count = request.Replace ? count : wanted[existing].Count + count };
+            else wanted.Add(new AuthorizedCount(tag, total));
+        }
+        if (wanted.Count == 0) return SlacOutcome.Failed("INVALID_MESSAGE", "no entitlements asked for");
+        // Tags the device holds but did not name stay authorized: the new SLAC lists them too.
+        foreach (var (tag, count) in held.Where(h => wanted.All(w => w.Tag != h.Key))) wanted.Add(new AuthorizedCount(tag, count));
+
+        var now = clock.GetUtcNow();
+        var code = SlacCode.Create(Guid.Parse(pi.Piid), new UdiRef(pi.Pid, pi.Serial), now.ToUnixTimeMilliseconds(),
+            wanted.Select(e => Entitlement(licenses[e.Tag], e.Count)), signer);
+        var id = AuthorizationId.Of(code);
+        var result = await store.Authorizations.IssueAsync(new AuthorizationIssue(id.ToString(), "SLAC", pi.Udi, va.Id, wanted, "SLAC",
+            request.Confirmed ? "CONFIRMED" : "IN_TRANSITION", now, _ => (code.ToSlacFileXml(), code.ExpectedConfirmationCode)), ct);
+        if (result.Authorization is null)
+            return SlacOutcome.Failed("INSUFFICIENT_LICENSES", $"not enough {result.ShortTag} in {va.Name}: {Math.Max(0, result.Available)} available");
+        await events.AppendAsync(EventTypes.SlacIssued, account.Id, va.Name, pi.Udi,
+            new { authorization_id = id, entitlements = wanted.Select(w => new { tag = w.Tag, count = w.Count }) }, ct);
+        return new SlacOutcome(null, null, result.Authorization, code);
+    }
+
+    /// <summary>
+    /// Releases a product instance's SLACs: those a decodable return code names, else (the UDI known from
+    /// context) all of them or those holding <paramref name="tags"/>; real devices' codes cannot be decoded.
+    /// </summary>
+    public async Task<ReturnOutcome> ReturnSlacAsync(Udi udi, string? returnCode, IReadOnlyCollection<string>? tags, CancellationToken ct = default)
+    {
+        if (returnCode is not null && !ReturnCode.IsWellFormed(returnCode.Trim()))
+            return new ReturnOutcome("UNKNOWN_RETURN_CODE", "the return code is not well-formed (eight groups of six and one of three)", [], null);
+        var active = (await store.Authorizations.ListActiveAsync(udi.ToString(), ct)).Where(a => a.Kind == "SLAC").ToList();
+        var normalized = tags?.Select(EntitlementTag.Normalize).ToHashSet(StringComparer.Ordinal);
+        // A code of ours names one authorization; otherwise the UDI is known from the context, and any
+        // well-formed code releases its authorizations (real devices' codes cannot be decoded).
+        var named = returnCode is not null && ReturnCode.TryDecode(returnCode.Trim(), new UdiRef(udi.Pid, udi.Serial), out var decoded)
+            ? active.Where(a => a.Id == decoded.ToString()).ToList()
+            : [];
+        var chosen = named.Count > 0 ? named
+            : normalized is { Count: > 0 } ? active.Where(a => a.Entitlements.Any(e => normalized.Contains(e.Tag))).ToList()
+            : active;
+        if (chosen.Count == 0) return new ReturnOutcome("UNKNOWN_RETURN_CODE", $"{udi} holds no authorization to return", [], null);
+        await store.Authorizations.ReturnAsync(chosen.Select(a => a.Id).ToList(), clock.GetUtcNow(), ct);
+        var owner = await store.Accounts.FindByVirtualAccountIdAsync(chosen[0].VirtualAccountId, ct);
+        await events.AppendAsync(EventTypes.SlacReturned, owner?.Account.Id, owner?.VirtualAccount.Name, udi.ToString(),
+            new { authorization_ids = chosen.Select(a => a.Id) }, ct);
+        var proof = returnCode?.Trim() ?? string.Join(",", chosen.Select(a => a.Id));
+        return new ReturnOutcome(null, null, chosen, ConfirmationCode.For(proof));
+    }
+
+    /// <summary>
+    /// Specific (SLR) or universal (PLR) reservation for the device a request code names. An SLR
+    /// update lists every license the device holds again, not only the added ones.
+    /// </summary>
+    public async Task<ReservationOutcome> ReserveAsync(SmartAccount account, VirtualAccount va, ReservationRequest request, CancellationToken ct = default)
+    {
+        if (!RequestCode.TryParse(request.RequestCode.Trim(), out var parsed, out var problem))
+            return new ReservationOutcome(null, $"malformed request code: {problem}", null);
+        var udi = new Udi(parsed!.Udi.Pid, parsed.Udi.Serial);
+        var pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
+        if (pi is not null && pi.VirtualAccountId != va.Id)
+        {
+            var elsewhere = await store.Accounts.FindByVirtualAccountIdAsync(pi.VirtualAccountId, ct);
+            var reserved = (await store.Authorizations.ListActiveAsync(pi.Udi, ct)).Any(a => a.Kind is "SLR" or "PLR");
+            if (elsewhere is { } other && reserved)
+                return new ReservationOutcome(null, $"{udi} is already reserved in Virtual Account '{other.VirtualAccount.Name}' of {other.Account.Domain}; return that reservation first", null);
+        }
+        var now = clock.GetUtcNow();
+        await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial, pi?.Piid ?? ids().Uuid5("pi/" + udi).ToString(),
+            va.Id, "", null, null, null, null, null, null, null, null, pi?.RegisteredAt ?? now, now), ct);
+        pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
+
+        var licenses = (await store.Accounts.ListLicensesAsync(va.Id, ct)).ToDictionary(l => l.Tag, StringComparer.Ordinal);
+        var kind = request.Universal ? "PLR" : "SLR";
+        var held = (await store.Authorizations.ListActiveAsync(pi!.Udi, ct)).Where(a => a.Kind == kind)
+            .SelectMany(a => a.Entitlements).GroupBy(e => e.Tag).ToDictionary(g => g.Key, g => g.Sum(e => e.Count));
+        var wanted = held.Select(h => new AuthorizedCount(h.Key, h.Value)).ToList();
+        foreach (var (rawTag, count) in request.Licenses)
+        {
+            var tag = EntitlementTag.Normalize(rawTag);
+            if (!licenses.ContainsKey(tag)) return new ReservationOutcome(null, $"unknown license {tag} in {va.Name}", null);
+            if (count < 1) return new ReservationOutcome(null, $"quantity for {tag} must be at least 1", null);
+            var i = wanted.FindIndex(w => w.Tag == tag);
+            if (i >= 0) wanted[i] = wanted[i] with { Count = wanted[i].Count + count };
+            else wanted.Add(new AuthorizedCount(tag, count));
+        }
+        if (!request.Universal && wanted.Count == 0) return new ReservationOutcome(null, "a SPECIFIC reservation needs at least one license", null);
+
+        var udiRef = new UdiRef(pi.Pid, pi.Serial);
+        var entitlements = wanted.Select(w => Entitlement(licenses[w.Tag], w.Count)).ToList();
+        var code = request.Universal
+            ? PlrCode.Create(Guid.Parse(pi.Piid), udiRef, now.ToUnixTimeMilliseconds(), entitlements, signer)
+            : SlrCode.Create(Guid.Parse(pi.Piid), udiRef, now.ToUnixTimeMilliseconds(), entitlements, signer);
+        var visible = request.Universal ? PlrCode.From(code) : code.ToSlrXml();
+        var result = await store.Authorizations.IssueAsync(new AuthorizationIssue(AuthorizationId.Of(code).ToString(), kind, pi.Udi, va.Id, wanted, kind,
+            "IN_TRANSITION", now, _ => (request.Universal ? code.ToUniversalPlrXml() : visible, code.ExpectedConfirmationCode), request.RequestCode.Trim()), ct);
+        if (result.Authorization is null)
+            return new ReservationOutcome(null, $"insufficient licenses: {result.ShortTag} has {Math.Max(0, result.Available)} available in {va.Name}", null);
+        await events.AppendAsync(EventTypes.ReservationIssued, account.Id, va.Name, pi.Udi,
+            new { authorization_id = result.Authorization.Id, kind, entitlements = wanted.Select(w => new { tag = w.Tag, count = w.Count }) }, ct);
+        return new ReservationOutcome(visible, null, result.Authorization);
+    }
+
+    /// <summary>
+    /// A return code entered without device context (control API, return-file upload): it must decode to an
+    /// active authorization of ours, whose UDI it must match.
+    /// </summary>
+    public async Task<ReturnOutcome> ReturnByCodeAsync(string returnCode, CancellationToken ct = default)
+    {
+        var code = returnCode.Trim();
+        if (!ReturnCode.TryDecode(code, out var id, out _))
+            return new ReturnOutcome("UNKNOWN_RETURN_CODE", "the return code does not decode to an authorization of this simulator", [], null);
+        var authorization = await store.Authorizations.FindAsync(id.ToString(), ct);
+        if (authorization is null || authorization.State == "RETURNED" || !Udi.TryParse(authorization.Udi, out var udi)
+            || !ReturnCode.Matches(code, new UdiRef(udi.Pid, udi.Serial)))
+            return new ReturnOutcome("UNKNOWN_RETURN_CODE", "no active authorization matches this return code", [], null);
+        await store.Authorizations.ReturnAsync([authorization.Id], clock.GetUtcNow(), ct);
+        var owner = await store.Accounts.FindByVirtualAccountIdAsync(authorization.VirtualAccountId, ct);
+        await events.AppendAsync(authorization.Kind == "SLAC" ? EventTypes.SlacReturned : EventTypes.ReservationReturned, owner?.Account.Id,
+            owner?.VirtualAccount.Name, authorization.Udi, new { authorization_id = authorization.Id }, ct);
+        return new ReturnOutcome(null, null, [authorization], ConfirmationCode.For(code));
+    }
+
+    /// <summary>A device's confirmation code ends its authorization's "in transition" state.</summary>
+    public async Task<StoredAuthorization?> ConfirmAsync(Udi udi, string confirmationCode, CancellationToken ct = default)
+    {
+        var confirmed = await store.Authorizations.ConfirmAsync(udi.ToString(), confirmationCode.Trim().ToLowerInvariant(), clock.GetUtcNow(), ct);
+        if (confirmed is not null && await store.Accounts.FindByVirtualAccountIdAsync(confirmed.VirtualAccountId, ct) is { } owner)
+            await events.AppendAsync(EventTypes.ConfirmationReceived, owner.Account.Id, owner.VirtualAccount.Name, udi.ToString(),
+                new { authorization_id = confirmed.Id, confirmation_code = confirmationCode.Trim() }, ct);
+        return confirmed;
+    }
+
+    private static CodeEntitlement Entitlement(License license, long count) => new(license.Tag, (int)count, license.DisplayName, license.DisplayName,
+        license.Type.ToWire(), license.StartDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        license.EndDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "");
+}

@@ -1,0 +1,48 @@
+namespace CssmSim.Engine.Licensing;
+
+/// <summary>
+/// One license of a Virtual Account with its accounting: the pool entry (null when product
+/// instances of the VA report a tag the VA holds none of) and how its use splits.
+/// </summary>
+public sealed record LicenseBalance(
+    string VirtualAccountId,
+    string Tag,
+    string DisplayName,
+    Enforcement Enforcement,
+    License? Pool,
+    UsageSplit Usage,
+    bool StartsLater)
+{
+    public long Purchased => Pool?.Quantity ?? 0;
+    public long InUse => Usage.InUse;
+    public long Reserved => Usage.Reserved;
+    public long Pending => Usage.Pending;
+    public long Available => LicenseAccounting.Available(Purchased, Usage);
+    public bool InCompliance => Available >= 0;
+
+    /// <summary>Purchased licenses whose term has begun.</summary>
+    public long Entitled => StartsLater ? 0 : Purchased;
+
+    /// <summary>Purchased licenses whose term starts after today.</summary>
+    public long FutureEntitled => StartsLater ? Purchased : 0;
+
+    /// <summary>What a transfer may take: the purchased licenses nothing consumes.</summary>
+    public long Transferable => Math.Max(0, Available);
+}
+
+/// <summary>An authorization's hold on one tag for one product instance, for accounting.</summary>
+/// <param name="Udi">The product instance (<c>PID:x,SN:y</c>).</param>
+/// <param name="Tag">The entitlement tag (either form).</param>
+/// <param name="Count">The authorized count.</param>
+/// <param name="InTransition">How much of <paramref name="Count"/> the device has not confirmed yet.</param>
+public sealed record InstanceAuthorization(string Udi, string Tag, long Count, long InTransition = 0);
+
+/// <summary>
+/// Where the accounting learns what authorizations (SLAC, SLR, PLR) hold. The authorizations
+/// capability supplies it by registering an implementation; without one, no license is reserved.
+/// </summary>
+public interface IAuthorizationSource
+{
+    /// <summary>The active authorizations of the product instances of a Virtual Account.</summary>
+    Task<IReadOnlyList<InstanceAuthorization>> ActiveAsync(string virtualAccountId, CancellationToken ct = default);
+}
