@@ -39,11 +39,22 @@ public sealed record PollOutcome(PollState State, StoredJob? Job = null, string?
 /// </summary>
 public sealed class JobService(ISimulatorStore store, TimeProvider clock, PollTransitionService transitions, Func<DerivedIds> ids)
 {
-    public async Task<SubmittedJob> SubmitAsync(JobRequest request, CancellationToken ct = default)
+    /// <param name="request">The work accepted.</param>
+    /// <param name="ct">Cancels the store calls.</param>
+    /// <param name="storeWhenImmediate">
+    /// False when the caller answers an immediate job in the same reply (smart transport): no poll id is
+    /// handed out, so nothing is stored and the two writes a job costs are saved.
+    /// </param>
+    public async Task<SubmittedJob> SubmitAsync(JobRequest request, CancellationToken ct = default, bool storeWhenImmediate = true)
     {
         var transition = await transitions.ResolveAsync(request.Action, request.SmartAccountDomain, ct);
         var udi = $"PID:{request.UdiPid},SN:{request.UdiSerial}";
         var now = clock.GetUtcNow();
+        if (!storeWhenImmediate && transition.Progression == Progression.Immediate && !request.NeverComplete && request.FailCode is null)
+        {
+            var inline = new StoredJob("", request.Action, udi, request.SmartAccountId, "", now, 0, 0, null, false, null, null, request.ResultJson);
+            return new SubmittedJob("", "", transition.PollInterval, true, inline);
+        }
         while (true)
         {
             // Ids follow the seed and the UDI's own job counter, so concurrency cannot change them.

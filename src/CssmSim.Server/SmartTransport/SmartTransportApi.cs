@@ -173,7 +173,8 @@ public static class SmartTransportApi
                 ["smart_license"] = i.Outcome.Code!.ToSlacFileXml(),
             }).ToArray()),
         };
-        var job = await jobs.SubmitAsync(new JobRequest("authorizations", m.Sudi.Pid, m.Sudi.Serial, owner?.Account.Id, owner?.Account.Domain, data.ToJsonString()), ct);
+        var job = await jobs.SubmitAsync(new JobRequest("authorizations", m.Sudi.Pid, m.Sudi.Serial, owner?.Account.Id, owner?.Account.Domain, data.ToJsonString()),
+            ct, storeWhenImmediate: false);
         return job.CompletesImmediately ? new Reply("COMPLETE", data) : new Reply("OK_POLL", PollId: job.PollId, PollInterval: job.PollInterval);
     }
 
@@ -231,7 +232,8 @@ public static class SmartTransportApi
         if (result.Acks.Count > 1)
             data["acks"] = new JsonArray(result.Acks.Select(a => (JsonNode)new JsonObject { ["sudi"] = SmartTransportMessage.SudiJson(a.Udi), ["ack"] = a.File }).ToArray());
         var job = await jobs.SubmitAsync(new JobRequest("acknowledgements", m.Sudi.Pid, m.Sudi.Serial, owner.Value.Account.Id, owner.Value.Account.Domain,
-            data.ToJsonString(), NeverComplete: decision?.Effect.Poll?.NeverComplete == true, FailCode: decision?.Effect.Poll?.FailWith), ctx.RequestAborted);
+            data.ToJsonString(), NeverComplete: decision?.Effect.Poll?.NeverComplete == true, FailCode: decision?.Effect.Poll?.FailWith),
+            ctx.RequestAborted, storeWhenImmediate: false);
         return job.CompletesImmediately && job.Job.FailCode is null
             ? new Reply("COMPLETE", data)
             : new Reply("OK_POLL", PollId: job.PollId, PollInterval: job.PollInterval);
@@ -279,7 +281,7 @@ public static class SmartTransportApi
             ["smart_account"] = new JsonObject { ["id"] = outcome.Account!.Id, ["domain"] = outcome.Account.Domain, ["name"] = outcome.Account.Name },
             ["virtual_account"] = new JsonObject { ["id"] = outcome.VirtualAccount!.Id, ["name"] = outcome.VirtualAccount.Name },
         };
-        var job = await jobs.SubmitAsync(new JobRequest(action, m.Sudi.Pid, m.Sudi.Serial, account?.Id, account?.Domain, data.ToJsonString()), ct);
+        var job = await jobs.SubmitAsync(new JobRequest(action, m.Sudi.Pid, m.Sudi.Serial, account?.Id, account?.Domain, data.ToJsonString()), ct, storeWhenImmediate: false);
         return job.CompletesImmediately ? new Reply("COMPLETE", data) : new Reply("OK_POLL", PollId: job.PollId, PollInterval: job.PollInterval);
     }
 
