@@ -41,3 +41,24 @@ public class FixtureResetBenchmarks
         await _cssm.ResetAsync();
     }
 }
+
+/// <summary>Twenty simulators side by side in one process, as twenty parallel tests would start them.</summary>
+[MemoryDiagnoser, MedianColumn]
+public class FixtureParallelBenchmarks
+{
+    [Params(20)]
+    public int Simulators { get; set; }
+
+    [Benchmark(Description = "start N at once, GET /_sim/health on each, dispose all")]
+    public async Task StartManyAtOnce()
+    {
+        var started = await Task.WhenAll(Enumerable.Range(0, Simulators).Select(_ => CssmSimulator.StartAsync()));
+        await Task.WhenAll(started.Select(async cssm =>
+        {
+            using var http = cssm.CreateClient();
+            using var response = await http.GetAsync("/_sim/health");
+            response.EnsureSuccessStatusCode();
+            await cssm.DisposeAsync();
+        }));
+    }
+}

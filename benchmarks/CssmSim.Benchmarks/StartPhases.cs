@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using CssmSim.Engine.Signing;
 using CssmSim.Engine.Storage;
 using CssmSim.Server.Hosting;
 
@@ -38,7 +39,12 @@ internal static class StartPhases
         var start = Stopwatch.GetTimestamp();
         double Ms() => Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var hook = 0.0;
-        var options = new SimulatorOptions { Urls = ["http://127.0.0.1:0"], Store = StoreLocation.Memory, MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.None };
+        // What CssmSimulator.StartAsync passes by default (the embedded keys, never a certs folder).
+        var options = new SimulatorOptions
+        {
+            Urls = ["http://127.0.0.1:0"], Store = StoreLocation.Memory, Certificates = CertificateBundle.LoadEmbedded(),
+            MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.None,
+        };
         var server = await SimulatorApp.CreateAsync(options, _ => hook = Ms());
         var created = Ms();
         await server.StartAsync();

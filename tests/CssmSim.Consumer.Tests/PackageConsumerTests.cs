@@ -31,6 +31,21 @@ public sealed class PackageConsumerTests
     }
 
     [Fact]
+    public async Task A_trusted_device_reports_usage_and_gets_a_signed_ack()
+    {
+        await using var cssm = await CssmSimulator.StartAsync(ct: Ct);
+        var token = await cssm.Tokens.CreateAsync(ct: Ct);
+        var device = cssm.NewProductInstance("C9800-CL-K9", "REPORTER1");
+        (await device.EstablishTrustAsync(token.Value, ct: Ct)).ShouldBeTrusted();
+        var tag = (await cssm.Licenses.ListAsync(ct: Ct))[0].Tag;
+
+        var result = await device.ReportUsageAsync([(tag, 2)], ct: Ct);
+
+        result.ShouldBeAcknowledged();
+        cssm.Journal.ShouldContain(Operation.UsageReporting, 1);
+    }
+
+    [Fact]
     public async Task A_scripted_licengine_fault_fails_the_second_trust_request_only()
     {
         await using var cssm = await CssmSimulator.StartAsync(ct: Ct);

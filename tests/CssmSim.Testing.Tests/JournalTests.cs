@@ -30,7 +30,7 @@ public sealed class JournalTests
 
         var timedOut = await Should.ThrowAsync<TimeoutException>(() => cssm.Journal.WaitForAsync(Operation.UsageReporting, 1, TimeSpan.FromMilliseconds(100)));
 
-        timedOut.Message.ShouldContain("for 1 journal entries of smart-transport USAGE_REPORTING, found 0");
+        timedOut.Message.ShouldContain("waited 0.1 s for 1 journal entry of smart-transport USAGE_REPORTING, found 0");
         timedOut.Message.ShouldContain("TRUST_ESTABLISHMENT POST /licservice/license PID:C9800-CL-K9,SN:WAIT02 -> 200 FAILED TOKEN_NOT_FOUND");
     }
 

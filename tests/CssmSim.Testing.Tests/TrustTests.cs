@@ -25,6 +25,27 @@ public sealed class TrustTests
     }
 
     [Fact]
+    public async Task The_example_of_control_md_runs_as_written()
+    {
+        await using var cssm = await CssmSimulator.StartAsync(o =>
+        {
+            o.Seed = Seed.Default;
+            o.Store = StoreKind.Memory;
+            o.RandomSeed = 42;
+            o.Clock = VirtualClock.At(DateTimeOffset.Parse("2026-01-01Z"));
+            o.Https = false;
+        });
+        var token = await cssm.Tokens.CreateAsync("DEFAULT", expiresAfterDays: 30, maxUses: 5);
+        cssm.Faults.Add(Fault.On(Operation.TrustEstablishment).Nth(2).Error(CssmError.LicEngineFailToConnect));
+        var device = cssm.NewProductInstance("C9800-CL-K9", "93BBAH93MGS");
+
+        var result = await device.EstablishTrustAsync(token.Value);
+
+        result.ShouldBeTrusted();
+        cssm.Journal.Where(Operation.TrustEstablishment).Count().ShouldBe(1);
+    }
+
+    [Fact]
     public async Task A_token_created_in_process_lists_with_its_limits_and_revokes()
     {
         await using var cssm = await CssmSimulator.StartAsync();

@@ -62,7 +62,13 @@ public static class SimulatorApp
             var controlKey = ResolveControlKey(options, urls);
             runtime.MarkReady();
 
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "CssmSim" });
+            // No config reload: the builder would otherwise watch the working directory recursively
+            // (one inotify watch per folder) before its sources are cleared, slowing every start.
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                ApplicationName = "CssmSim",
+                Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            });
             // Settings come from SimulatorOptions only, never from ambient ASPNETCORE_* variables.
             builder.Configuration.Sources.Clear();
             builder.Configuration.AddInMemoryCollection();
@@ -72,17 +78,21 @@ public static class SimulatorApp
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
-            // Round-trip through PKCS#12: Windows TLS refuses the ephemeral key a PEM import gives.
-            using var pemTls = X509Certificate2.CreateFromPem(bundle.TlsCertificatePem, bundle.TlsKeyPem);
-            var tls = X509CertificateLoader.LoadPkcs12(pemTls.Export(X509ContentType.Pkcs12), null);
-            builder.WebHost.UseKestrelHttpsConfiguration();
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.AddServerHeader = false;
                 // Routes enforce their own, smaller limits; this is the ceiling (snapshot imports).
                 k.Limits.MaxRequestBodySize = SnapshotService.MaxBytes;
-                k.ConfigureHttpsDefaults(h => h.ServerCertificate = tls);
             });
+            if (urls.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+            {
+                // Only when something listens on HTTPS: the PKCS#12 round trip (which Windows TLS needs,
+                // since a PEM import gives an ephemeral key) costs a key derivation each way.
+                using var pemTls = X509Certificate2.CreateFromPem(bundle.TlsCertificatePem, bundle.TlsKeyPem);
+                var tls = X509CertificateLoader.LoadPkcs12(pemTls.Export(X509ContentType.Pkcs12), null);
+                builder.WebHost.UseKestrelHttpsConfiguration();
+                builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = tls));
+            }
             builder.WebHost.UseUrls([.. urls]);
 
             var s = builder.Services;

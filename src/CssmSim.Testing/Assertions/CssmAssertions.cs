@@ -65,6 +65,25 @@ public static class CssmAssertions
         return code;
     }
 
+    /// <summary>
+    /// The usage report was answered <c>COMPLETE</c> with an ACK whose signature verified and which
+    /// marks every report sent <c>ACKED</c>.
+    /// </summary>
+    public static UsageReportResult ShouldBeAcknowledged(this UsageReportResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Status != "COMPLETE" || result.Ack is null)
+            throw Fail($"expected an ACK, but CSSM answered status {(result.Status.Length == 0 ? "(none)" : result.Status)}"
+                + (result.ErrorCode is null ? "" : $", error {result.ErrorCode}") + (result.ErrorMessage is null ? "" : $" \"{result.ErrorMessage}\""), result.Reply);
+        if (!result.Ack.SignatureValid)
+            throw Fail($"expected an ACK, but ACK {result.Ack.AckId} did not verify with the simulator's signing certificate", result.Reply);
+        var notAcked = result.ReportIds.Where(id => !result.Ack.ReportStatuses.TryGetValue(id, out var s) || s != "ACKED").ToList();
+        if (notAcked.Count > 0)
+            throw Fail($"expected every report ACKED, but ACK {result.Ack.AckId} says: "
+                + string.Join(", ", notAcked.Select(id => $"{id} {(result.Ack.ReportStatuses.TryGetValue(id, out var s) ? s : "missing")}")), result.Reply);
+        return result;
+    }
+
     /// <summary>Every device of the fleet got a verified trust code.</summary>
     public static FleetTrustResult ShouldAllBeTrusted(this FleetTrustResult result)
     {

@@ -18,12 +18,14 @@ public sealed record ReceivedAck(string AckId, DateTimeOffset Timestamp, IReadOn
 /// <summary>The answer to a usage report as a device sees it.</summary>
 public sealed record UsageReportResult(string Status, string? ErrorCode, string? ErrorMessage, ReceivedAck? Ack, JsonObject Reply, IReadOnlyList<string> ReportIds)
 {
+    /// <summary>The report was answered COMPLETE with an ACK.</summary>
     public bool Acknowledged => Status == "COMPLETE" && Ack is not null;
 }
 
 /// <summary>The answer to a trust request as a device sees it.</summary>
 public sealed record TrustResult(string Status, string? ErrorCode, string? ErrorMessage, IReadOnlyList<InstalledTrustCode> TrustCodes, string? PolicyFile, JsonObject Reply)
 {
+    /// <summary>The request was answered COMPLETE with at least one trust code.</summary>
     public bool Trusted => Status == "COMPLETE" && TrustCodes.Count > 0;
 }
 
@@ -38,6 +40,10 @@ public sealed class SimulatedProductInstance
     private readonly HttpClient _http;
     private string? _signingCertificate;
 
+    /// <param name="http">A client whose base address is the simulator (or a real CSSM-compatible server).</param>
+    /// <param name="pid">The product id of the UDI.</param>
+    /// <param name="serial">The serial number of the UDI.</param>
+    /// <param name="hostname">The hostname the device reports (default: the serial in lower case).</param>
     public SimulatedProductInstance(HttpClient http, string pid, string serial, string? hostname = null)
     {
         if (Udi.Problem(pid, serial) is { } problem) throw new ArgumentException(problem);
@@ -46,7 +52,10 @@ public sealed class SimulatedProductInstance
         Hostname = hostname ?? serial.ToLowerInvariant();
     }
 
+    /// <summary>The device's identity (PID and serial number).</summary>
     public Udi Udi { get; }
+
+    /// <summary>The hostname sent with each message.</summary>
     public string Hostname { get; set; }
 
     /// <summary>The trust code installed last (null before trust).</summary>

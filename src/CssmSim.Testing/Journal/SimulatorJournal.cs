@@ -116,7 +116,7 @@ public sealed class SimulatorJournal
         if (!await _journal.WaitForCountAsync(query.ToFilter(), count, limit, _wall, ct))
         {
             var found = Where(query);
-            throw new TimeoutException($"waited {limit.TotalSeconds:0.###} s for {count} journal entries of {query}, found {found.Count}"
+            throw new TimeoutException($"waited {limit.TotalSeconds:0.###} s for {count} journal {(count == 1 ? "entry" : "entries")} of {query}, found {found.Count}"
                 + JournalText.Describe(found, Entries));
         }
         return Where(query);
