@@ -57,15 +57,19 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
         return new TokenProbe(token.Token.Id, token.Token.MaxUses is not null, owner?.Account.Domain, owner?.VirtualAccount.Name);
     }
 
-    /// <summary>TRUST_ESTABLISHMENT with an ID token; a fired fault's error fails it with nothing consumed.</summary>
-    public async Task<TrustOutcome> EstablishAsync(TrustRequest request, FaultDecision? fault = null, CancellationToken ct = default)
+    /// <summary>
+    /// TRUST_ESTABLISHMENT with an ID token; a fired fault's error fails it with nothing consumed.
+    /// <paramref name="probe"/>, when the caller already looked the token up (for fault matching), saves reading it again;
+    /// the store transaction re-checks it anyway.
+    /// </summary>
+    public async Task<TrustOutcome> EstablishAsync(TrustRequest request, FaultDecision? fault = null, TokenProbe? probe = null, CancellationToken ct = default)
     {
         if (fault?.Effect.Error is { } code) return TrustOutcome.Failed(code, "Server error occurred: " + code);
-        var token = await tokens.FindAsync(request.IdToken, ct);
-        if (token is null) return TrustOutcome.Failed("TOKEN_NOT_FOUND", "The ID token is not valid.");
+        var tokenId = probe?.TokenId ?? (await tokens.FindAsync(request.IdToken, ct))?.Token.Id;
+        if (tokenId is null) return TrustOutcome.Failed("TOKEN_NOT_FOUND", "The ID token is not valid.");
         var targets = new List<TrustTarget> { new(request.Sender.Pid, request.Sender.Serial, request.AllScope ? RoleOf(request.Sender, request.HaUdis) : null) };
         if (request.AllScope) targets.AddRange(request.HaUdis.Select(m => new TrustTarget(m.Udi.Pid, m.Udi.Serial, m.Role)));
-        var result = await store.Inventory.IssueTrustAsync(Issue(token.Token.Id, null, targets, request.Hostname, request.Force), ct);
+        var result = await store.Inventory.IssueTrustAsync(Issue(tokenId, null, targets, request.Hostname, request.Force), ct);
         return await RenderAsync(result, fault, ct);
     }
 

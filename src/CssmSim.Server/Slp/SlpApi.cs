@@ -70,7 +70,7 @@ public static class SlpApi
             {
                 var payload = SmartTransportMessage.Text(u?["payload"]);
                 if (payload is null) return Failed(ctx, $"report {index} of {sudi} has no payload string", "INVALID_PAYLOAD");
-                var parsed = RumReport.FromPayload(payload, ReadSignature(u!["signature"]), entryIndex: index++);
+                var parsed = RumReport.FromPayload(payload, SmartTransportMessage.ReadSignature(u!["signature"]), entryIndex: index++);
                 if (parsed.Report is null) return Failed(ctx, $"payload of {sudi} is not a RUM report: {parsed.Error!.Message}", "INVALID_PAYLOAD");
                 reports.Add(parsed.Report);
             }
@@ -247,12 +247,5 @@ public static class SlpApi
                 // Real clients detect failure as OK_POLL with a non-empty message and message_code.
                 return Answer(Reply("OK_POLL", outcome.Code ?? "POLL_FAILED", outcome.Message ?? "the job failed"), "OK_POLL", outcome.Code);
         }
-    }
-
-    private static RumReportSignature? ReadSignature(JsonNode? node)
-    {
-        if (node is not JsonObject s) return null;
-        using var doc = JsonDocument.Parse(s.ToJsonString());
-        return RumReportSignature.FromJson(doc.RootElement);
     }
 }

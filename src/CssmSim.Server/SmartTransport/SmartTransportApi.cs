@@ -194,13 +194,7 @@ public static class SmartTransportApi
         {
             var payload = SmartTransportMessage.Text(item?["payload"]);
             if (payload is null) return Failed("INVALID_MESSAGE", $"data.reports[{index}].payload must be the report JSON as a string");
-            Engine.Usage.RumReportSignature? signature = null;
-            if (item!["signature"] is JsonObject sig)
-            {
-                using var doc = JsonDocument.Parse(sig.ToJsonString());
-                signature = Engine.Usage.RumReportSignature.FromJson(doc.RootElement);
-            }
-            var parsed = Engine.Usage.RumReport.FromPayload(payload, signature, entryIndex: index);
+            var parsed = Engine.Usage.RumReport.FromPayload(payload, SmartTransportMessage.ReadSignature(item!["signature"]), entryIndex: index);
             if (parsed.Report is null) return Failed("INVALID_MESSAGE", $"data.reports[{index}]: {parsed.Error!.Message}");
             reports.Add(parsed.Report);
             index++;
@@ -262,7 +256,7 @@ public static class SmartTransportApi
         var members = m.Data["ha_udis"] is null ? [] : ReadMembers(m.Data["ha_udis"]);
         if (members is null) return Failed("INVALID_MESSAGE", "data.ha_udis must be a list of {role, sudi}");
 
-        var outcome = await trust.EstablishAsync(new TrustRequest(m.Sudi, m.Hostname, idToken, scope == "all", force, members), decision, ct);
+        var outcome = await trust.EstablishAsync(new TrustRequest(m.Sudi, m.Hostname, idToken, scope == "all", force, members), decision, probe, ct);
         return await CompleteOrPollAsync(outcome, "trust", m, outcome.Account, jobs, ct);
     }
 

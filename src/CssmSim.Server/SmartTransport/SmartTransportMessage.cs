@@ -68,5 +68,13 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
             ? new Udi(pid.Trim(), sn.Trim())
             : null;
 
+    /// <summary>A report's <c>signature</c> object (SLP usage items and smart-transport reports alike).</summary>
+    public static Engine.Usage.RumReportSignature? ReadSignature(JsonNode? node)
+    {
+        if (node is not JsonObject signature) return null;
+        using var doc = JsonDocument.Parse(signature.ToJsonString());
+        return Engine.Usage.RumReportSignature.FromJson(doc.RootElement);
+    }
+
     public static JsonObject SudiJson(Udi udi) => new() { ["udi_pid"] = udi.Pid, ["udi_serial_number"] = udi.Serial };
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CssmSim.Engine.Licensing;
 using Microsoft.Data.Sqlite;
 
 namespace CssmSim.Engine.Storage.Sqlite;
@@ -39,12 +40,7 @@ internal sealed class SqliteAuthorizationStore(SqliteDatabase db) : IAuthorizati
     private static long Consumption(SqliteConnection c, SqliteTransaction? tx, string vaId, string tag, IReadOnlyCollection<string> excluded, string? extraUdi, long extraCount)
     {
         var perUdi = new Dictionary<string, (long InUse, long Authorized)>(StringComparer.Ordinal);
-        foreach (var (udi, inUse) in Sql.Query(c, tx, """
-            SELECT udi, in_use FROM (
-                SELECT r.udi, r.in_use, ROW_NUMBER() OVER (PARTITION BY r.udi ORDER BY r.measured_at DESC, r.received_at DESC, r.report_key DESC) AS rn
-                FROM usage_reports r JOIN product_instances p ON p.udi = r.udi
-                WHERE p.va_id = $va AND r.tag = $tag AND r.status <> 'DROPPED' AND r.in_use IS NOT NULL) AS latest WHERE rn = 1
-            """, r => (r.GetString(0), r.GetInt64(1)), ("$va", vaId), ("$tag", tag)))
+        foreach (var (udi, inUse) in Sql.Query(c, tx, SqliteUsageStore.LatestInUseOfTag, r => (r.GetString(0), r.GetInt64(1)), ("$va", vaId), ("$tag", tag)))
             perUdi[udi] = (inUse, 0);
         foreach (var (udi, id, count) in Sql.Query(c, tx, """
             SELECT a.udi, a.id, e.count FROM authorizations a JOIN authorization_entitlements e ON e.authorization_id = a.id
@@ -60,7 +56,8 @@ internal sealed class SqliteAuthorizationStore(SqliteDatabase db) : IAuthorizati
             var current = perUdi.GetValueOrDefault(extraUdi);
             perUdi[extraUdi] = (current.InUse, current.Authorized + extraCount);
         }
-        return perUdi.Values.Sum(v => Math.Max(v.InUse, v.Authorized));
+        // The same rule the licenses API reports with: consumption = Σ max(reported, authorized).
+        return LicenseAccounting.Sum(perUdi.Values.Select(v => new InstanceUsage(v.InUse, v.Authorized))).Consumption;
     }
 
     public Task<IReadOnlyList<StoredAuthorization>> ListActiveAsync(string udi, CancellationToken ct = default) =>

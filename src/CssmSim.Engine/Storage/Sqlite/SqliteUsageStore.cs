@@ -60,6 +60,17 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
         return (id, at);
     }, ct);
 
+    /// <summary>
+    /// The latest reported in-use count of each product instance in a VA (<c>$va</c>) for one tag
+    /// (<c>$tag</c>): rows (udi, in_use). Shared with the authorization store's balance check.
+    /// </summary>
+    internal const string LatestInUseOfTag = """
+        SELECT udi, in_use FROM (
+            SELECT r.udi, r.in_use, ROW_NUMBER() OVER (PARTITION BY r.udi ORDER BY r.measured_at DESC, r.received_at DESC, r.report_key DESC) AS rn
+            FROM usage_reports r JOIN product_instances p ON p.udi = r.udi
+            WHERE p.va_id = $va AND r.tag = $tag AND r.status <> 'DROPPED' AND r.in_use IS NOT NULL) AS latest WHERE rn = 1
+        """;
+
     // Latest measurement of each product instance per tag, counted where the instance is now.
     private const string LatestInUse = """
         SELECT tag, SUM(in_use) FROM (
