@@ -55,7 +55,7 @@ public static class ScenarioCommand
                 RandomSeed = parse.GetValue(randomSeed) ?? parse.GetValue(seed),
                 NoReset = parse.GetValue(noReset),
             };
-            if (local is null) await output.WriteLineAsync($"target: {options.Target}");
+            await output.WriteLineAsync(local is null ? $"target: {options.Target}" : $"target: a simulator in this process at {options.Target}");
             using var runner = new ScenarioRunner(options);
             var results = new List<ScenarioResult>();
             foreach (var doc in documents)

@@ -22,6 +22,15 @@ internal sealed class DeviceState(SimulatedProductInstance device)
     /// <summary>An SLR or SLAC is installed and not returned.</summary>
     public bool Authorized { get; set; }
 
+    /// <summary>Answered OK_POLL: neither succeeded nor failed until a poll says.</summary>
+    public void RecordPending(string request, long pollId)
+    {
+        LastRequest = request;
+        LastSucceeded = false;
+        LastError = null;
+        Pending = (pollId, request);
+    }
+
     public void Record(string request, bool succeeded, string? error)
     {
         LastRequest = request;

@@ -393,8 +393,7 @@ public sealed partial class ScenarioRunner : IDisposable
             var state = State(device);
             if (result.Status == "OK_POLL" && PollId(result.Reply) is { } id)
             {
-                state.Record("trust", false, null);
-                state.Pending = (id, "trust");
+                state.RecordPending("trust", id);
                 return;
             }
             var ok = result.Trusted && result.TrustCodes.Any(c => c.Udi == device.Udi && c.SignatureValid);
@@ -435,8 +434,7 @@ public sealed partial class ScenarioRunner : IDisposable
                 var state = State(d);
                 if (result.Status == "OK_POLL" && PollId(result.Reply) is { } id)
                 {
-                    state.Record("report", false, null);
-                    state.Pending = (id, "report");
+                    state.RecordPending("report", id);
                     return;
                 }
                 state.Record("report", result.Acknowledged, result.ErrorCode ?? (result.Acknowledged ? null : result.Status));
@@ -537,8 +535,7 @@ public sealed partial class ScenarioRunner : IDisposable
                 var status = reply["status"]?.GetValue<string>();
                 if (status == "OK_POLL" && PollId(reply) is { } id)
                 {
-                    state.Record("slac", false, null);
-                    state.Pending = (id, "slac");
+                    state.RecordPending("slac", id);
                     return;
                 }
                 var ok = status == "COMPLETE" && d.Authorization is not null;
