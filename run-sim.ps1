@@ -2,6 +2,7 @@
 #   ./run-sim.ps1               serve on http://127.0.0.1:8080 (+ https://127.0.0.1:8443 when certs/tls.crt exists)
 #   ./run-sim.ps1 ARGS...       serve with ARGS passed to `cssmsim serve`
 #   ./run-sim.ps1 test [ARGS]   run every test project
+#   ./run-sim.ps1 scenario FILE... [OPTIONS]   build and run `cssmsim scenario run`
 #   ./run-sim.ps1 docker [ARGS] build and run the Docker image, where a Docker engine exists
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
@@ -17,6 +18,14 @@ switch ($command) {
             Write-Warning 'openssl is not on PATH: the signature tests that shell out to it will fail.'
         }
         dotnet test CssmSim.sln @rest
+        exit $LASTEXITCODE
+    }
+    'scenario' {
+        if ($rest.Count -eq 0) {
+            Write-Error 'usage: ./run-sim.ps1 scenario FILE... [--target URL] [--key KEY] [--seed N] [--no-reset] [--junit out.xml]'
+            exit 2
+        }
+        dotnet run --project src/CssmSim.Cli -c Release -- scenario run @rest
         exit $LASTEXITCODE
     }
     'docker' {

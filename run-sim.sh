@@ -4,6 +4,8 @@
 #                              when certs/tls.crt exists), SQLite file data/cssmsim.db, default seed
 #   ./run-sim.sh ARGS...       the same, with ARGS passed to `cssmsim serve` (e.g. --store memory)
 #   ./run-sim.sh test [ARGS]   install what the tests need, then run every test project
+#   ./run-sim.sh scenario FILE... [OPTIONS]
+#                              build and run `cssmsim scenario run` (in-process simulator, or --target URL)
 #   ./run-sim.sh docker [ARGS] build and run the Docker image, where a Docker engine exists
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -42,6 +44,24 @@ run_tests() {
     dotnet test tests/CssmSim.Consumer.Tests --no-build --nologo
   ) 2>&1 | tee -a "$log"
   local consumer_rc=${PIPESTATUS[0]}
+  # cssmsim as a user installs it: pack the dotnet tool into artifacts/tool, install it with
+  # `dotnet tool install --add-source` into a tool path of its own (a NuGet config naming only that
+  # folder, and an empty packages folder, so neither nuget.org nor a cached older pack can answer),
+  # then run `cssmsim --help` and a scenario with the installed command.
+  (
+    set -e
+    rm -rf artifacts/tool artifacts/tool-install artifacts/tool-packages
+    mkdir -p artifacts/tool
+    dotnet pack src/CssmSim.Cli/CssmSim.Cli.csproj -c Debug -o artifacts/tool --nologo -v q
+    printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><clear /><add key="tool" value="%s" /></packageSources></configuration>\n' \
+      "$PWD/artifacts/tool" > artifacts/tool/nuget.config
+    NUGET_PACKAGES="$PWD/artifacts/tool-packages" dotnet tool install --tool-path artifacts/tool-install \
+      --configfile artifacts/tool/nuget.config --add-source artifacts/tool cssmsim
+    artifacts/tool-install/cssmsim --help > artifacts/tool/help.txt && grep -q "scenario" artifacts/tool/help.txt
+    artifacts/tool-install/cssmsim scenario run scenarios/token-max-uses-bottleneck.yaml
+    echo "run-sim.sh: the installed cssmsim tool ran --help and a scenario"
+  ) 2>&1 | tee -a "$log"
+  local tool_rc=${PIPESTATUS[0]}
   set -e
   # One closing line over all projects, e.g. "tests: 212 passed, 0 failed, 0 skipped".
   awk '/(Passed|Failed)! +- +Failed:/ {
@@ -51,14 +71,24 @@ run_tests() {
   rm -f "$log"
   [ "$rc" -eq 0 ] || echo "run-sim.sh: dotnet test exited $rc (a failed build or test; see above)" >&2
   [ "$consumer_rc" -eq 0 ] || echo "run-sim.sh: the consumer tests of the packed CssmSim.Testing exited $consumer_rc (see above)" >&2
+  [ "$tool_rc" -eq 0 ] || echo "run-sim.sh: packing, installing or running the cssmsim dotnet tool failed with $tool_rc (see above)" >&2
   [ "$rc" -ne 0 ] && return "$rc"
-  return "$consumer_rc"
+  [ "$consumer_rc" -ne 0 ] && return "$consumer_rc"
+  return "$tool_rc"
 }
 
 case "${1:-}" in
   test)
     shift
     run_tests "$@"
+    ;;
+  scenario)
+    shift
+    if [ $# -eq 0 ]; then
+      echo "usage: ./run-sim.sh scenario FILE... [--target URL] [--key KEY] [--seed N] [--no-reset] [--junit out.xml]" >&2
+      exit 2
+    fi
+    exec dotnet run --project src/CssmSim.Cli -c Release -- scenario run "$@"
     ;;
   docker)
     shift
