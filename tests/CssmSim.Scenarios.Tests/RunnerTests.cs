@@ -94,7 +94,7 @@ public sealed class RunnerTests
     }
 
     [Fact]
-    public async Task No_reset_keeps_the_state_and_suffixes_serials_and_fault_ids_with_the_run_id()
+    public async Task No_reset_keeps_the_state_suffixes_serials_and_puts_back_what_it_changed()
     {
         await using var sim = await CssmSimulator.StartAsync(ct: Run.Ct);
         var before = await sim.Tokens.CreateAsync("DEFAULT", ct: Run.Ct);
@@ -104,7 +104,13 @@ public sealed class RunnerTests
               - createToken: { as: t }
               - device: { as: d, pid: C9800-CL-K9, serial: NR1 }
               - addFault: { id: slow, match: { surface: oauth }, effect: { latencyMs: 1 } }
+              - patchFault: { id: token-max-uses-bottleneck, patch: { enabled: false } }
+              - pollTransition: { action: trust, progression: polls, times: 1 }
+              - pollTransition: { action: trust, progression: immediate }
+              - clock: { advance: P10D }
               - trust: { devices: d, token: t }
+              - expect:
+                  - journal: { operation: TRUST_ESTABLISHMENT, exactly: 1 }
             expect:
               - trusted: { devices: d }
               - inventory: { includes: d }
@@ -115,12 +121,14 @@ public sealed class RunnerTests
         var second = await Run.AgainstAsync(sim.BaseAddress, doc, t => new RunOptions { Target = t, NoReset = true, RunId = "RUN2" });
 
         first.Passed.ShouldBeTrue(Run.Describe(first));
-        second.Passed.ShouldBeTrue("events are counted from the run's start: " + Run.Describe(second));
+        second.Passed.ShouldBeTrue("journal and events are counted from the run's start: " + Run.Describe(second));
         var serials = (await sim.ProductInstances.ListAsync(ct: Run.Ct)).Select(p => p.Serial).ToList();
         serials.ShouldBe(["NR1-RUN1", "NR1-RUN2"], ignoreOrder: true);
         (await sim.Tokens.ListAsync("DEFAULT", ct: Run.Ct)).Select(t => t.Id).ShouldContain(before.Id, "no reset happened");
-        sim.Faults.List().Select(r => r.Id).ShouldContain("slow-RUN1");
-        sim.Faults.List().Select(r => r.Id).ShouldContain("slow-RUN2");
+        sim.Faults.List().Select(r => r.Id).ShouldBe(["token-max-uses-bottleneck"], "the run's own rule is removed when it ends");
+        sim.Faults.List()[0].Enabled.ShouldBeTrue("the patched built-in rule is put back");
+        var clock = System.Text.Json.Nodes.JsonNode.Parse(await sim.CreateClient().GetStringAsync("/_sim/clock", Run.Ct))!;
+        clock["mode"]!.GetValue<string>().ShouldBe("system");
     }
 
     [Fact]

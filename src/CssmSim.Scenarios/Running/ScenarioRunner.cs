@@ -75,6 +75,10 @@ public sealed partial class ScenarioRunner : IDisposable
         {
             result.Error = e.Message;
         }
+        finally
+        {
+            if (_options.NoReset) await run.RestoreAsync(ct);
+        }
         result.Elapsed = Stopwatch.GetElapsedTime(started);
         return result;
     }
@@ -99,6 +103,13 @@ public sealed partial class ScenarioRunner : IDisposable
         private long _journalSince;
         private long _eventsSince;
         private string? _accessToken;
+        // What a --no-reset run changed on a shared simulator, put back when it ends.
+        private readonly List<string> _addedFaults = [];
+        private readonly Dictionary<string, JsonObject> _patchedFaults = new(StringComparer.Ordinal);
+        private JsonNode? _savedTransitions;
+        private JsonNode? _savedClock;
+        private bool _transitionsChanged;
+        private bool _clockChanged;
 
         private string Suffix(string s) => _o.NoReset ? $"{s}-{_runId}" : s;
 
@@ -112,6 +123,8 @@ public sealed partial class ScenarioRunner : IDisposable
                 // A shared simulator keeps older requests and events: count only this run's.
                 _journalSince = LastId(await _c.GetAsync("/_sim/journal?limit=10000", ct), "entries");
                 _eventsSince = await LastEventIdAsync(ct);
+                _savedTransitions = await _c.GetAsync("/_sim/poll-transitions", ct);
+                _savedClock = await _c.GetAsync("/_sim/clock", ct);
             }
             else
             {
@@ -134,7 +147,7 @@ public sealed partial class ScenarioRunner : IDisposable
                     {
                         var patch = rule.DeepClone().AsObject();
                         patch.Remove("id");
-                        await _c.SendAsync(HttpMethod.Patch, "/_sim/faults/" + Uri.EscapeDataString(id), patch, ct);
+                        await PatchFaultAsync(id, patch, ct);
                     }
                     else await AddFaultAsync(rule, ct);
                 }
@@ -156,19 +169,77 @@ public sealed partial class ScenarioRunner : IDisposable
             return last;
         }
 
-        private static void ResolveSeedTags(JsonObject seed)
+        // Short license names become full tags; with --no-reset, seeded serials get the run id like the devices'.
+        private void ResolveSeedTags(JsonObject seed)
         {
             foreach (var account in seed["accounts"]?.AsArray() ?? [])
             foreach (var va in account?["virtualAccounts"]?.AsArray() ?? [])
-            foreach (var license in (va as JsonObject)?["licenses"]?.AsArray() ?? [])
-                if (license?["tag"] is JsonValue t && t.TryGetValue<string>(out var tag)) license["tag"] = Tags.Resolve(tag);
+            {
+                foreach (var license in (va as JsonObject)?["licenses"]?.AsArray() ?? [])
+                    if (license?["tag"] is JsonValue t && t.TryGetValue<string>(out var tag)) license["tag"] = Tags.Resolve(tag);
+                if (!_o.NoReset) continue;
+                foreach (var pi in (va as JsonObject)?["productInstances"]?.AsArray() ?? [])
+                    if (pi?["udi_serial_number"] is JsonValue sn && sn.TryGetValue<string>(out var serial)) pi["udi_serial_number"] = Suffix(serial);
+            }
+        }
+
+        private async Task PatchFaultAsync(string id, JsonObject patch, CancellationToken ct)
+        {
+            var path = "/_sim/faults/" + E(id);
+            if (_o.NoReset && !_addedFaults.Contains(id) && !_patchedFaults.ContainsKey(id) && await _c.GetAsync(path, ct) is JsonObject original)
+                _patchedFaults[id] = original;
+            await _c.SendAsync(HttpMethod.Patch, path, patch, ct);
+        }
+
+        /// <summary>After a --no-reset run: its fault rules removed, patched rules, poll transitions and the clock as they were.</summary>
+        public async Task RestoreAsync(CancellationToken ct)
+        {
+            async Task Try(Func<Task> action)
+            {
+                try { await action(); }
+                catch (SimulatorRequestException) { }
+            }
+            foreach (var id in _addedFaults) await Try(() => _c.SendAsync(HttpMethod.Delete, "/_sim/faults/" + E(id), null, ct));
+            foreach (var (id, original) in _patchedFaults)
+            {
+                var back = new JsonObject();
+                foreach (var key in new[] { "name", "order", "match", "when", "effect", "enabled" })
+                    if (original.TryGetPropertyValue(key, out var v)) back[key] = v?.DeepClone();
+                await Try(() => _c.SendAsync(HttpMethod.Patch, "/_sim/faults/" + E(id), back, ct));
+            }
+            if (_transitionsChanged && _savedTransitions?["transitions"] is JsonArray saved)
+            {
+                await Try(() => _c.SendAsync(HttpMethod.Delete, "/_sim/poll-transitions", null, ct));
+                foreach (var t in saved.OfType<JsonObject>().Where(t => t["progression"]?.ToString() != "immediate" || t["smartAccount"] is not null))
+                {
+                    var body = new JsonObject();
+                    foreach (var (k, v) in t) if (v is not null) body[k] = v.DeepClone();
+                    await Try(() => _c.PostAsync("/_sim/poll-transitions", body, ct));
+                }
+            }
+            if (_clockChanged && _savedClock is JsonObject clock)
+            {
+                var mode = clock["mode"]?.ToString();
+                await Try(() => _c.PostAsync("/_sim/clock", new JsonObject { ["mode"] = "system" }, ct));
+                if (mode == "frozen")
+                {
+                    await Try(() => _c.PostAsync("/_sim/clock", new JsonObject { ["mode"] = "frozen" }, ct));
+                    await Try(() => _c.PostAsync("/_sim/clock", new JsonObject { ["set"] = clock["now"]?.ToString() }, ct));
+                }
+                else if (mode == "virtual" && clock["offsetMs"]?.GetValue<long>() is { } offset)
+                {
+                    var at = DateTimeOffset.UtcNow.AddMilliseconds(offset).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+                    await Try(() => _c.PostAsync("/_sim/clock", new JsonObject { ["set"] = at }, ct));
+                }
+            }
         }
 
         private async Task AddFaultAsync(JsonObject rule, CancellationToken ct)
         {
             var body = rule.DeepClone().AsObject();
             if (body["id"]?.GetValue<string>() is { } id && _o.NoReset) body["id"] = _faultIds[id] = Suffix(id);
-            await _c.PostAsync("/_sim/faults", body, ct);
+            var added = await _c.PostAsync("/_sim/faults", body, ct);
+            if (added?["id"]?.GetValue<string>() is { } addedId) _addedFaults.Add(addedId);
         }
 
         private string Account(ScenarioAction a) => a.Text("smartAccount") ?? _defaultAccount;
@@ -276,6 +347,7 @@ public sealed partial class ScenarioRunner : IDisposable
                 case "returnReservation": return await ReturnReservationAsync(s, ct);
                 case "clock":
                 {
+                    _clockChanged = true;
                     JsonNode? now = null;
                     if (s.Text("mode") is { } mode) now = await _c.PostAsync("/_sim/clock", new JsonObject { ["mode"] = mode }, ct);
                     if (s.Text("set") is { } set) now = await _c.PostAsync("/_sim/clock", new JsonObject { ["set"] = set }, ct);
@@ -288,7 +360,7 @@ public sealed partial class ScenarioRunner : IDisposable
                 case "patchFault":
                 {
                     var id = s.Text("id")!;
-                    await _c.SendAsync(HttpMethod.Patch, "/_sim/faults/" + E(_faultIds.GetValueOrDefault(id, id)), s.Json("patch"), ct);
+                    await PatchFaultAsync(_faultIds.GetValueOrDefault(id, id), (JsonObject)s.Json("patch")!, ct);
                     return $"rule {id} patched";
                 }
                 case "removeFault":
@@ -306,6 +378,7 @@ public sealed partial class ScenarioRunner : IDisposable
                 case "pollTransition":
                 {
                     var body = (JsonObject)s.Value.ToJson()!;
+                    _transitionsChanged = true;
                     await _c.PostAsync("/_sim/poll-transitions", body, ct);
                     return $"{s.Text("action")}: {s.Text("progression")}" + (s.Int("times") is { } t ? $" ×{t}" : "") + (s.Text("duration") is { } d ? $" {d}" : "");
                 }
