@@ -216,4 +216,42 @@ public sealed class RunnerTests
 
         result.Passed.ShouldBeTrue(Run.Describe(result));
     }
+
+    [Fact]
+    public async Task The_less_common_steps_run_against_the_simulator()
+    {
+        var result = await Run.InProcessAsync("""
+            name: every other step
+            seed:
+              accounts: [ { domain: acme.test, virtualAccounts: [ { name: DEFAULT, licenses: [ { tag: DNA_NWStack, quantity: 3 } ] }, Lab ] } ]
+            smartAccount: acme.test
+            steps:
+              - policy: { policy: { policy_name: Acme, unenforced_perpetual: { reporting_frequency_days: 30 } } }
+              - policy: { virtualAccount: Lab, policy: { policy_name: Lab only } }
+              - policy: { virtualAccount: Lab, clear: true }
+              - seed: { accounts: [ { domain: acme.test, virtualAccounts: [ Spare ] } ] }
+              - createToken: { as: t, virtualAccount: Lab, description: lab token, exportControlled: false }
+              - createToken: { as: gone }
+              - revokeToken: { token: gone }
+              - fleet: { as: pairs, count: 2, haPairs: true, serialPrefix: HAF }
+              - trust: { devices: pairs, token: t, concurrency: 2 }
+              - trustSync: { devices: pairs }
+              - wait: { journal: { operation: TRUST_SYNC, count: 2 }, timeoutSeconds: 5 }
+              - wait: { ms: 1 }
+              - addFault: { id: later, match: { surface: oauth }, effect: { latencyMs: 1 }, enabled: false }
+              - removeFault: { id: all }
+            expect:
+              - trusted: { devices: pairs, exactly: 4 }
+              - succeeded: { devices: pairs }
+              - tokenStatus: { token: gone, status: REVOKED }
+              - tokenUses: { token: t, exactly: 2 }
+              - inventory: { virtualAccount: Lab, includes: pairs, exactly: 4 }
+              - inventory: { virtualAccount: DEFAULT, excludes: pairs, exactly: 0 }
+              - events: { type: TOKEN_REVOKED, exactly: 1 }
+              - journal: { surface: smart-transport, operation: TRUST_SYNC, outcome: COMPLETE, exactly: 2 }
+            """);
+
+        result.Passed.ShouldBeTrue(Run.Describe(result));
+        result.Steps.Single(s => s.Description.StartsWith("fleet", StringComparison.Ordinal)).Summary.ShouldBe("2 HA pairs, HAF-0001A … HAF-0002S");
+    }
 }
