@@ -138,6 +138,15 @@ public sealed class LoaderTests
     }
 
     [Fact]
+    public void Json_indented_with_tabs_loads()
+    {
+        var doc = ScenarioLoader.Load("{\n\t\"name\": \"tabs\",\n\t\"steps\": [\n\t\t{ \"device\": { \"as\": \"d\", \"pid\": \"P\", \"serial\": \"S\" } }\n\t]\n}\n", "tabs.json");
+
+        doc.Name.ShouldBe("tabs");
+        doc.Steps.ShouldHaveSingleItem().Line.ShouldBe(4);
+    }
+
+    [Fact]
     public void Every_problem_in_a_file_is_reported_at_once()
     {
         var e = Invalid("""

@@ -52,6 +52,9 @@ public static partial class ScenarioLoader
 
     private static SNode? Parse(string text, Context ctx)
     {
+        // JSON indented with tabs is valid JSON but not YAML; a raw newline cannot occur inside a
+        // JSON string, so tabs that start a line are indentation and can become spaces.
+        if (text.TrimStart().StartsWith('{') || text.TrimStart().StartsWith('[')) text = LeadingTabs().Replace(text, m => new string(' ', m.Length * 4));
         var stream = new YamlStream();
         try
         {
@@ -300,6 +303,9 @@ public static partial class ScenarioLoader
 
     [GeneratedRegex(@"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")]
     private static partial Regex DurationPattern();
+
+    [GeneratedRegex(@"^\t+", RegexOptions.Multiline)]
+    private static partial Regex LeadingTabs();
 
     // "did you mean" for a near miss: the closest name within two edits.
     private static string Suggest(string given, IEnumerable<string> names)

@@ -43,12 +43,14 @@ public sealed partial class ScenarioRunner : IDisposable
         var result = new ScenarioResult(scenario);
         var started = Stopwatch.GetTimestamp();
         var run = new Run(this, scenario, observer);
+        ScenarioAction? current = null;
         try
         {
             await run.PrepareAsync(ct);
             var index = 0;
             foreach (var step in scenario.Steps)
             {
+                current = step;
                 observer?.StepStarted(++index, scenario.Steps.Count, step);
                 var stepStart = Stopwatch.GetTimestamp();
                 string summary;
@@ -74,6 +76,12 @@ public sealed partial class ScenarioRunner : IDisposable
         catch (SimulatorRequestException e)
         {
             result.Error = e.Message;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // A reply the device emulator could not read, a broken artefact: a failed run, never a crash.
+            result.Error = current is null ? $"setting up failed: {e.Message}" : $"step '{current.Name}' (line {current.Line}) failed: {e.GetType().Name}: {e.Message}";
+            result.ErrorLine = current?.Line;
         }
         finally
         {
