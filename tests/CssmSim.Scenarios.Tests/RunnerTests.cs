@@ -254,4 +254,23 @@ public sealed class RunnerTests
         result.Passed.ShouldBeTrue(Run.Describe(result));
         result.Steps.Single(s => s.Description.StartsWith("fleet", StringComparison.Ordinal)).Summary.ShouldBe("2 HA pairs, HAF-0001A … HAF-0002S");
     }
+
+    [Fact]
+    public async Task A_faults_entry_naming_the_built_in_bottleneck_patches_it()
+    {
+        var result = await Run.InProcessAsync("""
+            name: bottleneck off
+            faults:
+              - { id: token-max-uses-bottleneck, enabled: false }
+            steps:
+              - createToken: { as: t, maxUses: 20 }
+              - fleet: { as: f, count: 20 }
+              - trust: { devices: f, token: t, concurrency: 20 }
+            expect:
+              - trusted: { devices: f }
+              - tokenUses: { token: t, exactly: 20 }
+            """);
+
+        result.Passed.ShouldBeTrue(Run.Describe(result));
+    }
 }

@@ -143,9 +143,12 @@ public static partial class ScenarioLoader
         {
             if (faultsNode is SList fl)
             {
+                // An entry whose id names an existing rule (the built-in bottleneck) is a merge patch: nothing is required.
+                var addFault = Catalog.Step("addFault")!;
+                var faultSpec = addFault with { Args = addFault.Args.Select(a => a with { Required = false }).ToList() };
                 foreach (var item in fl.Items)
                 {
-                    if (item is SMap fm && CheckKeys(fm, Catalog.Step("addFault")!, "fault rule", ctx)) faults.Add((JsonObject)fm.ToJson());
+                    if (item is SMap fm && CheckKeys(fm, faultSpec, "fault rule", ctx)) faults.Add((JsonObject)fm.ToJson());
                     else if (item is not SMap) ctx.Error(item, $"a fault rule is a mapping (match, when, effect), not {item.Kind}");
                 }
             }

@@ -33,7 +33,8 @@ public static class ScenarioSchema
         foreach (var e in Catalog.Expectations) defs[ExpectationPrefix + e.Name] = Action(e);
         defs["step"] = new JsonObject { ["oneOf"] = new JsonArray(Catalog.Steps.Select(s => (JsonNode)Ref(StepPrefix + s.Name)).ToArray()) };
         defs["expectation"] = new JsonObject { ["oneOf"] = new JsonArray(Catalog.Expectations.Select(s => (JsonNode)Ref(ExpectationPrefix + s.Name)).ToArray()) };
-        defs["faultRule"] = Arguments(Catalog.Step("addFault")!);
+        var addFault = Catalog.Step("addFault")!;
+        defs["faultRule"] = Arguments(addFault with { Args = addFault.Args.Select(a => a with { Required = false }).ToList() });
 
         var schema = new JsonObject
         {
