@@ -48,6 +48,11 @@ public sealed class SimulatorOptions
     public Engine.UsageFiles.UploadLimits UploadLimits { get; set; } = Engine.UsageFiles.UploadLimits.Default;
     /// <summary>The simulator clock; a new system-mode clock when null.</summary>
     public SimulatorClock? Clock { get; set; }
+    /// <summary>
+    /// The demo portal at <c>/portal</c> (<c>Portal:Enabled</c>, default true). Off, the application
+    /// registers no Razor Pages at all: the test fixture leaves it off unless asked, to start faster.
+    /// </summary>
+    public bool Portal { get; set; } = true;
     /// <summary>Console logging (the server) or none (fixtures, which plug in their own).</summary>
     public bool ConsoleLogging { get; set; }
     public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
@@ -116,6 +121,7 @@ public sealed class SimulatorOptions
             Int(config, "Faults:TokenBottleneck:HoldMs", 200, 0, 600_000));
         o.PollIntervalSeconds = Int(config, "Polling:IntervalSeconds", 300, 1, 86_400);
         o.RumStrictSignatures = Bool(config, "Rum:StrictSignatures", false);
+        o.Portal = Bool(config, "Portal:Enabled", true);
         o.SmartTransportMaxClockSkewSeconds = string.IsNullOrWhiteSpace(config["SmartTransport:MaxClockSkewSeconds"])
             ? null : Int(config, "SmartTransport:MaxClockSkewSeconds", 0, 1, 10 * 365 * 86_400);
         o.UploadLimits = new Engine.UsageFiles.UploadLimits(
