@@ -53,7 +53,8 @@ public sealed class IndexModel(TokenService tokens) : PortalPage
             }
             catch (EngineValidationException e)
             {
-                AddErrors(e.Errors, Fields);
+                // The engine speaks to API clients ("null" for unlimited); a person leaves the field blank.
+                AddErrors(e.Errors.ToDictionary(kv => kv.Key, kv => kv.Value.Select(m => m.Replace(", or null for unlimited", " (leave it blank for unlimited)")).ToArray()), Fields);
             }
         }
         DialogOpen = true;
