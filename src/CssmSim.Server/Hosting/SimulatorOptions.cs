@@ -49,10 +49,11 @@ public sealed class SimulatorOptions
     /// <summary>The simulator clock; a new system-mode clock when null.</summary>
     public SimulatorClock? Clock { get; set; }
     /// <summary>
-    /// The demo portal at <c>/portal</c> (<c>Portal:Enabled</c>, default true). Off, the application
-    /// registers no Razor Pages at all: the test fixture leaves it off unless asked, to start faster.
+    /// The demo portal at <c>/portal</c>. <c>cssmsim serve</c> turns it on (<c>Portal:Enabled</c>, default
+    /// true); built in code it is off unless asked for, since its Razor Pages add tens of milliseconds
+    /// to every start (docs/performance.md). Off, the application registers no MVC services at all.
     /// </summary>
-    public bool Portal { get; set; } = true;
+    public bool Portal { get; set; }
     /// <summary>Console logging (the server) or none (fixtures, which plug in their own).</summary>
     public bool ConsoleLogging { get; set; }
     public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;

@@ -31,7 +31,7 @@ public sealed partial class PortalHttp : IAsyncDisposable
 
     public static async Task<PortalHttp> StartAsync(Action<SimulatorOptions>? configure = null)
     {
-        var options = new SimulatorOptions { Urls = ["http://127.0.0.1:0"], Store = StoreLocation.Memory, RandomSeed = 11 };
+        var options = new SimulatorOptions { Urls = ["http://127.0.0.1:0"], Store = StoreLocation.Memory, RandomSeed = 11, Portal = true };
         configure?.Invoke(options);
         var server = await SimulatorApp.CreateAsync(options, ct: Ct);
         await server.StartAsync(Ct);
