@@ -197,6 +197,29 @@ public sealed partial class PortalFlowTests
         Regex.Matches(byOperation, "data-journal-id=").Count.ShouldBe(2);
     }
 
+    [Fact]
+    public async Task A_large_virtual_account_lists_its_product_instances_a_hundred_at_a_time()
+    {
+        await using var sim = await PortalHttp.StartAsync();
+        var store = sim.Service<ISimulatorStore>();
+        var va = (await store.Accounts.FindVirtualAccountAsync("123456", "DEFAULT", Ct))!;
+        for (var i = 0; i < 210; i++)
+        {
+            var serial = $"BULK{i:D4}";
+            await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance($"PID:C9800-CL-K9,SN:{serial}", "C9800-CL-K9", serial,
+                Guid.NewGuid().ToString(), va.Id, serial.ToLowerInvariant(), null, null, null, null, null, null, null, null, DateTimeOffset.UtcNow, null), Ct);
+        }
+
+        var first = await sim.PageAsync("/portal/product-instances");
+        var third = await sim.PageAsync("/portal/product-instances?p=3");
+        var reservations = await sim.PageAsync("/portal/reservations");
+
+        Regex.Matches(first, "<tr data-udi=").Count.ShouldBe(100);
+        first.ShouldContain("210 product instances; page 1 of 3");
+        Regex.Matches(third, "<tr data-udi=").Count.ShouldBe(10);
+        Regex.IsMatch(reservations, "<input[^>]*id=\"SlacUdi\"").ShouldBeTrue("too many instances for a list: the UDI is typed in");
+    }
+
     private static async Task<HttpResponseMessage> UploadAsync(PortalHttp sim, string? fileName, byte[]? content)
     {
         var page = await sim.PageAsync("/portal/usage-files");

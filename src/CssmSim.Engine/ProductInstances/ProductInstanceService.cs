@@ -16,6 +16,9 @@ public sealed record ProductInstanceView(StoredProductInstance Instance, IReadOn
     public string DisplayName => $"UDI_PID:{Instance.Pid}; UDI_SN:{Instance.Serial};";
 }
 
+/// <summary>One page of a Virtual Account's product instances and how many there are in all.</summary>
+public sealed record ProductInstancePage(int Total, int Skip, IReadOnlyList<ProductInstanceView> Items);
+
 /// <summary>Why a removal did nothing.</summary>
 public enum RemovalProblem
 {
@@ -45,17 +48,41 @@ public sealed record RemovalOutcome(RemovalProblem? Problem, string? Message, St
 public sealed class ProductInstanceService(ISimulatorStore store, EventLog events)
 {
     /// <summary>The instances of <paramref name="va"/>, in the store's order, with what each uses.</summary>
-    public async Task<IReadOnlyList<ProductInstanceView>> ListAsync(VirtualAccount va, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ProductInstanceView>> ListAsync(VirtualAccount va, CancellationToken ct = default) =>
+        (await PageAsync(va, 0, int.MaxValue, ct)).Items;
+
+    /// <summary>
+    /// One page of the instances of <paramref name="va"/> (in the store's order) with what each uses, and
+    /// how many there are in all: only the page's instances are looked into, so a Virtual Account of
+    /// 100,000 instances lists as fast as one of a hundred.
+    /// </summary>
+    public async Task<ProductInstancePage> PageAsync(VirtualAccount va, int skip, int take, CancellationToken ct = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        ArgumentOutOfRangeException.ThrowIfNegative(take);
         var list = await store.Inventory.ListProductInstancesAsync([va.Id], ct);
-        var result = new List<ProductInstanceView>(list.Count);
-        foreach (var pi in list)
+        var items = new List<ProductInstanceView>(Math.Min(take, Math.Max(0, list.Count - skip)));
+        foreach (var pi in list.Skip(skip).Take(take)) items.Add(await ViewAsync(pi, ct));
+        return new ProductInstancePage(list.Count, skip, items);
+    }
+
+    /// <summary>The instances of <paramref name="va"/> that hold an authorization (SLAC, SLR or PLR).</summary>
+    public async Task<IReadOnlyList<ProductInstanceView>> AuthorizedAsync(VirtualAccount va, CancellationToken ct = default)
+    {
+        var udis = (await store.Authorizations.AuthorizedAsync(va.Id, ct)).Select(a => a.Udi).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var result = new List<ProductInstanceView>();
+        foreach (var udi in udis)
         {
-            var inUse = (await store.Usage.InUseOfAsync(pi.Udi, ct)).Where(u => u.InUse > 0).ToList();
-            var authorizations = await store.Authorizations.ListActiveAsync(pi.Udi, ct);
-            result.Add(new ProductInstanceView(pi, inUse, authorizations));
+            if (await store.Inventory.FindProductInstanceAsync(udi, ct) is { } pi && pi.VirtualAccountId == va.Id) result.Add(await ViewAsync(pi, ct));
         }
         return result;
+    }
+
+    private async Task<ProductInstanceView> ViewAsync(StoredProductInstance pi, CancellationToken ct)
+    {
+        var inUse = (await store.Usage.InUseOfAsync(pi.Udi, ct)).Where(u => u.InUse > 0).ToList();
+        var authorizations = await store.Authorizations.ListActiveAsync(pi.Udi, ct);
+        return new ProductInstanceView(pi, inUse, authorizations);
     }
 
     /// <summary>Removes an instance of <paramref name="va"/> whatever it holds (control API, resets).</summary>

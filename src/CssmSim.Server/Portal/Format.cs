@@ -21,7 +21,8 @@ public static class Format
     {
         if (Math.Abs(span.TotalSeconds) < 30) return "0";
         var sign = span < TimeSpan.Zero ? "-" : "+";
-        var a = span.Duration();
+        // To the minute: an offset set "30 days ahead" is a few ticks short of it by the time it is read.
+        var a = TimeSpan.FromMinutes(Math.Round(span.Duration().TotalMinutes));
         var parts = new List<string>();
         if (a.Days > 0) parts.Add($"{a.Days}d");
         if (a.Hours > 0) parts.Add($"{a.Hours}h");

@@ -48,6 +48,24 @@ public sealed class ProductInstanceServiceTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.Both), MemberType = typeof(StoreKinds))]
+    public async Task A_page_looks_into_its_own_instances_only_and_counts_them_all(StoreKind kind)
+    {
+        var (seeded, service, _, va) = await StartAsync(kind);
+        await using var _ = seeded;
+
+        var first = await service.PageAsync(va, 0, 1, Ct);
+        var second = await service.PageAsync(va, 1, 1, Ct);
+        var beyond = await service.PageAsync(va, 5, 10, Ct);
+        var authorized = await service.AuthorizedAsync(va, Ct);
+
+        (first.Total, second.Total, beyond.Total).ShouldBe((2, 2, 2));
+        first.Items.Concat(second.Items).Select(v => v.Instance.Serial).Order().ShouldBe(["PLAIN-1", "SLR-1"]);
+        beyond.Items.ShouldBeEmpty();
+        authorized.Single().Instance.Serial.ShouldBe("SLR-1");
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.Both), MemberType = typeof(StoreKinds))]
     public async Task Removing_a_reserved_instance_takes_a_well_formed_return_code_and_gives_its_licenses_back(StoreKind kind)
     {
         var (seeded, service, account, va) = await StartAsync(kind);

@@ -13,7 +13,17 @@ public sealed class ProductInstancesModel(ProductInstanceService instances, Trus
 {
     public override string Title => "Product Instances";
 
+    public const int PageSize = 100;
+
     public IReadOnlyList<ProductInstanceView> Instances { get; private set; } = [];
+
+    /// <summary>How many instances the Virtual Account has (the table shows <see cref="PageSize"/> at a time).</summary>
+    public int Total { get; private set; }
+
+    /// <summary>The page shown, from 1.</summary>
+    [BindProperty(SupportsGet = true, Name = "p")] public int PageNumber { get; set; } = 1;
+
+    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
 
     /// <summary>Display names of the VA's licenses by tag.</summary>
     public IReadOnlyDictionary<string, string> LicenseNames { get; private set; } = new Dictionary<string, string>();
@@ -64,7 +74,10 @@ public sealed class ProductInstancesModel(ProductInstanceService instances, Trus
 
     private async Task LoadAsync()
     {
-        Instances = await instances.ListAsync(VirtualAccount, HttpContext.RequestAborted);
+        PageNumber = Math.Max(1, PageNumber);
+        var page = await instances.PageAsync(VirtualAccount, (PageNumber - 1) * PageSize, PageSize, HttpContext.RequestAborted);
+        Total = page.Total;
+        Instances = page.Items;
         LicenseNames = await names.OfAsync(VirtualAccount, HttpContext.RequestAborted);
     }
 }

@@ -16,7 +16,14 @@ public sealed class ReservationsModel(AuthorizationService authorizations, Licen
     public override string Title => "Reservations";
 
     public IReadOnlyList<LicenseBalance> Licenses { get; private set; } = [];
+    /// <summary>At most this many instances are offered in the SLAC form's list; with more, the UDI is typed in.</summary>
+    public const int PickerLimit = 200;
+
+    /// <summary>The instances the SLAC form offers (none when there are more than <see cref="PickerLimit"/>).</summary>
     public IReadOnlyList<ProductInstanceView> Instances { get; private set; } = [];
+
+    /// <summary>The instances holding an authorization, for the table at the bottom.</summary>
+    public IReadOnlyList<ProductInstanceView> Authorized { get; private set; } = [];
 
     // Reserve licenses (SLR / PLR)
     [BindProperty] public string? RequestCodeText { get; set; }
@@ -73,7 +80,7 @@ public sealed class ReservationsModel(AuthorizationService authorizations, Licen
     public async Task<IActionResult> OnPostSlacAsync()
     {
         ModelState.Clear();
-        if (!Udi.TryParse(SlacUdi, out var udi)) ModelState.AddModelError(nameof(SlacUdi), "Choose a product instance");
+        if (!Udi.TryParse(SlacUdi?.Trim(), out var udi)) ModelState.AddModelError(nameof(SlacUdi), "Choose a product instance (UDI as PID:x,SN:y)");
         if (string.IsNullOrWhiteSpace(SlacTag)) ModelState.AddModelError(nameof(SlacTag), "Choose a license");
         var count = WholeNumber(SlacCount, nameof(SlacCount), "Quantity", required: true);
         if (ModelState.IsValid)
@@ -108,7 +115,9 @@ public sealed class ReservationsModel(AuthorizationService authorizations, Licen
     private async Task LoadAsync()
     {
         Licenses = (await licenses.BalancesAsync(VirtualAccount, HttpContext.RequestAborted)).Where(b => b.Pool is not null).ToList();
-        Instances = await instances.ListAsync(VirtualAccount, HttpContext.RequestAborted);
+        var page = await instances.PageAsync(VirtualAccount, 0, PickerLimit + 1, HttpContext.RequestAborted);
+        Instances = page.Total > PickerLimit ? [] : page.Items;
+        Authorized = await instances.AuthorizedAsync(VirtualAccount, HttpContext.RequestAborted);
         if (Tags.Count != Licenses.Count) { Tags = Licenses.Select(l => l.Tag).ToList(); Counts = []; }
     }
 }
