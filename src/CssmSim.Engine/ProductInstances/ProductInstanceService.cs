@@ -47,10 +47,6 @@ public sealed record RemovalOutcome(RemovalProblem? Problem, string? Message, St
 /// </summary>
 public sealed class ProductInstanceService(ISimulatorStore store, EventLog events)
 {
-    /// <summary>The instances of <paramref name="va"/>, in the store's order, with what each uses.</summary>
-    public async Task<IReadOnlyList<ProductInstanceView>> ListAsync(VirtualAccount va, CancellationToken ct = default) =>
-        (await PageAsync(va, 0, int.MaxValue, ct)).Items;
-
     /// <summary>
     /// One page of the instances of <paramref name="va"/> (in the store's order) with what each uses, and
     /// how many there are in all: only the page's instances are looked into, so a Virtual Account of

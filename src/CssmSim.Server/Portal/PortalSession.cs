@@ -16,7 +16,7 @@ namespace CssmSim.Server.Portal;
 public sealed class PortalSession(ControlKey key, IDataProtectionProvider protection, Engine.Time.SimulatorClock clock)
 {
     // Sessions last on wall time: moving the virtual clock must not sign anyone out.
-    private readonly TimeProvider wall = clock.Wall;
+    private readonly TimeProvider _wall = clock.Wall;
 
     public const string CookieName = "cssmsim_portal";
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(12);
@@ -34,7 +34,7 @@ public sealed class PortalSession(ControlKey key, IDataProtectionProvider protec
         try
         {
             var payload = _protector.Unprotect(cookie, out var expires);
-            return expires > wall.GetUtcNow() && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(payload), Encoding.UTF8.GetBytes(Fingerprint()));
+            return expires > _wall.GetUtcNow() && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(payload), Encoding.UTF8.GetBytes(Fingerprint()));
         }
         catch (CryptographicException)
         {
@@ -47,7 +47,7 @@ public sealed class PortalSession(ControlKey key, IDataProtectionProvider protec
     {
         if (!LoginRequired) return true;
         if (given is null || !key.Matches(given.Trim())) return false;
-        var expires = wall.GetUtcNow() + Lifetime;
+        var expires = _wall.GetUtcNow() + Lifetime;
         ctx.Response.Cookies.Append(CookieName, _protector.Protect(Fingerprint(), expires), Options(ctx, expires));
         return true;
     }

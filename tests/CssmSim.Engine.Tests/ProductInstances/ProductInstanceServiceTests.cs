@@ -36,7 +36,7 @@ public sealed class ProductInstanceServiceTests
         var (seeded, service, _, va) = await StartAsync(kind);
         await using var _ = seeded;
 
-        var list = await service.ListAsync(va, Ct);
+        var list = (await service.PageAsync(va, 0, 100, Ct)).Items;
 
         list.Select(v => v.Instance.Serial).Order().ShouldBe(["PLAIN-1", "SLR-1"]);
         var reserved = list.Single(v => v.Instance.Serial == "SLR-1");
@@ -99,7 +99,7 @@ public sealed class ProductInstanceServiceTests
         plain.Succeeded.ShouldBeTrue();
         plain.Released.ShouldBeEmpty();
         reserved.Succeeded.ShouldBeTrue();
-        (await service.ListAsync(va, Ct)).ShouldBeEmpty();
+        (await service.PageAsync(va, 0, 100, Ct)).Total.ShouldBe(0);
     }
 
     [Theory]

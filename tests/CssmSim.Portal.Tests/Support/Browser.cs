@@ -48,8 +48,6 @@ public sealed class Browser : IAsyncLifetime
         {
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             AcceptDownloads = true,
-            // The simulator is on loopback: no proxy may see it.
-            Proxy = null,
         });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
