@@ -27,6 +27,7 @@ need() {
 run_tests() {
   need openssl            # signature tests verify with plain openssl
   need curl               # the serve smoke test
+  need chromium           # the portal's browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser)
   local log; log="$(mktemp)"
   set +e
   dotnet test CssmSim.sln "$@" 2>&1 | tee "$log"

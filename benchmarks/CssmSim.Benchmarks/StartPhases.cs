@@ -16,16 +16,16 @@ internal static class StartPhases
     private static readonly string[] Phases =
         ["engine + builder (to configure hook)", "build + map endpoints", "Kestrel start", "first request", "second request", "dispose", "total"];
 
-    public static async Task RunAsync(int cycles)
+    public static async Task RunAsync(int cycles, bool portal = false)
     {
         var samples = Phases.ToDictionary(p => p, _ => new List<double>());
         for (var i = -5; i < cycles; i++)
         {
-            var times = await OneCycleAsync();
+            var times = await OneCycleAsync(portal);
             if (i < 0) continue; // warm-up: JIT and first-use caches
             for (var p = 0; p < Phases.Length; p++) samples[Phases[p]].Add(times[p]);
         }
-        Console.WriteLine($"{cycles} cycles after 5 warm-up cycles; milliseconds");
+        Console.WriteLine($"{cycles} cycles after 5 warm-up cycles, portal {(portal ? "on" : "off")}; milliseconds");
         Console.WriteLine($"{"phase",-40} {"median",8} {"p90",8}");
         foreach (var phase in Phases)
         {
@@ -34,16 +34,16 @@ internal static class StartPhases
         }
     }
 
-    private static async Task<double[]> OneCycleAsync()
+    private static async Task<double[]> OneCycleAsync(bool portal)
     {
         var start = Stopwatch.GetTimestamp();
         double Ms() => Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var hook = 0.0;
-        // What CssmSimulator.StartAsync passes by default (the embedded keys, never a certs folder).
+        // What CssmSimulator.StartAsync passes by default (the embedded keys, never a certs folder; the portal only when asked).
         var options = new SimulatorOptions
         {
             Urls = ["http://127.0.0.1:0"], Store = StoreLocation.Memory, Certificates = CertificateBundle.LoadEmbedded(),
-            MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.None,
+            MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.None, Portal = portal,
         };
         var server = await SimulatorApp.CreateAsync(options, _ => hook = Ms());
         var created = Ms();

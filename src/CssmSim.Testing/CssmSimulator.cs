@@ -256,6 +256,7 @@ public sealed class CssmSimulator : IAsyncDisposable
         PollIntervalSeconds = o.PollIntervalSeconds,
         JournalCapacity = o.JournalCapacity,
         ControlApiKey = o.ControlApiKey,
+        Portal = o.Portal,
         ConsoleLogging = false,
         MinimumLogLevel = o.Logger is null ? LogLevel.None : o.MinimumLogLevel,
     };

@@ -115,4 +115,20 @@ public sealed class FixtureConsumerTests(CssmSimulatorFixture fixture) : IClassF
         Assert.Contains("TOKEN_NOT_FOUND", failure.Message);
         Assert.Contains("reply:", failure.Message);
     }
+
+    [Fact]
+    public async Task The_portal_asked_for_serves_its_pages_and_stylesheet_from_the_package()
+    {
+        await using var cssm = await CssmSimulator.StartAsync(o => o.Portal = true, Ct);
+        using var http = cssm.CreateClient();
+
+        var page = await http.GetStringAsync("/portal/licenses", Ct);
+        using var css = await http.GetAsync("/portal/portal.css", Ct);
+        await using var without = await CssmSimulator.StartAsync(ct: Ct);
+        using var off = await without.CreateClient().GetAsync("/portal", Ct);
+
+        Assert.Contains("Simulated enforced license (demo)", page);
+        Assert.Equal("text/css", css.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, off.StatusCode);
+    }
 }

@@ -75,6 +75,8 @@ public static class ServeCommand
             var version = typeof(SimulatorApp).Assembly.GetName().Version?.ToString(3);
             Console.WriteLine($"CssmSim {version} listening on {string.Join(", ", server.Addresses)}");
             Console.WriteLine($"  store {options.Store}, signing {(options.SigningAlgorithm == CssmSim.Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
+            if (options.Portal)
+                Console.WriteLine($"  portal {server.BaseAddress}portal" + (server.ControlKey.Value is null ? "" : " (sign in with the control API key)"));
             if (server.ControlKey.Generated)
                 Console.WriteLine($"  control API key (generated; saved to {server.ControlKey.File}): {server.ControlKey.Value}");
             else if (server.ControlKey.File is not null)

@@ -117,13 +117,11 @@ public static class InventoryApi
         }, ApiJson.Options);
     }
 
-    private static async Task<IResult> RemoveProductInstance(HttpContext ctx, ISimulatorStore store, EventLog events, string domain, string va, string udi)
+    private static async Task<IResult> RemoveProductInstance(HttpContext ctx, ISimulatorStore store, ProductInstanceService instances, string domain, string va, string udi)
     {
         var (account, v) = await FindAsync(store, domain, va, ctx.RequestAborted);
-        var pi = await store.Inventory.FindProductInstanceAsync(udi.Trim(), ctx.RequestAborted);
-        if (pi is null || pi.VirtualAccountId != v.Id) throw new EntityNotFoundException($"no product instance '{udi}' in '{v.Name}'");
-        await store.Inventory.DeleteProductInstanceAsync(pi.Udi, ctx.RequestAborted);
-        await events.AppendAsync(EventTypes.PiRemoved, account.Id, v.Name, pi.Udi, new { piid = pi.Piid }, ctx.RequestAborted);
+        var outcome = await instances.RemoveAsync(account, v, udi, ctx.RequestAborted);
+        if (!outcome.Succeeded) throw new EntityNotFoundException($"no product instance '{udi}' in '{v.Name}'");
         return Results.Json(new { status = "ok" });
     }
 

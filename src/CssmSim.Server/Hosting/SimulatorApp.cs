@@ -21,6 +21,7 @@ using CssmSim.Server.Control;
 using CssmSim.Server.CssmApi;
 using CssmSim.Server.Journal;
 using CssmSim.Server.Pipeline;
+using CssmSim.Server.Portal;
 
 namespace CssmSim.Server.Hosting;
 
@@ -111,6 +112,7 @@ public static class SimulatorApp
             s.AddSingleton(trust);
             var authorizations = new Engine.Authorizations.AuthorizationService(store, clock, () => seeds.Ids, signer, events);
             s.AddSingleton(authorizations);
+            s.AddSingleton(new Engine.ProductInstances.ProductInstanceService(store, events));
             s.AddSingleton(new UsageService(store, clock, () => seeds.Ids, signer, policies, trust, events, authorizations));
             s.AddSingleton<Engine.Licensing.IAuthorizationSource>(new Engine.Authorizations.StoreAuthorizationSource(store));
             s.AddLicensing();
@@ -131,6 +133,7 @@ public static class SimulatorApp
                     return Task.CompletedTask;
                 });
             });
+            s.AddPortal(options);
             configure?.Invoke(builder);
 
             var app = builder.Build();
@@ -148,8 +151,10 @@ public static class SimulatorApp
                 ui.DocumentTitle = "CssmSim control API";
             });
 
-            app.MapGet("/", (SimulatorRuntime rt) => Results.Text(
-                $"CssmSim {rt.Version}: a simulator of Cisco Smart Software Manager.\nControl API: /_sim/docs   Health: /_sim/health\n"))
+            app.MapGet("/", (HttpContext ctx, SimulatorRuntime rt) => options.Portal && PortalSetup.WantsHtml(ctx.Request)
+                    ? Results.Redirect(PortalSetup.BasePath)
+                    : Results.Text($"CssmSim {rt.Version}: a simulator of Cisco Smart Software Manager.\nControl API: /_sim/docs   Health: /_sim/health\n"
+                        + (options.Portal ? $"Portal: {PortalSetup.BasePath}\n" : "")))
                 .ExcludeFromDescription();
             app.MapOpenApi("/_sim/openapi.json");
             app.MapOAuthApi();
@@ -168,6 +173,7 @@ public static class SimulatorApp
             app.MapInventoryApi();
             app.MapUsageFilesApi();
             app.MapPolicyApi();
+            app.MapPortal();
 
             return new SimulatorServer(app, controlKey, () => store.DisposeAsync());
         }

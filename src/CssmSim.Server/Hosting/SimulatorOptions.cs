@@ -48,6 +48,12 @@ public sealed class SimulatorOptions
     public Engine.UsageFiles.UploadLimits UploadLimits { get; set; } = Engine.UsageFiles.UploadLimits.Default;
     /// <summary>The simulator clock; a new system-mode clock when null.</summary>
     public SimulatorClock? Clock { get; set; }
+    /// <summary>
+    /// The demo portal at <c>/portal</c>. <c>cssmsim serve</c> turns it on (<c>Portal:Enabled</c>, default
+    /// true); built in code it is off unless asked for, since its Razor Pages add tens of milliseconds
+    /// to every start (docs/performance.md). Off, the application registers no MVC services at all.
+    /// </summary>
+    public bool Portal { get; set; }
     /// <summary>Console logging (the server) or none (fixtures, which plug in their own).</summary>
     public bool ConsoleLogging { get; set; }
     public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
@@ -116,6 +122,7 @@ public sealed class SimulatorOptions
             Int(config, "Faults:TokenBottleneck:HoldMs", 200, 0, 600_000));
         o.PollIntervalSeconds = Int(config, "Polling:IntervalSeconds", 300, 1, 86_400);
         o.RumStrictSignatures = Bool(config, "Rum:StrictSignatures", false);
+        o.Portal = Bool(config, "Portal:Enabled", true);
         o.SmartTransportMaxClockSkewSeconds = string.IsNullOrWhiteSpace(config["SmartTransport:MaxClockSkewSeconds"])
             ? null : Int(config, "SmartTransport:MaxClockSkewSeconds", 0, 1, 10 * 365 * 86_400);
         o.UploadLimits = new Engine.UsageFiles.UploadLimits(

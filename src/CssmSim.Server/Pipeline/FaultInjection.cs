@@ -64,11 +64,14 @@ public sealed class FaultInjection(RequestDelegate next, FaultEngine engine, IHo
         }
     }
 
-    // A rule must never be able to lock users out of removing it.
+    // A rule must never be able to lock users out of removing it (through the API or the portal's Faults page).
     private static bool IsExempt(PathString path)
     {
         var p = path.Value ?? "";
         return p.StartsWith("/_sim/faults", StringComparison.OrdinalIgnoreCase)
+            || p.StartsWith("/portal/faults", StringComparison.OrdinalIgnoreCase)
+            || p.Equals("/portal/login", StringComparison.OrdinalIgnoreCase)
+            || p.Equals("/portal/portal.css", StringComparison.OrdinalIgnoreCase)
             || p.Equals("/_sim/reset", StringComparison.OrdinalIgnoreCase)
             || p.Equals("/_sim/health", StringComparison.OrdinalIgnoreCase)
             || p.Equals("/_sim/ready", StringComparison.OrdinalIgnoreCase);

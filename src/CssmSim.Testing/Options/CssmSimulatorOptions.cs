@@ -41,6 +41,12 @@ public sealed class CssmSimulatorOptions
     /// <summary>How many requests the journal keeps (oldest dropped first).</summary>
     public int JournalCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Also serves the demo portal at <c>/portal</c> (off by default: its Razor Pages add tens of
+    /// milliseconds to a start). Turn it on to drive the portal from a browser test.
+    /// </summary>
+    public bool Portal { get; set; }
+
     /// <summary>A key the control API (<c>/_sim/*</c>) then requires in <c>X-CssmSim-Key</c>; null leaves it open, as suits a loopback simulator.</summary>
     public string? ControlApiKey { get; set; }
 

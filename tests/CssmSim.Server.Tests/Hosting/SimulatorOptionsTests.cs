@@ -26,6 +26,15 @@ public sealed class SimulatorOptionsTests
     }
 
     [Fact]
+    public void The_portal_is_on_for_serve_unless_configured_off_and_off_for_options_built_in_code()
+    {
+        From().Portal.ShouldBeTrue();
+        From(("Portal:Enabled", "false")).Portal.ShouldBeFalse();
+        new SimulatorOptions().Portal.ShouldBeFalse();
+        Should.Throw<SimulatorConfigurationException>(() => From(("Portal:Enabled", "sometimes"))).Message.ShouldContain("Portal:Enabled");
+    }
+
+    [Fact]
     public void Every_key_is_read()
     {
         var o = From(("Urls", "http://127.0.0.1:9000;http://localhost:9001"), ("Store", "memory"), ("Sqlite:Synchronous", "full"),
