@@ -74,7 +74,10 @@ public static class ServeCommand
             }
             var version = typeof(SimulatorApp).Assembly.GetName().Version?.ToString(3);
             Console.WriteLine($"CssmSim {version} listening on {string.Join(", ", server.Addresses)}");
-            Console.WriteLine($"  store {options.Store}, signing {(options.SigningAlgorithm == CssmSim.Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
+            // Read back from the database, so a durability setting that did not take effect shows here.
+            var durability = server.Services.GetService(typeof(CssmSim.Engine.Storage.ISimulatorStore)) is CssmSim.Engine.Storage.Sqlite.SqliteSimulatorStore sqlite
+                ? await sqlite.DurabilityAsync(ct) : null;
+            Console.WriteLine($"  store {options.Store}{(durability is null ? "" : $" ({durability})")}, signing {(options.SigningAlgorithm == CssmSim.Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
             if (server.ControlKey.Generated)
                 Console.WriteLine($"  control API key (generated; saved to {server.ControlKey.File}): {server.ControlKey.Value}");
             else if (server.ControlKey.File is not null)
