@@ -117,7 +117,7 @@ public static class SmartTransportApi
             {
                 if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
                 var authorizations = ctx.RequestServices.GetRequiredService<Engine.Authorizations.AuthorizationService>();
-                var tags = (m.Data["entitlements"] as JsonArray)?.Select(e => SmartTransportMessage.Text(e?["tag"])).OfType<string>().ToList();
+                var tags = (m.Data["entitlements"] as JsonArray)?.Select(e => SmartTransportMessage.Text((e as JsonObject)?["tag"])).OfType<string>().ToList();
                 var returned = await authorizations.ReturnSlacAsync(m.Sudi, SmartTransportMessage.Text(m.Data["return_code"]), tags, ct);
                 return returned.Succeeded
                     ? new Reply("COMPLETE", new JsonObject { ["confirmation_code"] = returned.ConfirmationCode })
@@ -140,7 +140,7 @@ public static class SmartTransportApi
         var entitlements = new List<(string, long)>();
         foreach (var e in m.Data["entitlements"] as JsonArray ?? [])
         {
-            var tag = SmartTransportMessage.Text(e?["tag"]);
+            var tag = SmartTransportMessage.Text((e as JsonObject)?["tag"]);
             if (tag is null || SmartTransportMessage.Number(e!["count"]) is not { } count) return Failed("INVALID_MESSAGE", "data.entitlements items need a tag and a count");
             entitlements.Add((tag, count));
         }
@@ -185,14 +185,14 @@ public static class SmartTransportApi
     private static async Task<Reply> UsageReportingAsync(HttpContext ctx, SmartTransportMessage m, StoredProductInstance? pi,
         (SmartAccount Account, VirtualAccount VirtualAccount)? owner, FaultDecision? decision, JobService jobs)
     {
-        var trustRequests = (m.Data["trust_requests"] as JsonArray ?? []).Select(t => SmartTransportMessage.ReadUdi(t?["sudi"])).OfType<Udi>().ToList();
+        var trustRequests = (m.Data["trust_requests"] as JsonArray ?? []).Select(t => SmartTransportMessage.ReadUdi((t as JsonObject)?["sudi"])).OfType<Udi>().ToList();
         if (pi?.TrustCodeId is null && !(pi is not null && trustRequests.Contains(m.Sudi)))
             return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust; establish trust or send a trust request from a known product instance");
         var reports = new List<Engine.Usage.RumReport>();
         var index = 0;
         foreach (var item in m.Data["reports"] as JsonArray ?? [])
         {
-            var payload = SmartTransportMessage.Text(item?["payload"]);
+            var payload = SmartTransportMessage.Text((item as JsonObject)?["payload"]);
             if (payload is null) return Failed("INVALID_MESSAGE", $"data.reports[{index}].payload must be the report JSON as a string");
             var parsed = Engine.Usage.RumReport.FromPayload(payload, SmartTransportMessage.ReadSignature(item!["signature"]), entryIndex: index);
             if (parsed.Report is null) return Failed("INVALID_MESSAGE", $"data.reports[{index}]: {parsed.Error!.Message}");
@@ -203,10 +203,10 @@ public static class SmartTransportApi
         var asked = new List<Engine.Authorizations.SlacRequest>();
         foreach (var a in m.Data["authorization_requests"] as JsonArray ?? [])
         {
-            var udi = SmartTransportMessage.ReadUdi(a?["sudi"]) ?? m.Sudi;
-            var entitlements = (a?["entitlements"] as JsonArray ?? []).Select(e => (Tag: SmartTransportMessage.Text(e?["tag"]), Count: SmartTransportMessage.Number(e?["count"])))
+            var udi = SmartTransportMessage.ReadUdi((a as JsonObject)?["sudi"]) ?? m.Sudi;
+            var entitlements = ((a as JsonObject)?["entitlements"] as JsonArray ?? []).Select(e => (Tag: SmartTransportMessage.Text((e as JsonObject)?["tag"]), Count: SmartTransportMessage.Number((e as JsonObject)?["count"])))
                 .Where(e => e.Tag is not null && e.Count is not null).Select(e => (e.Tag!, e.Count!.Value)).ToList();
-            if (entitlements.Count > 0) asked.Add(new Engine.Authorizations.SlacRequest(udi, entitlements, SmartTransportMessage.Text(a?["mode"]) == "replace", Confirmed: false));
+            if (entitlements.Count > 0) asked.Add(new Engine.Authorizations.SlacRequest(udi, entitlements, SmartTransportMessage.Text((a as JsonObject)?["mode"]) == "replace", Confirmed: false));
         }
         var usage = ctx.RequestServices.GetRequiredService<Engine.Usage.UsageService>();
         var strict = ctx.RequestServices.GetRequiredService<SimulatorOptions>().RumStrictSignatures;

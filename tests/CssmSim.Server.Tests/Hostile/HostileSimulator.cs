@@ -92,6 +92,22 @@ public sealed class HostileSimulator : IAsyncLifetime
             media = response.Content.Headers.ContentType?.MediaType;
         }
         context = $"{context}: {status} {Truncate(body)}";
+        try
+        {
+            await CheckAsync(path, status, body, media, before, context);
+        }
+        catch (ShouldAssertException)
+        {
+            // A failed case must not leave its state to the next one.
+            await ResetAsync();
+            throw;
+        }
+        if (status < 400 && !ErrorShapes.IsBusinessFailure(path, body)) await ResetAsync();
+        return (status, body, media);
+    }
+
+    private async Task CheckAsync(string path, int status, string body, string? media, byte[] before, string context)
+    {
 
         if (ErrorShapes.IsNotSimulated(path))
         {
@@ -104,15 +120,7 @@ public sealed class HostileSimulator : IAsyncLifetime
         var refused = status >= 400 || ErrorShapes.IsBusinessFailure(path, body);
         if (status >= 400) ErrorShapes.ShouldBeFamilyError(path, status, body, media, context);
         await ShouldBeHealthyAsync(context);
-        if (refused)
-        {
-            ShouldBeSameState(before, await SnapshotAsync(), "a refused request changed the store: " + context);
-        }
-        else
-        {
-            await ResetAsync();
-        }
-        return (status, body, media);
+        if (refused) ShouldBeSameState(before, await SnapshotAsync(), "a refused request changed the store: " + context);
     }
 
     /// <summary>Byte-for-byte equal snapshots; on a difference, the first lines that differ.</summary>
