@@ -59,9 +59,12 @@ public static class HostileValues
             foreach (var n in Numbers) yield return ("number " + n.ToJsonString(), n.DeepClone());
         if (kind == System.Text.Json.JsonValueKind.String)
         {
+            var text = original!.GetValue<string>();
             foreach (var s in Injections) yield return ("text " + Describe(s), JsonValue.Create(s));
-            foreach (var d in Dates) yield return ("date " + d, JsonValue.Create(d));
-            foreach (var n in Numbers.Where(n => n.GetValueKind() == System.Text.Json.JsonValueKind.String)) yield return ("number " + n.ToJsonString(), n.DeepClone());
+            // Dates and numeric strings where the field holds one: elsewhere they are just more text.
+            if (LooksLikeTime(text)) foreach (var d in Dates) yield return ("date " + d, JsonValue.Create(d));
+            if (text.Length > 0 && text.All(char.IsAsciiDigit))
+                foreach (var n in Numbers.Where(n => n.GetValueKind() == System.Text.Json.JsonValueKind.String)) yield return ("number " + n.ToJsonString(), n.DeepClone());
         }
         if (original is JsonArray a && a.Count > 0)
         {
@@ -69,6 +72,10 @@ public static class HostileValues
             yield return ("10,000 copies", new JsonArray([.. Enumerable.Repeat(0, 10_000).Select(_ => a[0]!.DeepClone())]));
         }
     }
+
+    private static bool LooksLikeTime(string s) =>
+        (s.Length >= 10 && char.IsAsciiDigit(s[0]) && s[4] == '-') || (s.StartsWith('P') && s.Length < 16 && s.Skip(1).All(c => char.IsAsciiDigit(c) || "DTHMS".Contains(c)))
+        || (s.Length >= 10 && s.All(char.IsAsciiDigit));
 
     private static string Describe(string s) => s.Length > 40 ? $"{s[..10]}…({s.Length} chars)" : System.Text.Json.JsonSerializer.Serialize(s);
 }
