@@ -61,7 +61,15 @@ public static class ErrorShapes
         {
             throw new ShouldAssertException("the error body is not JSON: " + context);
         }
-        switch (Of(path))
+        var family = Of(path);
+        if (status == 401 && family is Family.V1 or Family.V2Search or Family.Slp)
+        {
+            // The bearer check answers in the OAuth shape on every API route (cssm-api.md §OAuth2).
+            o.Select(kv => kv.Key).Order().ToArray().ShouldBe(new[] { "error", "error_description" }, context);
+            o["error"]!.GetValue<string>().ShouldBe("invalid_token", context);
+            return;
+        }
+        switch (family)
         {
             case Family.OAuth:
                 mediaType.ShouldBe("application/json", context);
@@ -70,7 +78,6 @@ public static class ErrorShapes
                 break;
             case Family.V1:
                 mediaType.ShouldBe("application/json", context);
-                if (status == 401 && o.ContainsKey("error")) break; // the bearer check's own shape
                 o["status"]!.GetValue<string>().ShouldBe("ERROR", context);
                 o["statusMessage"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace(context);
                 break;
