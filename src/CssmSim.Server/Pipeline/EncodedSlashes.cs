@@ -10,6 +10,7 @@ public sealed class EncodedSlashes(RequestDelegate next)
     public Task InvokeAsync(HttpContext ctx)
     {
         var values = ctx.Request.RouteValues;
+        if (values.Count == 0) return next(ctx);
         foreach (var (key, value) in values.ToList())
         {
             if (value is string s && s.Contains("%2F", StringComparison.OrdinalIgnoreCase))
