@@ -33,6 +33,25 @@ public sealed class CodeParserProperties
     }
 
     [Fact]
+    public void A_product_instance_udi_round_trips_through_its_store_key_and_devices_values_are_checked_cleanly()
+    {
+        var valid = from pid in Pid.Where(p => !p.Contains(',')) from serial in Serial select new Engine.ProductInstances.Udi(pid, serial);
+        Prop.ForAll(Arb.From(valid), udi =>
+        {
+            Engine.ProductInstances.Udi.Problem(udi.Pid, udi.Serial).ShouldBeNull();
+            Engine.ProductInstances.Udi.TryParse(udi.ToString(), out var parsed).ShouldBeTrue(udi.ToString());
+            parsed.ShouldBe(udi);
+        }).Check(Bounded());
+
+        Prop.ForAll(Arb.From(HostileText(Fragments)), text =>
+        {
+            // What a device sends is checked, never thrown on; a key that parses names a non-empty pair.
+            _ = Engine.ProductInstances.Udi.Problem(text, text);
+            if (Engine.ProductInstances.Udi.TryParse(text, out var udi)) (udi.Pid.Length > 0 && udi.Serial.Length > 0).ShouldBeTrue(text);
+        }).Check(Bounded(1000));
+    }
+
+    [Fact]
     public void A_generated_request_code_parses_back_to_its_udi()
     {
         var cases = from udi in Udis from seed in Gen.Choose(0, int.MaxValue) select (udi, seed);

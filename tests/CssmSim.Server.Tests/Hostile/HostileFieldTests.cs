@@ -199,6 +199,54 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
         missing.ShouldBeEmpty();
     }
 
+    /// <summary>Templates that are meant to succeed as they stand (the rest name things that do not exist, on purpose).</summary>
+    public static readonly TheoryData<string> ValidTemplates = new()
+    {
+        "control token", "v1 token", "control trust code", "control va policy", "control clock set", "control clock advance", "control clock mode",
+        "control fault", "control poll transition", "control seed", "smart transport usage", "smart transport authorization", "slp reportusage",
+        "slp authrequest", "v1 licenses", "v1 devices", "v1 transfer", "v1 reserve", "v3 summary", "patch fault",
+    };
+
+    [Theory]
+    [MemberData(nameof(ValidTemplates))]
+    public async Task The_template_itself_is_accepted_so_its_mutations_test_the_field(string template)
+    {
+        var (path, body) = Templates[template];
+        var method = template == "patch fault" ? HttpMethod.Patch : template.Contains("policy", StringComparison.Ordinal) ? HttpMethod.Put : HttpMethod.Post;
+
+        var (status, text, _) = await sim.SendHostileAsync(sim.Request(method, path, new StringContent(body().ToJsonString(), Encoding.UTF8, "application/json")), template);
+
+        status.ShouldBeInRange(200, 299, text);
+        ErrorShapes.IsBusinessFailure(path, text).ShouldBeFalse(text);
+    }
+
+    public static readonly TheoryData<string, string> HostilePayloadStrings = new()
+    {
+        { "json nested 10,000 deep", string.Concat(Enumerable.Repeat("{\"a\":", 10_000)) + "1" + new string('}', 10_000) },
+        { "unterminated", "{\"version\":\"2.0\",\"measurements\":[" },
+        { "xml instead of json", HostilePayloads.ExternalEntity },
+        { "a megabyte of brackets", new string('[', 1024 * 1024) },
+        { "json array", "[1,2,3]" },
+        { "lone surrogate escape", "{\"version\":\"\\ud800\"}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostilePayloadStrings))]
+    public async Task A_hostile_rum_payload_string_is_refused_on_both_usage_surfaces(string name, string payload)
+    {
+        foreach (var template in new[] { "smart transport usage", "slp reportusage" })
+        {
+            var (path, body) = Templates[template];
+            var field = template == "slp reportusage" ? "/data/reports/0/usage/0/payload" : "/data/reports/0/payload";
+            var json = Replace(body(), field, JsonValue.Create(payload)).ToJsonString();
+
+            var (status, text, _) = await sim.SendHostileAsync(sim.Request(HttpMethod.Post, path, new StringContent(json, Encoding.UTF8, "application/json")),
+                $"{template} payload {name}");
+
+            (status >= 400 || ErrorShapes.IsBusinessFailure(path, text)).ShouldBeTrue($"{template} payload {name}: {status} {text}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task Each_hostile_value_in_this_field_is_refused_cleanly_or_accepted(string template, string field)

@@ -22,10 +22,20 @@ public sealed class HostileSimulator : IAsyncLifetime
     public HttpClient Http => Sim.Http;
     public IServiceProvider Services => Sim.Server.Services;
 
+    /// <summary>
+    /// A trusted device (the one the field templates speak as), so smart-transport messages get past
+    /// the trust check to the parsing under test. Merged at start and after every reset.
+    /// </summary>
+    private const string TrustedDevice = """
+        accounts: [{domain: example.com, virtualAccounts: [{name: DEFAULT, productInstances: [
+          {udi_pid: C9800-CL-K9, udi_serial_number: FIELD0001, hostname: wlc-field, trusted: true}]}]}]
+        """;
+
     public async ValueTask InitializeAsync()
     {
         _sim = await TestSimulator.StartAsync();
         _bearer = await _sim.TokenAsync();
+        await _sim.MergeSeedAsync(TrustedDevice);
     }
 
     public async ValueTask DisposeAsync()
@@ -70,6 +80,7 @@ public sealed class HostileSimulator : IAsyncLifetime
     {
         using var r = await Http.PostAsync("/_sim/reset", null, Ct);
         r.EnsureSuccessStatusCode();
+        await Sim.MergeSeedAsync(TrustedDevice);
     }
 
     /// <summary>
