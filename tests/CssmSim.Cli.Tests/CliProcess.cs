@@ -10,6 +10,7 @@ public sealed class CliProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _output = new();
+    private TaskCompletionSource _newLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private CliProcess(Process process) => _process = process;
 
@@ -32,7 +33,14 @@ public sealed class CliProcess : IAsyncDisposable
     private void Collect(string? line)
     {
         if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        TaskCompletionSource signal;
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            signal = _newLine;
+            _newLine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        signal.TrySetResult();
         if (line.Contains("listening on", StringComparison.Ordinal)) _listening.TrySetResult(line);
     }
 
@@ -42,6 +50,25 @@ public sealed class CliProcess : IAsyncDisposable
         var exited = _process.WaitForExitAsync(TestContext.Current.CancellationToken);
         var done = await Task.WhenAny(_listening.Task, exited).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         if (done != _listening.Task) throw new InvalidOperationException("cssmsim exited before listening:\n" + Output);
+    }
+
+    /// <summary>Waits until the output holds <paramref name="text"/> (lines after the banner arrive a little later).</summary>
+    public async Task WaitForOutputAsync(string text)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            Task next;
+            lock (_output)
+            {
+                if (_output.ToString().Contains(text, StringComparison.Ordinal)) return;
+                next = _newLine.Task;
+            }
+            if (_process.HasExited) throw new InvalidOperationException($"cssmsim exited without printing '{text}':\n" + Output);
+            await next.WaitAsync(TimeSpan.FromSeconds(1), timeout.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (timeout.IsCancellationRequested) throw new TimeoutException($"cssmsim did not print '{text}':\n" + Output);
+        }
     }
 
     public async Task<int> WaitForExitAsync()

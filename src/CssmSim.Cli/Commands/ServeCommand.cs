@@ -74,7 +74,10 @@ public static class ServeCommand
             }
             var version = typeof(SimulatorApp).Assembly.GetName().Version?.ToString(3);
             Console.WriteLine($"CssmSim {version} listening on {string.Join(", ", server.Addresses)}");
-            Console.WriteLine($"  store {options.Store}, signing {(options.SigningAlgorithm == CssmSim.Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
+            // Read back from the database, so a durability setting that did not take effect shows here.
+            var durability = server.Services.GetService(typeof(CssmSim.Engine.Storage.ISimulatorStore)) is CssmSim.Engine.Storage.Sqlite.SqliteSimulatorStore sqlite
+                ? await sqlite.DurabilityAsync(ct) : null;
+            Console.WriteLine($"  store {options.Store}{(durability is null ? "" : $" ({durability})")}, signing {(options.SigningAlgorithm == CssmSim.Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
             if (options.Portal)
                 Console.WriteLine($"  portal {server.BaseAddress}portal" + (server.ControlKey.Value is null ? "" : " (sign in with the control API key)"));
             if (server.ControlKey.Generated)

@@ -57,11 +57,16 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
         var held = (await store.Authorizations.ListActiveAsync(pi.Udi, ct)).Where(a => a.Kind == "SLAC")
             .SelectMany(a => a.Entitlements).GroupBy(e => e.Tag).ToDictionary(g => g.Key, g => g.Sum(e => e.Count));
 
+        if (UdiRef.Problem(pi.Pid, pi.Serial) is { } udiProblem)
+            return SlacOutcome.Failed("INVALID_MESSAGE", $"{request.Udi} cannot be written in an authorization code: {udiProblem}");
         var wanted = new List<AuthorizedCount>();
         foreach (var (rawTag, count) in request.Entitlements)
         {
             var tag = EntitlementTag.Normalize(rawTag);
             if (count < 1) return SlacOutcome.Failed("INVALID_MESSAGE", $"count for {tag} must be at least 1");
+            // A code carries 32-bit counts; more could never be in a pool anyway.
+            if (count > int.MaxValue || held.GetValueOrDefault(tag) + count > int.MaxValue)
+                return SlacOutcome.Failed("INVALID_MESSAGE", $"count for {tag} is more than {int.MaxValue}");
             if (!licenses.TryGetValue(tag, out var license)) return SlacOutcome.Failed("UNKNOWN_LICENSE", $"{va.Name} holds no license {tag}");
             if (license.Enforcement == Enforcement.Unenforced)
                 return SlacOutcome.Failed("LICENSE_NOT_ENFORCED", $"{tag} is not enforced or export-controlled; it needs no authorization code");
@@ -134,13 +139,9 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
                 return new ReservationOutcome(null, $"{udi} is already reserved in Virtual Account '{other.VirtualAccount.Name}' of {other.Account.Domain}; return that reservation first", null);
         }
         var now = clock.GetUtcNow();
-        await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial, pi?.Piid ?? ids().Uuid5("pi/" + udi).ToString(),
-            va.Id, "", null, null, null, null, null, null, null, null, pi?.RegisteredAt ?? now, now), ct);
-        pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
-
         var licenses = (await store.Accounts.ListLicensesAsync(va.Id, ct)).ToDictionary(l => l.Tag, StringComparer.Ordinal);
         var kind = request.Universal ? "PLR" : "SLR";
-        var held = (await store.Authorizations.ListActiveAsync(pi!.Udi, ct)).Where(a => a.Kind == kind)
+        var held = (pi is null ? [] : await store.Authorizations.ListActiveAsync(pi.Udi, ct)).Where(a => a.Kind == kind)
             .SelectMany(a => a.Entitlements).GroupBy(e => e.Tag).ToDictionary(g => g.Key, g => g.Sum(e => e.Count));
         var wanted = held.Select(h => new AuthorizedCount(h.Key, h.Value)).ToList();
         foreach (var (rawTag, count) in request.Licenses)
@@ -151,8 +152,16 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
             var i = wanted.FindIndex(w => w.Tag == tag);
             if (i >= 0) wanted[i] = wanted[i] with { Count = wanted[i].Count + count };
             else wanted.Add(new AuthorizedCount(tag, count));
+            // A code carries 32-bit counts; more could never be in a pool anyway.
+            if (wanted.Max(w => w.Count) > int.MaxValue) return new ReservationOutcome(null, $"quantity for {tag} is more than {int.MaxValue}", null);
         }
         if (!request.Universal && wanted.Count == 0) return new ReservationOutcome(null, "a SPECIFIC reservation needs at least one license", null);
+
+        // The product instance is written only once the request is known to be valid, and put back as it was if the pool refuses it.
+        var before = pi;
+        await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial, pi?.Piid ?? ids().Uuid5("pi/" + udi).ToString(),
+            va.Id, "", null, null, null, null, null, null, null, null, pi?.RegisteredAt ?? now, now), ct);
+        pi = (await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct))!;
 
         var udiRef = new UdiRef(pi.Pid, pi.Serial);
         var entitlements = wanted.Select(w => Entitlement(licenses[w.Tag], w.Count)).ToList();
@@ -163,7 +172,11 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
         var result = await store.Authorizations.IssueAsync(new AuthorizationIssue(AuthorizationId.Of(code).ToString(), kind, pi.Udi, va.Id, wanted, kind,
             "IN_TRANSITION", now, _ => (request.Universal ? code.ToUniversalPlrXml() : visible, code.ExpectedConfirmationCode), request.RequestCode.Trim()), ct);
         if (result.Authorization is null)
+        {
+            if (before is null) await store.Inventory.DeleteProductInstanceAsync(udi.ToString(), ct);
+            else await store.Inventory.UpsertProductInstanceAsync(before, ct);
             return new ReservationOutcome(null, $"insufficient licenses: {result.ShortTag} has {Math.Max(0, result.Available)} available in {va.Name}", null);
+        }
         await events.AppendAsync(EventTypes.ReservationIssued, account.Id, va.Name, pi.Udi,
             new { authorization_id = result.Authorization.Id, kind, entitlements = wanted.Select(w => new { tag = w.Tag, count = w.Count }) }, ct);
         return new ReservationOutcome(visible, null, result.Authorization);

@@ -200,6 +200,8 @@ public sealed class FaultEngine
         var givenId = body is JsonObject o && o["id"] is JsonValue v && v.TryGetValue<string>(out var s) && s.Trim().Length > 0 ? s.Trim() : null;
         if (givenId is not null && _rules.Any(r => r.Rule.Id == givenId))
             throw new StateConflictException($"a fault rule with id '{givenId}' exists; PATCH it or pick another id");
+        // Validated before a number is taken, so a refused rule leaves the store as it was.
+        Prefixed(() => FaultRuleJson.Read(body, givenId ?? "rule-0", builtin: false), pathPrefix);
         var seq = await _store.State.NextCounterAsync("fault-rule", ct);
         var rule = Prefixed(() => FaultRuleJson.Read(body, givenId ?? "rule-" + seq, builtin: false), pathPrefix);
         await SaveAsync(rule, seq, ct);

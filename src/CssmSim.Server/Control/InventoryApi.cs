@@ -140,7 +140,7 @@ public static class InventoryApi
         var outcome = await trust.IssueAsync(v, [new Udi(pid!.Trim(), serial!.Trim())], force, ctx.RequestAborted);
         if (!outcome.Succeeded) throw new ApiException(409, outcome.ErrorMessage!, outcome.ErrorCode);
         var code = outcome.Codes.Single();
-        ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"trust_code_{code.Udi.Serial}.txt\"";
+        ctx.Response.Headers.ContentDisposition = PolicyApi.AttachmentDisposition($"trust_code_{code.Udi.Serial}.txt");
         return Results.Text(code.File, "application/xml");
     }
 

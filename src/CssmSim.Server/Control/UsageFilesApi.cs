@@ -224,6 +224,11 @@ public static class UsageFilesApi
         {
             throw new ApiException(400, "the multipart body is malformed: " + e.Message, "INVALID_MULTIPART");
         }
+        catch (IOException e) when (multipart && !ct.IsCancellationRequested)
+        {
+            // MultipartReader reports a body that ends before its closing boundary (or never shows the declared one) this way.
+            throw new ApiException(400, "the multipart body is malformed: " + e.Message, "INVALID_MULTIPART");
+        }
     }
 
     private static async Task<byte[]> ReadCappedAsync(Stream body, long maxBytes, CancellationToken ct, Func<ApiException>? tooLarge = null)

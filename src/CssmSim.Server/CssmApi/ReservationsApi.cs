@@ -46,8 +46,8 @@ public static class ReservationsApi
             {
                 foreach (var l in entry["licenses"] as JsonArray ?? [])
                 {
-                    var tag = l?["entitlementTag"] is JsonValue tv && tv.GetValueKind() == JsonValueKind.String ? tv.GetValue<string>() : null;
-                    var quantity = Quantity(l?["quantity"]);
+                    var tag = (l as JsonObject)?["entitlementTag"] is JsonValue tv && tv.GetValueKind() == JsonValueKind.String ? tv.GetValue<string>() : null;
+                    var quantity = Quantity((l as JsonObject)?["quantity"]);
                     if (tag is null || quantity is null) { error = "each license needs an entitlementTag and an integer quantity"; break; }
                     licenses.Add((tag, quantity.Value));
                 }

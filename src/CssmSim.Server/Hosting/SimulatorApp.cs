@@ -140,6 +140,7 @@ public static class SimulatorApp
             app.UseMiddleware<RequestIds>();
             app.UseMiddleware<PathNormalization>();
             app.UseRouting();
+            app.UseMiddleware<EncodedSlashes>();
             app.UseMiddleware<JournalMiddleware>();
             app.UseMiddleware<FaultInjection>();
             app.UseMiddleware<ErrorHandling>();

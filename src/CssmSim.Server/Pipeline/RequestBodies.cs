@@ -42,6 +42,9 @@ public static class RequestBodies
     public static JsonNode ParseJson(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty || bytes.Trim((byte)' ').IsEmpty) throw new ApiException(400, "request body is empty; expected JSON");
+        // The parser leaves bad bytes inside strings for later reads to trip on (a 500 then, or never
+        // for an ignored key): JSON is UTF-8, so refuse the whole body up front.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new ApiException(400, "request body is not valid UTF-8");
         try
         {
             return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = MaxJsonDepth, AllowDuplicateProperties = false })

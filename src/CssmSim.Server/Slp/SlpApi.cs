@@ -68,14 +68,14 @@ public static class SlpApi
                 throw new ApiException(400, "each data.reports item needs a sudi {udi_pid, udi_serial_number}");
             foreach (var u in entry["usage"] as JsonArray ?? [])
             {
-                var payload = SmartTransportMessage.Text(u?["payload"]);
+                var payload = SmartTransportMessage.Text((u as JsonObject)?["payload"]);
                 if (payload is null) return Failed(ctx, $"report {index} of {sudi} has no payload string", "INVALID_PAYLOAD");
                 var parsed = RumReport.FromPayload(payload, SmartTransportMessage.ReadSignature(u!["signature"]), entryIndex: index++);
                 if (parsed.Report is null) return Failed(ctx, $"payload of {sudi} is not a RUM report: {parsed.Error!.Message}", "INVALID_PAYLOAD");
                 reports.Add(parsed.Report);
             }
         }
-        var trustRequests = (data["trust_requests"] as JsonArray ?? []).Select(t => SmartTransportMessage.ReadUdi(t?["sudi"])).OfType<Udi>().ToList();
+        var trustRequests = (data["trust_requests"] as JsonArray ?? []).Select(t => SmartTransportMessage.ReadUdi((t as JsonObject)?["sudi"])).OfType<Udi>().ToList();
         var owner = await AccountAsync(ctx, store);
         if (owner is null) return Failed(ctx, "unknown Smart Account or Virtual Account in the X-CSW headers", "ACCOUNT_NOT_FOUND");
         var first = reports.FirstOrDefault();
@@ -130,12 +130,22 @@ public static class SlpApi
         var fault = await ctx.Faults().EvaluateAsync(smartAccount: owner.Value.Account.Domain, virtualAccount: owner.Value.Va.Name);
         if (fault?.Effect.Error is { } code) return Failed(ctx, "Server error occurred: " + code, code);
 
-        var results = new JsonArray();
-        Udi? requester = null;
+        // Every item is read before anything is written, so a malformed one refuses the request whole.
+        var items = new List<(JsonObject License, Udi Udi, List<(string? Tag, long? Count)> Keys)>();
         foreach (var item in licenses)
         {
             if (item is not JsonObject license || SmartTransportMessage.ReadUdi(license["sudi"]) is not { } udi)
                 throw new ApiException(400, "each data.licenses item needs a sudi {udi_pid, udi_serial_number}");
+            var keys = (license["keys"] as JsonArray ?? []).Select(k => (Tag: SmartTransportMessage.Text((k as JsonObject)?["entitlement"]), Count: SmartTransportMessage.Number((k as JsonObject)?["count"]))).ToList();
+            if (!(keys.Count == 0 && removeCode is not null) && keys.Any(k => k.Tag is null || k.Count is null))
+                throw new ApiException(400, "each keys item needs an entitlement and a count");
+            items.Add((license, udi, keys));
+        }
+
+        var results = new JsonArray();
+        Udi? requester = null;
+        foreach (var (license, udi, keys) in items)
+        {
             requester ??= udi;
             var pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ctx.RequestAborted);
             if (pi is null)
@@ -145,7 +155,6 @@ public static class SlpApi
                     ctx.RequestAborted);
                 pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ctx.RequestAborted);
             }
-            var keys = (license["keys"] as JsonArray ?? []).Select(k => (Tag: SmartTransportMessage.Text(k?["entitlement"]), Count: SmartTransportMessage.Number(k?["count"]))).ToList();
             var entry = new JsonObject
             {
                 ["product_instance_identifier"] = pi!.Piid,
@@ -161,10 +170,6 @@ public static class SlpApi
             {
                 var returned = await authorizations.ReturnSlacAsync(udi, removeCode, null, ctx.RequestAborted);
                 if (!returned.Succeeded) Fail(entry, returned.ErrorCode!, returned.ErrorMessage!);
-            }
-            else if (keys.Any(k => k.Tag is null || k.Count is null))
-            {
-                throw new ApiException(400, "each keys item needs an entitlement and a count");
             }
             else
             {

@@ -75,56 +75,62 @@ public static class SmartTransportApi
         var decision = await faults.EvaluateAsync(m.Type, owner?.Account.Domain, owner?.VirtualAccount.Name, m.Sudi.Pid, m.Sudi.Serial);
         if (decision?.Effect.Error is { } faultCode && m.Type != "RESULT_POLLING") return Failed(faultCode, "Server error occurred: " + faultCode);
         if (SkewProblem(m, options, clock) is { } skew) return skew;
-        if (pi is not null) await store.Inventory.TouchAsync(pi.Udi, clock.GetUtcNow(), ct);
+        var reply = await RouteAsync();
+        // Only a message that was handled counts as contact: a refused one leaves the store as it was.
+        if (pi is not null && reply.Status != "FAILED") await store.Inventory.TouchAsync(pi.Udi, clock.GetUtcNow(), ct);
+        return reply;
 
-        switch (m.Type)
+        async Task<Reply> RouteAsync()
         {
-            case "HELLO":
-                return new Reply("COMPLETE", new JsonObject { ["server_time"] = clock.GetUtcNow().ToUnixTimeMilliseconds() });
-            case "TRUST_SYNC":
+            switch (m.Type)
             {
-                var members = ReadMembers(m.Data["ha_udis"]);
-                if (members is null) return Failed("INVALID_MESSAGE", "data.ha_udis must be a list of {role, sudi}");
-                var outcome = await trust.SyncAsync(m.Sudi, SmartTransportMessage.Text(m.Data["hostname"]) ?? m.Hostname, members, decision, ct);
-                return await CompleteOrPollAsync(outcome, "trust", m, owner?.Account, jobs, ct);
+                case "HELLO":
+                    return new Reply("COMPLETE", new JsonObject { ["server_time"] = clock.GetUtcNow().ToUnixTimeMilliseconds() });
+                case "TRUST_SYNC":
+                {
+                    var members = ReadMembers(m.Data["ha_udis"]);
+                    if (members is null) return Failed("INVALID_MESSAGE", "data.ha_udis must be a list of {role, sudi}");
+                    var outcome = await trust.SyncAsync(m.Sudi, SmartTransportMessage.Text(m.Data["hostname"]) ?? m.Hostname, members, decision, ct);
+                    return await CompleteOrPollAsync(outcome, "trust", m, owner?.Account, jobs, ct);
+                }
+                case "TRUST_ACKNOWLEDGEMENT":
+                {
+                    var id = SmartTransportMessage.Text(m.Data["trust_code_id"]);
+                    if (string.IsNullOrWhiteSpace(id)) return Failed("INVALID_MESSAGE", "data.trust_code_id is required");
+                    if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
+                    return await trust.AcknowledgeAsync(m.Sudi, id.Trim(), ct)
+                        ? new Reply("COMPLETE", new JsonObject())
+                        : Failed("INVALID_MESSAGE", $"trust code {id} was not issued to {m.Sudi}");
+                }
+                case "RESULT_POLLING":
+                    return await PollAsync(m, decision, jobs, ct);
+                case "USAGE_REPORTING":
+                    return await UsageReportingAsync(ctx, m, pi, owner, decision, jobs);
+                case "AUTHORIZATION_REQUEST":
+                    return await AuthorizationRequestAsync(ctx, m, pi, owner, jobs);
+                case "AUTHORIZATION_CONFIRMATION":
+                {
+                    if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
+                    var code = SmartTransportMessage.Text(m.Data["confirmation_code"]);
+                    if (string.IsNullOrWhiteSpace(code)) return Failed("INVALID_MESSAGE", "data.confirmation_code is required");
+                    var authorizations = ctx.RequestServices.GetRequiredService<Engine.Authorizations.AuthorizationService>();
+                    return await authorizations.ConfirmAsync(m.Sudi, code, ct) is null
+                        ? Failed("INVALID_MESSAGE", $"confirmation code {code.Trim()} matches no authorization of {m.Sudi} awaiting confirmation")
+                        : new Reply("COMPLETE", new JsonObject());
+                }
+                case "AUTHORIZATION_RETURN":
+                {
+                    if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
+                    var authorizations = ctx.RequestServices.GetRequiredService<Engine.Authorizations.AuthorizationService>();
+                    var tags = (m.Data["entitlements"] as JsonArray)?.Select(e => SmartTransportMessage.Text((e as JsonObject)?["tag"])).OfType<string>().ToList();
+                    var returned = await authorizations.ReturnSlacAsync(m.Sudi, SmartTransportMessage.Text(m.Data["return_code"]), tags, ct);
+                    return returned.Succeeded
+                        ? new Reply("COMPLETE", new JsonObject { ["confirmation_code"] = returned.ConfirmationCode })
+                        : Failed(returned.ErrorCode!, returned.ErrorMessage!);
+                }
+                default:
+                    return Failed("INVALID_MESSAGE", $"unknown message type '{m.Type}'");
             }
-            case "TRUST_ACKNOWLEDGEMENT":
-            {
-                var id = SmartTransportMessage.Text(m.Data["trust_code_id"]);
-                if (string.IsNullOrWhiteSpace(id)) return Failed("INVALID_MESSAGE", "data.trust_code_id is required");
-                if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
-                return await trust.AcknowledgeAsync(m.Sudi, id.Trim(), ct)
-                    ? new Reply("COMPLETE", new JsonObject())
-                    : Failed("INVALID_MESSAGE", $"trust code {id} was not issued to {m.Sudi}");
-            }
-            case "RESULT_POLLING":
-                return await PollAsync(m, decision, jobs, ct);
-            case "USAGE_REPORTING":
-                return await UsageReportingAsync(ctx, m, pi, owner, decision, jobs);
-            case "AUTHORIZATION_REQUEST":
-                return await AuthorizationRequestAsync(ctx, m, pi, owner, jobs);
-            case "AUTHORIZATION_CONFIRMATION":
-            {
-                if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
-                var code = SmartTransportMessage.Text(m.Data["confirmation_code"]);
-                if (string.IsNullOrWhiteSpace(code)) return Failed("INVALID_MESSAGE", "data.confirmation_code is required");
-                var authorizations = ctx.RequestServices.GetRequiredService<Engine.Authorizations.AuthorizationService>();
-                return await authorizations.ConfirmAsync(m.Sudi, code, ct) is null
-                    ? Failed("INVALID_MESSAGE", $"confirmation code {code.Trim()} matches no authorization of {m.Sudi} awaiting confirmation")
-                    : new Reply("COMPLETE", new JsonObject());
-            }
-            case "AUTHORIZATION_RETURN":
-            {
-                if (pi?.TrustCodeId is null) return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust");
-                var authorizations = ctx.RequestServices.GetRequiredService<Engine.Authorizations.AuthorizationService>();
-                var tags = (m.Data["entitlements"] as JsonArray)?.Select(e => SmartTransportMessage.Text(e?["tag"])).OfType<string>().ToList();
-                var returned = await authorizations.ReturnSlacAsync(m.Sudi, SmartTransportMessage.Text(m.Data["return_code"]), tags, ct);
-                return returned.Succeeded
-                    ? new Reply("COMPLETE", new JsonObject { ["confirmation_code"] = returned.ConfirmationCode })
-                    : Failed(returned.ErrorCode!, returned.ErrorMessage!);
-            }
-            default:
-                return Failed("INVALID_MESSAGE", $"unknown message type '{m.Type}'");
         }
     }
 
@@ -140,7 +146,7 @@ public static class SmartTransportApi
         var entitlements = new List<(string, long)>();
         foreach (var e in m.Data["entitlements"] as JsonArray ?? [])
         {
-            var tag = SmartTransportMessage.Text(e?["tag"]);
+            var tag = SmartTransportMessage.Text((e as JsonObject)?["tag"]);
             if (tag is null || SmartTransportMessage.Number(e!["count"]) is not { } count) return Failed("INVALID_MESSAGE", "data.entitlements items need a tag and a count");
             entitlements.Add((tag, count));
         }
@@ -185,14 +191,14 @@ public static class SmartTransportApi
     private static async Task<Reply> UsageReportingAsync(HttpContext ctx, SmartTransportMessage m, StoredProductInstance? pi,
         (SmartAccount Account, VirtualAccount VirtualAccount)? owner, FaultDecision? decision, JobService jobs)
     {
-        var trustRequests = (m.Data["trust_requests"] as JsonArray ?? []).Select(t => SmartTransportMessage.ReadUdi(t?["sudi"])).OfType<Udi>().ToList();
+        var trustRequests = (m.Data["trust_requests"] as JsonArray ?? []).Select(t => SmartTransportMessage.ReadUdi((t as JsonObject)?["sudi"])).OfType<Udi>().ToList();
         if (pi?.TrustCodeId is null && !(pi is not null && trustRequests.Contains(m.Sudi)))
             return Failed("TRUST_REQUIRED", $"{m.Sudi} has no trust; establish trust or send a trust request from a known product instance");
         var reports = new List<Engine.Usage.RumReport>();
         var index = 0;
         foreach (var item in m.Data["reports"] as JsonArray ?? [])
         {
-            var payload = SmartTransportMessage.Text(item?["payload"]);
+            var payload = SmartTransportMessage.Text((item as JsonObject)?["payload"]);
             if (payload is null) return Failed("INVALID_MESSAGE", $"data.reports[{index}].payload must be the report JSON as a string");
             var parsed = Engine.Usage.RumReport.FromPayload(payload, SmartTransportMessage.ReadSignature(item!["signature"]), entryIndex: index);
             if (parsed.Report is null) return Failed("INVALID_MESSAGE", $"data.reports[{index}]: {parsed.Error!.Message}");
@@ -203,10 +209,10 @@ public static class SmartTransportApi
         var asked = new List<Engine.Authorizations.SlacRequest>();
         foreach (var a in m.Data["authorization_requests"] as JsonArray ?? [])
         {
-            var udi = SmartTransportMessage.ReadUdi(a?["sudi"]) ?? m.Sudi;
-            var entitlements = (a?["entitlements"] as JsonArray ?? []).Select(e => (Tag: SmartTransportMessage.Text(e?["tag"]), Count: SmartTransportMessage.Number(e?["count"])))
+            var udi = SmartTransportMessage.ReadUdi((a as JsonObject)?["sudi"]) ?? m.Sudi;
+            var entitlements = ((a as JsonObject)?["entitlements"] as JsonArray ?? []).Select(e => (Tag: SmartTransportMessage.Text((e as JsonObject)?["tag"]), Count: SmartTransportMessage.Number((e as JsonObject)?["count"])))
                 .Where(e => e.Tag is not null && e.Count is not null).Select(e => (e.Tag!, e.Count!.Value)).ToList();
-            if (entitlements.Count > 0) asked.Add(new Engine.Authorizations.SlacRequest(udi, entitlements, SmartTransportMessage.Text(a?["mode"]) == "replace", Confirmed: false));
+            if (entitlements.Count > 0) asked.Add(new Engine.Authorizations.SlacRequest(udi, entitlements, SmartTransportMessage.Text((a as JsonObject)?["mode"]) == "replace", Confirmed: false));
         }
         var usage = ctx.RequestServices.GetRequiredService<Engine.Usage.UsageService>();
         var strict = ctx.RequestServices.GetRequiredService<SimulatorOptions>().RumStrictSignatures;

@@ -43,7 +43,29 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
     public ILicenseStore Licenses { get; }
     public IAuthorizationStore Authorizations { get; }
 
+    /// <summary>
+    /// The journal mode and synchronous level a unit of work actually runs with, read back from a
+    /// connection (so a setting that did not take effect shows), or null for an in-memory store.
+    /// </summary>
+    public Task<SqliteDurability?> DurabilityAsync(CancellationToken ct = default) =>
+        Location.Engine == StoreEngine.SqliteMemory ? Task.FromResult<SqliteDurability?>(null) : _db.ReadAsync<SqliteDurability?>(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA journal_mode";
+            var journal = (string)cmd.ExecuteScalar()!;
+            cmd.CommandText = "PRAGMA synchronous";
+            return new SqliteDurability(journal, (long)cmd.ExecuteScalar()!);
+        }, ct);
+
     public ValueTask DisposeAsync() => _db.DisposeAsync();
+}
+
+/// <summary>PRAGMA journal_mode and synchronous (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA) of a file store.</summary>
+public sealed record SqliteDurability(string JournalMode, long Synchronous)
+{
+    public string SynchronousName => Synchronous switch { 0 => "OFF", 1 => "NORMAL", 2 => "FULL", 3 => "EXTRA", _ => Synchronous.ToString(CultureInfo.InvariantCulture) };
+
+    public override string ToString() => $"journal {JournalMode}, synchronous {SynchronousName}";
 }
 
 internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
