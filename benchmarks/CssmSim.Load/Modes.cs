@@ -5,12 +5,32 @@ using CssmSim.Engine.Signing;
 namespace CssmSim.Load;
 
 /// <summary>The driver's modes against one simulator; each prints its figures and returns an exit code.</summary>
-public sealed class Modes(Uri target, Func<long?> rss, int clients, TimeSpan duration, TimeSpan warmup, SigningAlgorithm algorithm,
+public sealed class Modes(Uri target, Func<long?> rss, Func<TimeSpan?> cpu, int clients, TimeSpan duration, TimeSpan warmup, SigningAlgorithm algorithm,
     Func<string, string, string> opt, Func<string, int, int> integer, Func<string, double, double> number)
 {
     private readonly Workloads _w = new(target);
 
     private static void Print(object line) => Console.WriteLine(line);
+
+    /// <summary>
+    /// Runs a measured load and prints it with the server's CPU time per operation: on a machine
+    /// shared with other work the rate moves with the load average, the CPU cost much less.
+    /// </summary>
+    private async Task<LoadResult> MeasureAsync(string name, Func<int, long, CancellationToken, Task<OpResult>> op, CancellationToken ct, Func<TimeSpan?>? cpuOf = null)
+    {
+        cpuOf ??= cpu;
+        var cpuBefore = cpuOf();
+        var result = await LoadRun.RunAsync(name, clients, duration, op, ct: ct);
+        var cpuAfter = cpuOf();
+        Print(result);
+        if (cpuBefore is { } b && cpuAfter is { } a && result.Operations > 0)
+        {
+            var perOp = (a - b).TotalMilliseconds / result.Operations;
+            Print(string.Create(CultureInfo.InvariantCulture,
+                $"  server CPU {perOp:0.000} ms per operation ({(a - b).TotalSeconds / result.Elapsed.TotalSeconds:0.00} cores busy): at most {Environment.ProcessorCount * 1000 / perOp:0}/s on {Environment.ProcessorCount} cores given wholly to the server; load average {Machine.LoadAverage()}"));
+        }
+        return result;
+    }
 
     public async Task<int> TrustAsync(CancellationToken ct)
     {
@@ -22,8 +42,7 @@ public sealed class Modes(Uri target, Func<long?> rss, int clients, TimeSpan dur
         Task<OpResult> Op(int c, long k, CancellationToken t) => _w.TrustAsync(token, _w.NewDevice("TW", c, k), t);
         if (warmup > TimeSpan.Zero) await LoadRun.RunAsync("trust warm-up", clients, warmup, Op, ct: ct);
         Task<OpResult> Measured(int c, long k, CancellationToken t) => _w.TrustAsync(token, _w.NewDevice("TM", c, k), t);
-        var result = await LoadRun.RunAsync("trust establishments", clients, duration, Measured, ct: ct);
-        Print(result);
+        var result = await MeasureAsync("trust establishments", Measured, ct);
         var (after, _) = await SigningRate.MeasureAsync(algorithm, threads, signingSeconds);
         Print(SigningRate.Describe(algorithm, threads, after) + " (after)");
         Print(string.Create(CultureInfo.InvariantCulture, $"trust/s as a share of the raw signing rate: {result.PerSecond / ((before + after) / 2):P0}; server RSS {Rss.Mb(rss())}"));
@@ -35,8 +54,7 @@ public sealed class Modes(Uri target, Func<long?> rss, int clients, TimeSpan dur
         var devices = await _w.TrustedDevicesAsync("RP" + perRequest.ToString(CultureInfo.InvariantCulture) + "X", clients, ct);
         Task<OpResult> Op(int c, long k, CancellationToken t) => Workloads.ReportAsync(devices[c], perRequest, t);
         if (warmup > TimeSpan.Zero) await LoadRun.RunAsync("report warm-up", clients, warmup, Op, ct: ct);
-        var result = await LoadRun.RunAsync($"usage reporting, {perRequest} per request", clients, duration, Op, ct: ct);
-        Print(result);
+        var result = await MeasureAsync($"usage reporting, {perRequest} per request", Op, ct);
         Print(string.Create(CultureInfo.InvariantCulture, $"reports stored and acknowledged: {result.PerSecond * perRequest:0}/s; server RSS {Rss.Mb(rss())}"));
         return result.Errors == 0 ? 0 : 1;
     }
@@ -63,10 +81,8 @@ public sealed class Modes(Uri target, Func<long?> rss, int clients, TimeSpan dur
         var errors = 0L;
         for (var r = 1; r <= rounds; r++)
         {
-            var sim = await LoadRun.RunAsync($"round {r}: cssmsim GET /_sim/health", clients, duration, Sim, ct: ct);
-            var plain = await LoadRun.RunAsync($"round {r}: bare ASP.NET Core minimal GET /_sim/health", clients, duration, Bare, ct: ct);
-            Print(sim);
-            Print(plain);
+            var sim = await MeasureAsync($"round {r}: cssmsim GET /_sim/health", Sim, ct);
+            var plain = await MeasureAsync($"round {r}: bare ASP.NET Core minimal GET /_sim/health", Bare, ct, bare.CpuTime);
             ratios.Add(sim.PerSecond / plain.PerSecond);
             errors += sim.Errors + plain.Errors;
             Print(string.Create(CultureInfo.InvariantCulture, $"round {r}: cssmsim / bare = {ratios[^1]:P1}"));

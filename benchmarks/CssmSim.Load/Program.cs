@@ -80,11 +80,13 @@ if (mode == "signing")
 ServerProcess? started = null;
 Uri target;
 Func<long?> rss;
+Func<TimeSpan?> cpu;
 if (opts.TryGetValue("target", out var t))
 {
     target = new Uri(t.TrimEnd('/') + "/");
     var pid = opts.TryGetValue("pid", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : (int?)null;
     rss = () => pid is { } id ? Rss.Of(id) : null;
+    cpu = () => pid is { } id ? Rss.CpuOf(id) : null;
 }
 else
 {
@@ -99,12 +101,13 @@ else
     Console.WriteLine($"# started cssmsim serve (pid {started.Pid}) on {started.BaseAddress} with store {store}, synchronous {env["CSSMSIM__Sqlite__Synchronous"]}, signing {env["CSSMSIM__Signing__Algorithm"]}");
     target = started.BaseAddress;
     rss = started.RssBytes;
+    cpu = started.CpuTime;
 }
 
 var exit = 0;
 try
 {
-    var runner = new Modes(target, rss, clients, duration, warmup, algorithm, Opt, Int, Dbl);
+    var runner = new Modes(target, rss, cpu, clients, duration, warmup, algorithm, Opt, Int, Dbl);
     exit = mode switch
     {
         "trust" => await runner.TrustAsync(ct),

@@ -66,6 +66,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Resident set size in bytes (VmRSS), or null when the process is gone.</summary>
     public long? RssBytes() => Rss.Of(_process.Id);
 
+    public TimeSpan? CpuTime() => Rss.CpuOf(_process.Id);
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
@@ -91,6 +93,21 @@ public static class Rss
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
         return null;
+    }
+
+    /// <summary>CPU time (user + system) the process has used, from /proc/PID/stat; null when unreadable.</summary>
+    public static TimeSpan? CpuOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     public static string Mb(long? bytes) => bytes is { } b ? (b / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MB" : "n/a";

@@ -11,6 +11,7 @@ public static class CliApp
         var root = new RootCommand("cssmsim: a simulator of Cisco Smart Software Manager (CSSM) for testing Smart Licensing Using Policy clients.");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(CertsCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 }
