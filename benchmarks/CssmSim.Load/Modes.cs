@@ -125,6 +125,12 @@ public sealed class Modes(Uri target, Func<long?> rss, Func<TimeSpan?> cpu, int 
         await Task.Delay(duration, ct);
         GC.KeepAlive(devices);
         Print(string.Create(CultureInfo.InvariantCulture, $"server RSS after {duration.TotalSeconds:0} s warm-up: {Rss.Mb(rss())}"));
+        // The heaviest read a lab makes: every product instance of the VA in one response.
+        clock.Restart();
+        var list = await _w.GetAsync("/_sim/accounts/example.com/virtual-accounts/DEFAULT/product-instances", ct);
+        Print(string.Create(CultureInfo.InvariantCulture, $"GET product-instances (all of the VA): {clock.Elapsed.TotalMilliseconds:0} ms, {(list.Ok ? "ok" : list.Error)}; server RSS right after: {Rss.Mb(rss())}"));
+        await Task.Delay(duration, ct);
+        Print(string.Create(CultureInfo.InvariantCulture, $"server RSS {duration.TotalSeconds:0} s later: {Rss.Mb(rss())}"));
         return 0;
     }
 
