@@ -104,9 +104,13 @@ public sealed class Modes(Uri target, Func<long?> rss, Func<TimeSpan?> cpu, int 
             var build = Stopwatch.StartNew();
             var archive = Ingest.Build(devices, 1, $"ING{r}X{Stamp()}", trustRequests);
             Print(string.Create(CultureInfo.InvariantCulture, $"run {r}: built {archive.FileName} ({archive.Content.Length / 1048576.0:0.00} MB) in {build.Elapsed.TotalSeconds:0.0} s"));
+            var cpuBefore = cpu();
             var outcome = await Ingest.UploadAsync(_w.Http, archive, devices, ct);
+            var cpuUsed = cpu() - cpuBefore;
             outcomes.Add(outcome);
             Print($"run {r}: {outcome}");
+            if (cpuUsed is { } used)
+                Print(string.Create(CultureInfo.InvariantCulture, $"  server CPU {used.TotalSeconds:0.00} s ({used.TotalMilliseconds / devices:0.00} ms per device); load average {Machine.LoadAverage()}"));
         }
         var median = outcomes.OrderBy(o => o.Elapsed).ElementAt(outcomes.Count / 2);
         Print(string.Create(CultureInfo.InvariantCulture, $"median: {median.Elapsed.TotalSeconds:0.00} s (target < 10 s); server RSS {Rss.Mb(rss())}"));
