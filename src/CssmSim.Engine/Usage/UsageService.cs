@@ -133,22 +133,31 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         var result = new List<UdiAck>();
         var acksByUdi = acks.ToLookup(a => a.Udi);
         var policyByVa = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var udi in udis)
+        // Events are appended in order, in as few transactions as the trust codes issued between them allow.
+        var pending = new List<NewEvent>();
+        try
         {
-            if (!owners.TryGetValue(udi, out var owner)) continue;
-            var reports = acksByUdi[udi].ToList();
-            var fresh = reports.Where(r => !r.Duplicate).ToList();
-            if (fresh.Count > 0)
-                await events.AppendAsync(EventTypes.ReportReceived, owner.Account.Id, owner.Va.Name, udi.ToString(),
-                    new { report_ids = fresh.Select(r => r.ReportId).ToArray(), source = submission.Source }, ct);
-            result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, submission.TrustRequests.Contains(udi), ackFault,
-                slacs.GetValueOrDefault(udi) ?? [], policyByVa, ct));
+            foreach (var udi in udis)
+            {
+                if (!owners.TryGetValue(udi, out var owner)) continue;
+                var reports = acksByUdi[udi].ToList();
+                var fresh = reports.Where(r => !r.Duplicate).ToList();
+                if (fresh.Count > 0)
+                    pending.Add(events.Create(EventTypes.ReportReceived, owner.Account.Id, owner.Va.Name, udi.ToString(),
+                        new { report_ids = fresh.Select(r => r.ReportId).ToArray(), source = submission.Source }));
+                result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, submission.TrustRequests.Contains(udi), ackFault,
+                    slacs.GetValueOrDefault(udi) ?? [], policyByVa, pending, ct));
+            }
+        }
+        finally
+        {
+            await events.AppendAsync(pending, ct);
         }
         return new UsageResult(result, acks) { RefusedAuthorizations = refused };
     }
 
     private async Task<UdiAck> AcknowledgeAsync(Udi udi, SmartAccount account, VirtualAccount va, IReadOnlyList<ReportAck> reports, bool trustRequested,
-        AckFault? fault, IReadOnlyList<string> slacElements, Dictionary<string, string> policyByVa, CancellationToken ct)
+        AckFault? fault, IReadOnlyList<string> slacElements, Dictionary<string, string> policyByVa, List<NewEvent> pending, CancellationToken ct)
     {
         var derived = ids();
         var (ackId, timestamp) = await store.Usage.RecordAckAsync(udi.ToString(), va.Id, clock.GetUtcNow(), reports.Select(r => r.ReportId).ToList(),
@@ -178,11 +187,14 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         }
         if (trustRequested && !(fault?.OmitTrustFor.Any(u => Matches(u, udi)) ?? false))
         {
+            // Trust writes its own events: the earlier ones go first, to keep the log in order.
+            await events.AppendAsync(pending.ToList(), ct);
+            pending.Clear();
             var issued = await trust.IssueAsync(va, [udi], force: true, ct);
             foreach (var code in issued.Codes) elements.Append(code.Element);
         }
         foreach (var slac in slacElements) elements.Append(slac);
-        await events.AppendAsync(EventTypes.AckIssued, account.Id, va.Name, udi.ToString(), new { ack_id = ackId, reports = reports.Count }, ct);
+        pending.Add(events.Create(EventTypes.AckIssued, account.Id, va.Name, udi.ToString(), new { ack_id = ackId, reports = reports.Count }));
         return new UdiAck(udi, ackId, timestamp, account, va, reports, SignedArtefact.File(elements.ToString()));
     }
 
