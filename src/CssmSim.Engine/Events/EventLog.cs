@@ -31,4 +31,12 @@ public sealed class EventLog(ISimulatorStore store, TimeProvider clock)
 {
     public Task AppendAsync(string type, string? smartAccountId, string? virtualAccountName, string? udi, object details, CancellationToken ct = default) =>
         store.Inventory.AppendEventAsync(clock.GetUtcNow(), type, smartAccountId, virtualAccountName, udi, JsonSerializer.Serialize(details), ct);
+
+    /// <summary>An event stamped now, to append later with others in one transaction (<see cref="AppendAsync(IReadOnlyList{NewEvent}, CancellationToken)"/>).</summary>
+    public NewEvent Create(string type, string? smartAccountId, string? virtualAccountName, string? udi, object details) =>
+        new(clock.GetUtcNow(), type, smartAccountId, virtualAccountName, udi, JsonSerializer.Serialize(details));
+
+    /// <summary>Appends events in order, in one transaction (an upload's thousands of devices would otherwise pay one each).</summary>
+    public Task AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default) =>
+        events.Count == 0 ? Task.CompletedTask : store.Inventory.AppendEventsAsync(events, ct);
 }

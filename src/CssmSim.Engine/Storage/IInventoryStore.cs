@@ -74,6 +74,9 @@ public sealed record TrustIssueResult(string? ErrorCode, string? ErrorMessage, s
     public bool Succeeded => ErrorCode is null;
 }
 
+/// <summary>An event to append.</summary>
+public sealed record NewEvent(DateTimeOffset Time, string Type, string? SmartAccountId, string? VirtualAccountName, string? Udi, string DetailsJson);
+
 /// <summary>An event log entry (control.md §Journal and events).</summary>
 public sealed record StoredEvent(long Id, DateTimeOffset Time, string Type, string? SmartAccountId, string? VirtualAccountName, string? Udi, string DetailsJson);
 
@@ -97,5 +100,7 @@ public interface IInventoryStore
     Task TouchAsync(string udi, DateTimeOffset at, CancellationToken ct = default);
 
     Task AppendEventAsync(DateTimeOffset time, string type, string? smartAccountId, string? virtualAccountName, string? udi, string detailsJson, CancellationToken ct = default);
+    /// <summary>Appends <paramref name="events"/> in order, in one transaction.</summary>
+    Task AppendEventsAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default);
     Task<IReadOnlyList<StoredEvent>> ListEventsAsync(string? smartAccountId, string? virtualAccountName, string? type, long? since, int limit, CancellationToken ct = default);
 }

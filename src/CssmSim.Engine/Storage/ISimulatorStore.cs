@@ -19,6 +19,7 @@ public interface ISimulatorStore : IAsyncDisposable
     IUsageFileStore UsageFiles { get; }
     ILicenseStore Licenses { get; }
     IAuthorizationStore Authorizations { get; }
+    IBulkStore Bulk { get; }
 }
 
 /// <summary>Smart and Virtual Accounts, their licenses, and the API's clients and users.</summary>

@@ -73,17 +73,36 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
 
         // Each UDI reports into the VA its product instance is in; a new one joins the submission's VA.
         var owners = new Dictionary<Udi, (SmartAccount Account, VirtualAccount Va)>();
+        // An upload names thousands of UDIs in a handful of VAs: look each VA up once, and create
+        // the new product instances in one transaction rather than one each.
+        var vas = new Dictionary<string, (SmartAccount, VirtualAccount)?>(StringComparer.Ordinal);
+        async Task<(SmartAccount, VirtualAccount)?> OwnerAsync(string vaId)
+        {
+            if (!vas.TryGetValue(vaId, out var owner)) vas[vaId] = owner = await store.Accounts.FindByVirtualAccountIdAsync(vaId, ct);
+            return owner;
+        }
+        var created = new List<(Udi Udi, StoredProductInstance Pi)>();
         foreach (var udi in udis)
         {
             var pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
             if (pi is null)
             {
                 if (submission.VirtualAccount is not { } va) continue;
-                await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial,
-                    ids().Uuid5("pi/" + udi).ToString(), va.Id, "", null, null, null, null, null, null, null, null, now, now), ct);
-                pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
+                created.Add((udi, new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial,
+                    ids().Uuid5("pi/" + udi).ToString(), va.Id, "", null, null, null, null, null, null, null, null, now, now)));
+                continue;
             }
-            if (pi is not null && await store.Accounts.FindByVirtualAccountIdAsync(pi.VirtualAccountId, ct) is { } owner) owners[udi] = owner;
+            if (await OwnerAsync(pi.VirtualAccountId) is { } owner) owners[udi] = owner;
+        }
+        if (created.Count > 0)
+        {
+            var (added, _, _) = await store.Bulk.InsertAsync(new BulkBatch(created.Select(c => c.Pi).ToList(), [], []), ct);
+            foreach (var (udi, pi) in created)
+            {
+                // Another request may have created one first: then it counts as it stands.
+                var current = added == created.Count ? pi : await store.Inventory.FindProductInstanceAsync(pi.Udi, ct);
+                if (current is not null && await OwnerAsync(current.VirtualAccountId) is { } owner) owners[udi] = owner;
+            }
         }
 
         if (submission.VerifySignatures) await VerifySignaturesAsync(submission.Reports, ct);
@@ -112,22 +131,33 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         }
 
         var result = new List<UdiAck>();
-        foreach (var udi in udis)
+        var acksByUdi = acks.ToLookup(a => a.Udi);
+        var policyByVa = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Events are appended in order, in as few transactions as the trust codes issued between them allow.
+        var pending = new List<NewEvent>();
+        try
         {
-            if (!owners.TryGetValue(udi, out var owner)) continue;
-            var reports = acks.Where(a => a.Udi == udi).ToList();
-            var fresh = reports.Where(r => !r.Duplicate).ToList();
-            if (fresh.Count > 0)
-                await events.AppendAsync(EventTypes.ReportReceived, owner.Account.Id, owner.Va.Name, udi.ToString(),
-                    new { report_ids = fresh.Select(r => r.ReportId).ToArray(), source = submission.Source }, ct);
-            result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, submission.TrustRequests.Contains(udi), ackFault,
-                slacs.GetValueOrDefault(udi) ?? [], ct));
+            foreach (var udi in udis)
+            {
+                if (!owners.TryGetValue(udi, out var owner)) continue;
+                var reports = acksByUdi[udi].ToList();
+                var fresh = reports.Where(r => !r.Duplicate).ToList();
+                if (fresh.Count > 0)
+                    pending.Add(events.Create(EventTypes.ReportReceived, owner.Account.Id, owner.Va.Name, udi.ToString(),
+                        new { report_ids = fresh.Select(r => r.ReportId).ToArray(), source = submission.Source }));
+                result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, submission.TrustRequests.Contains(udi), ackFault,
+                    slacs.GetValueOrDefault(udi) ?? [], policyByVa, pending, ct));
+            }
+        }
+        finally
+        {
+            await events.AppendAsync(pending, ct);
         }
         return new UsageResult(result, acks) { RefusedAuthorizations = refused };
     }
 
     private async Task<UdiAck> AcknowledgeAsync(Udi udi, SmartAccount account, VirtualAccount va, IReadOnlyList<ReportAck> reports, bool trustRequested,
-        AckFault? fault, IReadOnlyList<string> slacElements, CancellationToken ct)
+        AckFault? fault, IReadOnlyList<string> slacElements, Dictionary<string, string> policyByVa, List<NewEvent> pending, CancellationToken ct)
     {
         var derived = ids();
         var (ackId, timestamp) = await store.Usage.RecordAckAsync(udi.ToString(), va.Id, clock.GetUtcNow(), reports.Select(r => r.ReportId).ToList(),
@@ -149,14 +179,22 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
             }).ToArray()),
         };
         var elements = new StringBuilder(SignedArtefact.Element(AckElement, Encoding.UTF8.GetBytes(json.ToJsonString()), signer, fault?.CorruptSignature == true));
-        if (fault?.OmitPolicy != true) elements.Append(await policies.GetPolicyElementAsync(account, va, ct));
+        if (fault?.OmitPolicy != true)
+        {
+            // One policy per VA for the whole submission (the same signed element each time).
+            if (!policyByVa.TryGetValue(va.Id, out var policy)) policyByVa[va.Id] = policy = await policies.GetPolicyElementAsync(account, va, ct);
+            elements.Append(policy);
+        }
         if (trustRequested && !(fault?.OmitTrustFor.Any(u => Matches(u, udi)) ?? false))
         {
+            // Trust writes its own events: the earlier ones go first, to keep the log in order.
+            await events.AppendAsync(pending.ToList(), ct);
+            pending.Clear();
             var issued = await trust.IssueAsync(va, [udi], force: true, ct);
             foreach (var code in issued.Codes) elements.Append(code.Element);
         }
         foreach (var slac in slacElements) elements.Append(slac);
-        await events.AppendAsync(EventTypes.AckIssued, account.Id, va.Name, udi.ToString(), new { ack_id = ackId, reports = reports.Count }, ct);
+        pending.Add(events.Create(EventTypes.AckIssued, account.Id, va.Name, udi.ToString(), new { ack_id = ackId, reports = reports.Count }));
         return new UdiAck(udi, ackId, timestamp, account, va, reports, SignedArtefact.File(elements.ToString()));
     }
 

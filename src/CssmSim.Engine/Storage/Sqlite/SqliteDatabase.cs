@@ -14,6 +14,11 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private readonly string _pragmas;
     private readonly SqliteConnection? _memory;
     private readonly SemaphoreSlim? _gate;
+    // One writer at a time from this process: waiting here is an async queue, where waiting for
+    // SQLite's write lock is its busy handler sleeping 1 to 100 ms between retries (under 16
+    // concurrent writers that sleeping, not the work, set the rate). Other processes sharing the
+    // file still meet at the lock and its busy timeout.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     private SqliteDatabase(string connectionString, string pragmas, SqliteConnection? memory)
     {
@@ -57,13 +62,19 @@ public sealed class SqliteDatabase : IAsyncDisposable
         return new SqliteDatabase("", "", c);
     }
 
+    // Native handles that already ran the pragmas: the pool hands the same handle out again, and
+    // the pragmas stay set on it, so running them on every open only cost time.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
+
     private SqliteConnection OpenPooled()
     {
         var c = new SqliteConnection(_connectionString);
         c.Open();
+        if (c.Handle is { } handle && _configured.TryGetValue(handle, out _)) return c;
         using var cmd = c.CreateCommand();
         cmd.CommandText = _pragmas;
         cmd.ExecuteNonQuery();
+        if (c.Handle is { } h) _configured.AddOrUpdate(h, this);
         return c;
     }
 
@@ -88,8 +99,13 @@ public sealed class SqliteDatabase : IAsyncDisposable
             try { return InTransaction(_memory, work); }
             finally { _gate.Release(); }
         }
-        using var c = OpenPooled();
-        return InTransaction(c, work);
+        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            using var c = OpenPooled();
+            return InTransaction(c, work);
+        }
+        finally { _writeGate.Release(); }
     }
 
     private static T InTransaction<T>(SqliteConnection c, Func<SqliteConnection, SqliteTransaction, T> work)
@@ -107,6 +123,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
         if (_memory is not null) _memory.Dispose();
         else SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
         _gate?.Dispose();
+        _writeGate.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -148,6 +148,24 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
         db.WriteAsync((c, tx) => Sql.Execute(c, tx, "INSERT INTO events (time, type, sa_id, va_name, udi, details_json) VALUES ($t, $type, $sa, $va, $udi, $d)",
             ("$t", Time(time)), ("$type", type), ("$sa", smartAccountId), ("$va", virtualAccountName), ("$udi", udi), ("$d", detailsJson)), ct);
 
+    public Task AppendEventsAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO events (time, type, sa_id, va_name, udi, details_json) VALUES ($t, $type, $sa, $va, $udi, $d)";
+            var names = new[] { "$t", "$type", "$sa", "$va", "$udi", "$d" };
+            foreach (var n in names) cmd.Parameters.Add(new SqliteParameter { ParameterName = n });
+            cmd.Prepare();
+            foreach (var e in events)
+            {
+                object?[] values = [Time(e.Time), e.Type, e.SmartAccountId, e.VirtualAccountName, e.Udi, e.DetailsJson];
+                for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
+                cmd.ExecuteNonQuery();
+            }
+            return events.Count;
+        }, ct);
+
     public Task<IReadOnlyList<StoredEvent>> ListEventsAsync(string? smartAccountId, string? virtualAccountName, string? type, long? since, int limit, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<StoredEvent>>(c => Sql.Query(c, null, """
             SELECT id, time, type, sa_id, va_name, udi, details_json FROM events

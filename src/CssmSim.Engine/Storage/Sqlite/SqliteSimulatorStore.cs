@@ -27,6 +27,7 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
         UsageFiles = new SqliteUsageFileStore(db);
         Licenses = new SqliteLicenseStore(db);
         Authorizations = new SqliteAuthorizationStore(db);
+        Bulk = new SqliteBulkStore(db);
     }
 
     public static SqliteSimulatorStore Open(StoreLocation location, string synchronous = "NORMAL") => new(location,
@@ -42,6 +43,7 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
     public IUsageFileStore UsageFiles { get; }
     public ILicenseStore Licenses { get; }
     public IAuthorizationStore Authorizations { get; }
+    public IBulkStore Bulk { get; }
 
     /// <summary>
     /// The journal mode and synchronous level a unit of work actually runs with, read back from a

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 
 namespace CssmSim.Engine.Storage.Sqlite;
 
@@ -10,36 +11,66 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
         {
             var outcomes = new List<StoredReportOutcome>(reports.Count);
             var at = SqliteJobStore.Time(receivedAt);
+            // Prepared once and re-bound per report: an upload stores thousands in one call.
+            using var find = Prepared(c, tx, "SELECT payload, status FROM usage_reports WHERE udi = $udi AND report_key = $key", "$udi", "$key");
+            using var insert = Prepared(c, tx, """
+                INSERT INTO usage_reports (udi, report_key, report_id, report_id_is_number, tag, in_use, measured_at, payload, signature_json, received_at, status, source)
+                VALUES ($udi, $key, $id, $num, $tag, $inUse, $measured, $payload, $sig, $at, $status, $source)
+                """, "$udi", "$key", "$id", "$num", "$tag", "$inUse", "$measured", "$payload", "$sig", "$at", "$status", "$source");
+            using var touch = Prepared(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", "$at", "$udi");
+            var storedNow = new Dictionary<(string Udi, string Key), StoredReportOutcome>();
+            var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var r in reports)
             {
-                var existing = Sql.Query(c, tx, "SELECT payload, status FROM usage_reports WHERE udi = $udi AND report_key = $key",
-                    row => (Payload: row.GetString(0), Status: row.GetString(1)), ("$udi", r.Udi), ("$key", r.ReportKey)).FirstOrDefault();
+                Bind(find, r.Udi, r.ReportKey);
+                (string? Payload, string? Status) existing = default;
+                using (var row = find.ExecuteReader())
+                {
+                    if (row.Read()) existing = (row.GetString(0), row.GetString(1));
+                }
                 if (existing.Payload is not null)
                 {
                     // A duplicate is acknowledged with its recorded status when identical, DROPPED when it differs.
                     var same = existing.Payload == r.Payload;
-                    outcomes.Add(new StoredReportOutcome(r, true, same, same ? existing.Status : "DROPPED"));
+                    outcomes.Add(new StoredReportOutcome(r, true, same, same ? existing.Status! : "DROPPED"));
                     continue;
                 }
                 // The same report twice in one request counts once too.
-                if (outcomes.Any(o => !o.Duplicate && o.Report.Udi == r.Udi && o.Report.ReportKey == r.ReportKey))
+                if (storedNow.TryGetValue((r.Udi, r.ReportKey), out var first))
                 {
-                    var first = outcomes.First(o => !o.Duplicate && o.Report.Udi == r.Udi && o.Report.ReportKey == r.ReportKey);
                     var same = first.Report.Payload == r.Payload;
                     outcomes.Add(new StoredReportOutcome(r, true, same, same ? first.Status : "DROPPED"));
                     continue;
                 }
-                Sql.Execute(c, tx, """
-                    INSERT INTO usage_reports (udi, report_key, report_id, report_id_is_number, tag, in_use, measured_at, payload, signature_json, received_at, status, source)
-                    VALUES ($udi, $key, $id, $num, $tag, $inUse, $measured, $payload, $sig, $at, $status, $source)
-                    """, ("$udi", r.Udi), ("$key", r.ReportKey), ("$id", r.ReportId), ("$num", r.ReportIdIsNumber ? 1 : 0), ("$tag", r.Tag), ("$inUse", r.InUse),
-                    ("$measured", r.MeasuredAt is { } m ? SqliteJobStore.Time(m) : null), ("$payload", r.Payload), ("$sig", r.SignatureJson),
-                    ("$at", at), ("$status", status), ("$source", r.Source));
-                Sql.Execute(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", ("$at", at), ("$udi", r.Udi));
-                outcomes.Add(new StoredReportOutcome(r, false, true, status));
+                Bind(insert, r.Udi, r.ReportKey, r.ReportId, r.ReportIdIsNumber ? 1 : 0, r.Tag, r.InUse, r.MeasuredAt is { } m ? SqliteJobStore.Time(m) : null,
+                    r.Payload, r.SignatureJson, at, status, r.Source);
+                insert.ExecuteNonQuery();
+                if (touched.Add(r.Udi))
+                {
+                    Bind(touch, at, r.Udi);
+                    touch.ExecuteNonQuery();
+                }
+                var outcome = new StoredReportOutcome(r, false, true, status);
+                storedNow[(r.Udi, r.ReportKey)] = outcome;
+                outcomes.Add(outcome);
             }
             return outcomes;
         }, ct);
+
+    private static SqliteCommand Prepared(SqliteConnection c, SqliteTransaction tx, string sql, params string[] names)
+    {
+        var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var n in names) cmd.Parameters.Add(new SqliteParameter { ParameterName = n });
+        cmd.Prepare();
+        return cmd;
+    }
+
+    private static void Bind(SqliteCommand cmd, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
+    }
 
     public Task<(string AckId, DateTimeOffset Timestamp)> RecordAckAsync(string udi, string virtualAccountId, DateTimeOffset now, IReadOnlyList<string> reportIds,
         Func<long, string> ackId, CancellationToken ct = default) => db.WriteAsync((c, tx) =>

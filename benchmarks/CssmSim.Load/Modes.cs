@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using CssmSim.Engine.Signing;
+
+namespace CssmSim.Load;
+
+/// <summary>The driver's modes against one simulator; each prints its figures and returns an exit code.</summary>
+public sealed class Modes(Uri target, Func<long?> rss, Func<TimeSpan?> cpu, int clients, TimeSpan duration, TimeSpan warmup, SigningAlgorithm algorithm,
+    Func<string, string, string> opt, Func<string, int, int> integer, Func<string, double, double> number)
+{
+    private readonly Workloads _w = new(target);
+
+    private static void Print(object line) => Console.WriteLine(line);
+
+    /// <summary>
+    /// Runs a measured load and prints it with the server's CPU time per operation: on a machine
+    /// shared with other work the rate moves with the load average, the CPU cost much less.
+    /// </summary>
+    private async Task<LoadResult> MeasureAsync(string name, Func<int, long, CancellationToken, Task<OpResult>> op, CancellationToken ct, Func<TimeSpan?>? cpuOf = null)
+    {
+        cpuOf ??= cpu;
+        var cpuBefore = cpuOf();
+        var result = await LoadRun.RunAsync(name, clients, duration, op, ct: ct);
+        var cpuAfter = cpuOf();
+        Print(result);
+        if (cpuBefore is { } b && cpuAfter is { } a && result.Operations > 0)
+        {
+            var perOp = (a - b).TotalMilliseconds / result.Operations;
+            Print(string.Create(CultureInfo.InvariantCulture,
+                $"  server CPU {perOp:0.000} ms per operation ({(a - b).TotalSeconds / result.Elapsed.TotalSeconds:0.00} cores busy): at most {Environment.ProcessorCount * 1000 / perOp:0}/s on {Environment.ProcessorCount} cores given wholly to the server; load average {Machine.LoadAverage()}"));
+        }
+        return result;
+    }
+
+    public async Task<int> TrustAsync(CancellationToken ct)
+    {
+        var threads = Environment.ProcessorCount;
+        var signingSeconds = TimeSpan.FromSeconds(Math.Min(10, duration.TotalSeconds));
+        var (before, _) = await SigningRate.MeasureAsync(algorithm, threads, signingSeconds);
+        Print(SigningRate.Describe(algorithm, threads, before) + " (before)");
+        var token = await _w.CreateTokenAsync(ct);
+        Task<OpResult> Op(int c, long k, CancellationToken t) => _w.TrustAsync(token, _w.NewDevice("TW", c, k), t);
+        if (warmup > TimeSpan.Zero) await LoadRun.RunAsync("trust warm-up", clients, warmup, Op, ct: ct);
+        Task<OpResult> Measured(int c, long k, CancellationToken t) => _w.TrustAsync(token, _w.NewDevice("TM", c, k), t);
+        var result = await MeasureAsync("trust establishments", Measured, ct);
+        var (after, _) = await SigningRate.MeasureAsync(algorithm, threads, signingSeconds);
+        Print(SigningRate.Describe(algorithm, threads, after) + " (after)");
+        Print(string.Create(CultureInfo.InvariantCulture, $"trust/s as a share of the raw signing rate: {result.PerSecond / ((before + after) / 2):P0}; server RSS {Rss.Mb(rss())}"));
+        return result.Errors == 0 ? 0 : 1;
+    }
+
+    public async Task<int> ReportAsync(int perRequest, CancellationToken ct)
+    {
+        var devices = await _w.TrustedDevicesAsync("RP" + perRequest.ToString(CultureInfo.InvariantCulture) + "X", clients, ct);
+        Task<OpResult> Op(int c, long k, CancellationToken t) => Workloads.ReportAsync(devices[c], perRequest, t);
+        if (warmup > TimeSpan.Zero) await LoadRun.RunAsync("report warm-up", clients, warmup, Op, ct: ct);
+        var result = await MeasureAsync($"usage reporting, {perRequest} per request", Op, ct);
+        Print(string.Create(CultureInfo.InvariantCulture, $"reports stored and acknowledged: {result.PerSecond * perRequest:0}/s; server RSS {Rss.Mb(rss())}"));
+        return result.Errors == 0 ? 0 : 1;
+    }
+
+    public async Task<int> ControlAsync(CancellationToken ct)
+    {
+        var bareUrl = $"http://127.0.0.1:{integer("bare-port", 18092)}";
+        await using var bare = await ServerProcess.StartBareAsync(bareUrl, ct);
+        using var bareClient = Workloads.NewClient(bare.BaseAddress);
+        async Task<OpResult> Get(HttpClient http, CancellationToken t)
+        {
+            using var response = await http.GetAsync(Workloads.HealthPath, HttpCompletionOption.ResponseContentRead, t);
+            return response.IsSuccessStatusCode ? OpResult.Success : OpResult.Fail("HTTP " + (int)response.StatusCode);
+        }
+        Task<OpResult> Sim(int c, long k, CancellationToken t) => Get(_w.Http, t);
+        Task<OpResult> Bare(int c, long k, CancellationToken t) => Get(bareClient, t);
+        if (warmup > TimeSpan.Zero)
+        {
+            await LoadRun.RunAsync("warm-up", clients, warmup, Sim, ct: ct);
+            await LoadRun.RunAsync("warm-up", clients, warmup, Bare, ct: ct);
+        }
+        var rounds = integer("rounds", 2);
+        var ratios = new List<double>();
+        var errors = 0L;
+        for (var r = 1; r <= rounds; r++)
+        {
+            var sim = await MeasureAsync($"round {r}: cssmsim GET /_sim/health", Sim, ct);
+            var plain = await MeasureAsync($"round {r}: bare ASP.NET Core minimal GET /_sim/health", Bare, ct, bare.CpuTime);
+            ratios.Add(sim.PerSecond / plain.PerSecond);
+            errors += sim.Errors + plain.Errors;
+            Print(string.Create(CultureInfo.InvariantCulture, $"round {r}: cssmsim / bare = {ratios[^1]:P1}"));
+        }
+        Print(string.Create(CultureInfo.InvariantCulture, $"control endpoint vs bare ASP.NET Core, mean of {rounds} rounds: {ratios.Average():P1} (target ≥ 80%)"));
+        return errors == 0 ? 0 : 1;
+    }
+
+    public async Task<int> IngestAsync(CancellationToken ct)
+    {
+        var devices = integer("devices", 10_000);
+        var runs = integer("runs", 3);
+        var trustRequests = bool.Parse(opt("trust-requests", "false"));
+        var outcomes = new List<Ingest.Outcome>();
+        // One small upload first: JIT and pools, as a running lab simulator has them.
+        await Ingest.UploadAsync(_w.Http, Ingest.Build(10, 1, "INGW" + Stamp(), trustRequests), 10, ct);
+        for (var r = 1; r <= runs; r++)
+        {
+            var build = Stopwatch.StartNew();
+            var archive = Ingest.Build(devices, 1, $"ING{r}X{Stamp()}", trustRequests);
+            Print(string.Create(CultureInfo.InvariantCulture, $"run {r}: built {archive.FileName} ({archive.Content.Length / 1048576.0:0.00} MB) in {build.Elapsed.TotalSeconds:0.0} s"));
+            var cpuBefore = cpu();
+            var outcome = await Ingest.UploadAsync(_w.Http, archive, devices, ct);
+            var cpuUsed = cpu() - cpuBefore;
+            outcomes.Add(outcome);
+            Print($"run {r}: {outcome}");
+            if (cpuUsed is { } used)
+                Print(string.Create(CultureInfo.InvariantCulture, $"  server CPU {used.TotalSeconds:0.00} s ({used.TotalMilliseconds / devices:0.00} ms per device); load average {Machine.LoadAverage()}"));
+        }
+        var median = outcomes.OrderBy(o => o.Elapsed).ElementAt(outcomes.Count / 2);
+        Print(string.Create(CultureInfo.InvariantCulture, $"median: {median.Elapsed.TotalSeconds:0.00} s (target < 10 s); server RSS {Rss.Mb(rss())}"));
+        return outcomes.All(o => o.Status == "No Errors") ? 0 : 1;
+    }
+
+    public async Task<int> MemoryAsync(CancellationToken ct)
+    {
+        Print($"server RSS just after start: {Rss.Mb(rss())}");
+        // A little of every kind of work, so the code paths a lab uses are loaded, then a fixed wait.
+        var devices = await _w.TrustedDevicesAsync("MEM", 4, ct);
+        foreach (var d in devices) await Workloads.ReportAsync(d, 10, ct);
+        var clock = Stopwatch.StartNew();
+        var licenses = await _w.GetAsync("/_sim/accounts/example.com/virtual-accounts/DEFAULT/licenses", ct);
+        Print(string.Create(CultureInfo.InvariantCulture, $"GET licenses (in-use over every stored report): {clock.Elapsed.TotalMilliseconds:0} ms, {(licenses.Ok ? "ok" : licenses.Error)}"));
+        await Task.Delay(duration, ct);
+        GC.KeepAlive(devices);
+        Print(string.Create(CultureInfo.InvariantCulture, $"server RSS after {duration.TotalSeconds:0} s warm-up: {Rss.Mb(rss())}"));
+        // The heaviest read a lab makes: every product instance of the VA in one response.
+        clock.Restart();
+        var list = await _w.GetAsync("/_sim/accounts/example.com/virtual-accounts/DEFAULT/product-instances", ct);
+        Print(string.Create(CultureInfo.InvariantCulture, $"GET product-instances (all of the VA): {clock.Elapsed.TotalMilliseconds:0} ms, {(list.Ok ? "ok" : list.Error)}; server RSS right after: {Rss.Mb(rss())}"));
+        await Task.Delay(duration, ct);
+        Print(string.Create(CultureInfo.InvariantCulture, $"server RSS {duration.TotalSeconds:0} s later: {Rss.Mb(rss())}"));
+        return 0;
+    }
+
+    public async Task<int> SoakAsync(CancellationToken ct)
+    {
+        var options = new SoakOptions(duration, number("rate", 50), clients == 16 && opt("clients", "") == "" ? 8 : clients,
+            TimeSpan.FromSeconds(number("interval", 10)), RssGrowthBoundMb: number("rss-bound", 64));
+        Print(string.Create(CultureInfo.InvariantCulture, $"soak: {options.Rate} ops/s from {options.Clients} clients for {duration.TotalSeconds:0} s, sampling every {options.SampleEvery!.Value.TotalSeconds:0} s"));
+        Print("t_s\tops/s\terrors\ttotal_errors\trss_mb");
+        var report = await Soak.RunAsync(target, rss, options, s => Print(string.Create(CultureInfo.InvariantCulture,
+            $"{s.At.TotalSeconds:0}\t{s.Operations / options.SampleEvery.Value.TotalSeconds:0.0}\t{s.Errors}\t{s.TotalErrors}\t{(s.RssBytes ?? 0) / 1048576.0:0.0}")), ct);
+        Print(report);
+        return report.Passed ? 0 : 1;
+    }
+
+    public async Task<int> SuiteAsync(CancellationToken ct)
+    {
+        var exit = 0;
+        Print("\n## trust");
+        exit |= await TrustAsync(ct);
+        Print("\n## report, 1 per request");
+        exit |= await ReportAsync(1, ct);
+        Print("\n## report, 100 per request");
+        exit |= await ReportAsync(100, ct);
+        Print("\n## control endpoint vs bare ASP.NET Core");
+        exit |= await ControlAsync(ct);
+        Print("\n## offline ingestion");
+        exit |= await IngestAsync(ct);
+        return exit;
+    }
+
+    private static string Stamp() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture);
+}
