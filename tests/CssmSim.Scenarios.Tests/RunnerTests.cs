@@ -31,6 +31,28 @@ public sealed class RunnerTests
     }
 
     [Fact]
+    public async Task A_trust_answered_through_a_poll_installs_the_trust_code()
+    {
+        var result = await Run.InProcessAsync("""
+            name: trust completes on the second poll
+            steps:
+              - pollTransition: { action: trust, progression: polls, times: 1 }
+              - createToken: { as: t }
+              - device: { as: d, pid: C9800-CL-K9, serial: POLLTRUST1 }
+              - trust: { devices: d, token: t }
+              - expect:
+                  - trusted: { devices: d, exactly: 0 }
+              - poll: { devices: d }
+            expect:
+              - trusted: { devices: d }
+            """);
+
+        result.Error.ShouldBeNull();
+        result.Expectations.Select(e => e.Actual).ShouldBe(["trusted 0 of 1", "trusted 1 of 1"]);
+        result.Passed.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_step_the_simulator_refuses_stops_the_run_with_its_line_and_reason()
     {
         var result = await Run.InProcessAsync("""

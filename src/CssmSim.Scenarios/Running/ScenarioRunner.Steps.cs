@@ -283,6 +283,12 @@ public sealed partial class ScenarioRunner
                     state.Record(kind, false, reply["error"]?["code"]?.GetValue<string>() ?? status);
                     return;
                 }
+                if (kind == "trust")
+                {
+                    // A trust answered later installs its codes just as a direct answer does.
+                    RecordTrust(d, await d.AcceptTrustReplyAsync(reply, ct: c));
+                    return;
+                }
                 if (reply["data"]?["ack"]?.GetValue<string>() is { } ack) state.Ack = await d.ImportAckAsync(ack, c);
                 foreach (var a in reply["data"]?["authorizations"]?.AsArray() ?? [])
                     if (a?["sudi"]?["udi_serial_number"]?.GetValue<string>() == d.Udi.Serial && a["smart_license"]?.GetValue<string>() is { } code)

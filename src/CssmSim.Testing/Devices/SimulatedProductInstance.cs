@@ -272,6 +272,17 @@ public sealed class SimulatedProductInstance
         return reply;
     }
 
+    /// <summary>
+    /// Reads a trust reply that arrived later, from a RESULT_POLLING answer to a trust request that was
+    /// answered OK_POLL, and installs its codes here and on <paramref name="members"/> like a direct reply.
+    /// </summary>
+    public async Task<TrustResult> AcceptTrustReplyAsync(JsonObject reply, IEnumerable<SimulatedProductInstance>? members = null, CancellationToken ct = default)
+    {
+        var result = await ReadTrustAsync(reply, ct);
+        Install(result, members);
+        return result;
+    }
+
     /// <summary>Sends one smart-transport message and returns the reply body (any status).</summary>
     public async Task<JsonObject> SendAsync(string type, JsonObject data, CancellationToken ct = default)
     {
