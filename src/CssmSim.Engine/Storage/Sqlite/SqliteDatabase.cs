@@ -19,6 +19,14 @@ public sealed class SqliteDatabase : IAsyncDisposable
     // concurrent writers that sleeping, not the work, set the rate). Other processes sharing the
     // file still meet at the lock and its busy timeout.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    // The connection those writers take turns on, kept open with its prepared statements: the
+    // write transaction is the part of a request that runs one at a time, so it is kept short.
+    private SqliteConnection? _writer;
+    // Read connections kept open with their prepared statements, each used by one reader at a time.
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteConnection> _readers = new();
+    private const int MaxIdleReaders = 16;
+    private int _idleReaders;
+    private volatile bool _disposed;
 
     private SqliteDatabase(string connectionString, string pragmas, SqliteConnection? memory)
     {
@@ -26,6 +34,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
         _pragmas = pragmas;
         _memory = memory;
         _gate = memory is null ? null : new SemaphoreSlim(1, 1);
+        if (memory is not null) Sql.EnableStatementCache(memory);
     }
 
     /// <param name="path">The database file; its folder is created if missing.</param>
@@ -86,8 +95,28 @@ public sealed class SqliteDatabase : IAsyncDisposable
             try { return work(_memory); }
             finally { _gate.Release(); }
         }
-        using var c = OpenPooled();
-        return work(c);
+        if (!_readers.TryTake(out var c))
+        {
+            c = OpenPooled();
+            Sql.EnableStatementCache(c);
+        }
+        else Interlocked.Decrement(ref _idleReaders);
+        try { return work(c); }
+        finally { KeepReader(c); }
+    }
+
+    private void KeepReader(SqliteConnection c)
+    {
+        if (Interlocked.Increment(ref _idleReaders) <= MaxIdleReaders && !_disposed)
+        {
+            _readers.Add(c);
+            // Disposal may have drained the bag just before the add: then this one is closed here.
+            if (!_disposed || !_readers.TryTake(out var late)) return;
+            c = late;
+        }
+        Interlocked.Decrement(ref _idleReaders);
+        Sql.DisposeStatementCache(c);
+        c.Dispose();
     }
 
     /// <summary>Runs <paramref name="work"/> in a write transaction and commits before returning.</summary>
@@ -102,8 +131,12 @@ public sealed class SqliteDatabase : IAsyncDisposable
         await _writeGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            using var c = OpenPooled();
-            return InTransaction(c, work);
+            if (_writer is null)
+            {
+                _writer = OpenPooled();
+                Sql.EnableStatementCache(_writer);
+            }
+            return InTransaction(_writer, work);
         }
         finally { _writeGate.Release(); }
     }
@@ -120,8 +153,26 @@ public sealed class SqliteDatabase : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        if (_memory is not null) _memory.Dispose();
-        else SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        _disposed = true;
+        while (_readers.TryTake(out var r))
+        {
+            Sql.DisposeStatementCache(r);
+            r.Dispose();
+        }
+        if (_memory is not null)
+        {
+            Sql.DisposeStatementCache(_memory);
+            _memory.Dispose();
+        }
+        if (_writer is not null)
+        {
+            // Under the gate: a write still running finishes before its connection closes.
+            _writeGate.Wait();
+            Sql.DisposeStatementCache(_writer);
+            _writer.Dispose();
+            _writer = null;
+        }
+        if (_memory is null) SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
         _gate?.Dispose();
         _writeGate.Dispose();
         return ValueTask.CompletedTask;
