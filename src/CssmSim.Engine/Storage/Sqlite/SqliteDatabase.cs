@@ -128,17 +128,64 @@ public sealed class SqliteDatabase : IAsyncDisposable
             try { return InTransaction(_memory, work); }
             finally { _gate.Release(); }
         }
-        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        ct.ThrowIfCancellationRequested();
+        var item = new WriteItem<T>(work, ct);
+        _writes.Enqueue(item);
+        // One thread runs the queued writes back to back, each in its own transaction: handing the
+        // write lock from one request to the next through the thread pool left it idle between
+        // transactions while the pool's queue drained, and the write transaction is what runs one at a time.
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static db => db.DrainWrites(), this, preferLocal: false);
+        return await item.Task.ConfigureAwait(false);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<IWriteItem> _writes = new();
+    private int _draining;
+
+    private void DrainWrites()
+    {
+        while (true)
         {
-            if (_writer is null)
+            while (_writes.TryDequeue(out var item))
             {
-                _writer = OpenPooled();
-                Sql.EnableStatementCache(_writer);
+                _writeGate.Wait();
+                try
+                {
+                    if (_disposed) { item.Fail(new ObjectDisposedException(nameof(SqliteDatabase))); continue; }
+                    if (_writer is null)
+                    {
+                        _writer = OpenPooled();
+                        Sql.EnableStatementCache(_writer);
+                    }
+                    item.Run(_writer);
+                }
+                finally { _writeGate.Release(); }
             }
-            return InTransaction(_writer, work);
+            Volatile.Write(ref _draining, 0);
+            // A write queued after the last dequeue but before the flag cleared found a drainer running: take it.
+            if (_writes.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
         }
-        finally { _writeGate.Release(); }
+    }
+
+    private interface IWriteItem
+    {
+        void Run(SqliteConnection c);
+        void Fail(Exception e);
+    }
+
+    private sealed class WriteItem<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct) : IWriteItem
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task<T> Task => _done.Task;
+
+        public void Run(SqliteConnection c)
+        {
+            if (ct.IsCancellationRequested) { _done.TrySetCanceled(ct); return; }
+            try { _done.TrySetResult(InTransaction(c, work)); }
+            catch (Exception e) { _done.TrySetException(e); }
+        }
+
+        public void Fail(Exception e) => _done.TrySetException(e);
     }
 
     private static T InTransaction<T>(SqliteConnection c, Func<SqliteConnection, SqliteTransaction, T> work)
@@ -164,17 +211,21 @@ public sealed class SqliteDatabase : IAsyncDisposable
             Sql.DisposeStatementCache(_memory);
             _memory.Dispose();
         }
-        if (_writer is not null)
+        // Under the gate: a write still running finishes before its connection closes; writes queued
+        // after this fail as disposed (the gate itself stays usable for them, so it is not disposed).
+        _writeGate.Wait();
+        try
         {
-            // Under the gate: a write still running finishes before its connection closes.
-            _writeGate.Wait();
-            Sql.DisposeStatementCache(_writer);
-            _writer.Dispose();
-            _writer = null;
+            if (_writer is not null)
+            {
+                Sql.DisposeStatementCache(_writer);
+                _writer.Dispose();
+                _writer = null;
+            }
         }
+        finally { _writeGate.Release(); }
         if (_memory is null) SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
         _gate?.Dispose();
-        _writeGate.Dispose();
         return ValueTask.CompletedTask;
     }
 }
