@@ -20,8 +20,10 @@ public sealed class Modes(Uri target, Func<long?> rss, Func<TimeSpan?> cpu, int 
     {
         cpuOf ??= cpu;
         var cpuBefore = cpuOf();
+        var driverBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var result = await LoadRun.RunAsync(name, clients, duration, op, ct: ct);
         var cpuAfter = cpuOf();
+        var driverUsed = Process.GetCurrentProcess().TotalProcessorTime - driverBefore;
         Print(result);
         if (cpuBefore is { } b && cpuAfter is { } a && result.Operations > 0)
         {
@@ -29,6 +31,9 @@ public sealed class Modes(Uri target, Func<long?> rss, Func<TimeSpan?> cpu, int 
             Print(string.Create(CultureInfo.InvariantCulture,
                 $"  server CPU {perOp:0.000} ms per operation ({(a - b).TotalSeconds / result.Elapsed.TotalSeconds:0.00} cores busy): at most {Environment.ProcessorCount * 1000 / perOp:0}/s on {Environment.ProcessorCount} cores given wholly to the server; load average {Machine.LoadAverage()}"));
         }
+        if (result.Operations > 0)
+            Print(string.Create(CultureInfo.InvariantCulture,
+                $"  driver CPU {driverUsed.TotalMilliseconds / result.Operations:0.000} ms per operation ({driverUsed.TotalSeconds / result.Elapsed.TotalSeconds:0.00} cores busy), on the same cores"));
         return result;
     }
 
@@ -39,9 +44,13 @@ public sealed class Modes(Uri target, Func<long?> rss, Func<TimeSpan?> cpu, int 
         var (before, _) = await SigningRate.MeasureAsync(algorithm, threads, signingSeconds);
         Print(SigningRate.Describe(algorithm, threads, before) + " (before)");
         var token = await _w.CreateTokenAsync(ct);
-        Task<OpResult> Op(int c, long k, CancellationToken t) => _w.TrustAsync(token, _w.NewDevice("TW", c, k), t);
+        // The first trust through the device emulator, checked in full, so the raw path below sends what a device sends.
+        var check = await _w.TrustAsync(token, _w.NewDevice("TC", 0, 0), ct);
+        if (!check.Ok) throw new InvalidOperationException("trust through the device emulator failed: " + check.Error);
+        var buffers = Enumerable.Range(0, clients).Select(_ => new byte[64 * 1024]).ToArray();
+        Task<OpResult> Op(int c, long k, CancellationToken t) => _w.TrustRawAsync(token, _w.NewSerial("TW", c, k), buffers[c], t);
         if (warmup > TimeSpan.Zero) await LoadRun.RunAsync("trust warm-up", clients, warmup, Op, ct: ct);
-        Task<OpResult> Measured(int c, long k, CancellationToken t) => _w.TrustAsync(token, _w.NewDevice("TM", c, k), t);
+        Task<OpResult> Measured(int c, long k, CancellationToken t) => _w.TrustRawAsync(token, _w.NewSerial("TM", c, k), buffers[c], t);
         var result = await MeasureAsync("trust establishments", Measured, ct);
         var (after, _) = await SigningRate.MeasureAsync(algorithm, threads, signingSeconds);
         Print(SigningRate.Describe(algorithm, threads, after) + " (after)");

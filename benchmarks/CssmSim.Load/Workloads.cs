@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using CssmSim.Testing.Devices;
 
@@ -40,8 +41,7 @@ public sealed class Workloads
         return body!["token"]!.GetValue<string>();
     }
 
-    public SimulatedProductInstance NewDevice(string kind, int client, long seq) =>
-        new(Http, Pid, string.Create(CultureInfo.InvariantCulture, $"{kind}{_run}C{client}N{seq}"));
+    public SimulatedProductInstance NewDevice(string kind, int client, long seq) => new(Http, Pid, NewSerial(kind, client, seq));
 
     /// <summary>TRUST_ESTABLISHMENT for a new UDI (the reply's signature is not verified here: that would load the shared CPU).</summary>
     public async Task<OpResult> TrustAsync(string idToken, SimulatedProductInstance device, CancellationToken ct)
@@ -49,6 +49,48 @@ public sealed class Workloads
         var reply = await device.SendAsync("TRUST_ESTABLISHMENT", new JsonObject { ["id_token"] = idToken, ["scope"] = "local", ["force"] = false }, ct);
         return Status(reply);
     }
+
+    /// <summary>
+    /// The same TRUST_ESTABLISHMENT message as <see cref="TrustAsync(string, SimulatedProductInstance, CancellationToken)"/>
+    /// (new UDI, fresh message id and nonce), built as UTF-8 bytes from a fixed template and sent raw;
+    /// only the reply's status is read out of its bytes. The driver shares the server's two cores, so
+    /// every microsecond it spends per operation is taken from the server.
+    /// </summary>
+    public async Task<OpResult> TrustRawAsync(string idToken, string serial, byte[] buffer, CancellationToken ct)
+    {
+        var body = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $$$"""{"header":{"version":"1.0","type":"TRUST_ESTABLISHMENT","message_id":"{{{Guid.NewGuid()}}}","timestamp":{{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}},"nonce":"{{{Guid.NewGuid().ToString("N")[..16]}}}"},"sudi":{"udi_pid":"{{{Pid}}}","udi_serial_number":"{{{serial}}}"},"hostname":"{{{serial.ToLowerInvariant()}}}","data":{"id_token":"{{{idToken}}}","scope":"local","force":false}}"""));
+        using var request = new HttpRequestMessage(HttpMethod.Post, TransportPath) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = JsonType;
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var length = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer.AsMemory(length), ct)) > 0)
+        {
+            length += read;
+            if (length == buffer.Length) return OpResult.Fail("reply larger than " + buffer.Length + " bytes");
+        }
+        return StatusOf(buffer.AsSpan(0, length));
+    }
+
+    private static readonly System.Net.Http.Headers.MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
+    private static ReadOnlySpan<byte> StatusKey => "\"status\":\""u8;
+
+    /// <summary>The reply's top-level status, read from its bytes (the reply is compact JSON with one "status" key).</summary>
+    private static OpResult StatusOf(ReadOnlySpan<byte> reply)
+    {
+        var at = reply.IndexOf(StatusKey);
+        if (at < 0) return OpResult.Fail("reply without status");
+        var rest = reply[(at + StatusKey.Length)..];
+        var status = Encoding.UTF8.GetString(rest[..Math.Max(0, rest.IndexOf((byte)'"'))]);
+        if (status == "COMPLETE") return OpResult.Success;
+        var code = reply.IndexOf("\"code\":\""u8);
+        var detail = code < 0 ? "" : " " + Encoding.UTF8.GetString(reply[(code + 8)..]).Split('"')[0];
+        return OpResult.Fail(status + detail);
+    }
+
+    public string NewSerial(string kind, int client, long seq) => string.Create(CultureInfo.InvariantCulture, $"{kind}{_run}C{client}N{seq}");
 
     /// <summary>USAGE_REPORTING of <paramref name="reports"/> new signed RUM reports from a trusted device.</summary>
     public static async Task<OpResult> ReportAsync(SimulatedProductInstance device, int reports, CancellationToken ct)
@@ -99,6 +141,7 @@ public sealed class Workloads
         return status == "COMPLETE" ? OpResult.Success : OpResult.Fail($"{status} {reply["error"]?["code"]?.GetValue<string>()}".Trim());
     }
 
+    public const string TransportPath = "/licservice/license";
     public const string HealthPath = "/_sim/health";
     public const string TokensPath = DefaultVa + "/tokens";
     public const string AccountsSearchPath = "/services/api/smart-accounts-and-licensing/v2/accounts/search";

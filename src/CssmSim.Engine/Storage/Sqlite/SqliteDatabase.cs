@@ -19,6 +19,14 @@ public sealed class SqliteDatabase : IAsyncDisposable
     // concurrent writers that sleeping, not the work, set the rate). Other processes sharing the
     // file still meet at the lock and its busy timeout.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    // The connection those writers take turns on, kept open with its prepared statements: the
+    // write transaction is the part of a request that runs one at a time, so it is kept short.
+    private SqliteConnection? _writer;
+    // Read connections kept open with their prepared statements, each used by one reader at a time.
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteConnection> _readers = new();
+    private const int MaxIdleReaders = 16;
+    private int _idleReaders;
+    private volatile bool _disposed;
 
     private SqliteDatabase(string connectionString, string pragmas, SqliteConnection? memory)
     {
@@ -26,6 +34,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
         _pragmas = pragmas;
         _memory = memory;
         _gate = memory is null ? null : new SemaphoreSlim(1, 1);
+        if (memory is not null) Sql.EnableStatementCache(memory);
     }
 
     /// <param name="path">The database file; its folder is created if missing.</param>
@@ -86,8 +95,28 @@ public sealed class SqliteDatabase : IAsyncDisposable
             try { return work(_memory); }
             finally { _gate.Release(); }
         }
-        using var c = OpenPooled();
-        return work(c);
+        if (!_readers.TryTake(out var c))
+        {
+            c = OpenPooled();
+            Sql.EnableStatementCache(c);
+        }
+        else Interlocked.Decrement(ref _idleReaders);
+        try { return work(c); }
+        finally { KeepReader(c); }
+    }
+
+    private void KeepReader(SqliteConnection c)
+    {
+        if (Interlocked.Increment(ref _idleReaders) <= MaxIdleReaders && !_disposed)
+        {
+            _readers.Add(c);
+            // Disposal may have drained the bag just before the add: then this one is closed here.
+            if (!_disposed || !_readers.TryTake(out var late)) return;
+            c = late;
+        }
+        Interlocked.Decrement(ref _idleReaders);
+        Sql.DisposeStatementCache(c);
+        c.Dispose();
     }
 
     /// <summary>Runs <paramref name="work"/> in a write transaction and commits before returning.</summary>
@@ -99,13 +128,64 @@ public sealed class SqliteDatabase : IAsyncDisposable
             try { return InTransaction(_memory, work); }
             finally { _gate.Release(); }
         }
-        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        ct.ThrowIfCancellationRequested();
+        var item = new WriteItem<T>(work, ct);
+        _writes.Enqueue(item);
+        // One thread runs the queued writes back to back, each in its own transaction: handing the
+        // write lock from one request to the next through the thread pool left it idle between
+        // transactions while the pool's queue drained, and the write transaction is what runs one at a time.
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static db => db.DrainWrites(), this, preferLocal: false);
+        return await item.Task.ConfigureAwait(false);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<IWriteItem> _writes = new();
+    private int _draining;
+
+    private void DrainWrites()
+    {
+        while (true)
         {
-            using var c = OpenPooled();
-            return InTransaction(c, work);
+            while (_writes.TryDequeue(out var item))
+            {
+                _writeGate.Wait();
+                try
+                {
+                    if (_disposed) { item.Fail(new ObjectDisposedException(nameof(SqliteDatabase))); continue; }
+                    if (_writer is null)
+                    {
+                        _writer = OpenPooled();
+                        Sql.EnableStatementCache(_writer);
+                    }
+                    item.Run(_writer);
+                }
+                finally { _writeGate.Release(); }
+            }
+            Volatile.Write(ref _draining, 0);
+            // A write queued after the last dequeue but before the flag cleared found a drainer running: take it.
+            if (_writes.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
         }
-        finally { _writeGate.Release(); }
+    }
+
+    private interface IWriteItem
+    {
+        void Run(SqliteConnection c);
+        void Fail(Exception e);
+    }
+
+    private sealed class WriteItem<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct) : IWriteItem
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task<T> Task => _done.Task;
+
+        public void Run(SqliteConnection c)
+        {
+            if (ct.IsCancellationRequested) { _done.TrySetCanceled(ct); return; }
+            try { _done.TrySetResult(InTransaction(c, work)); }
+            catch (Exception e) { _done.TrySetException(e); }
+        }
+
+        public void Fail(Exception e) => _done.TrySetException(e);
     }
 
     private static T InTransaction<T>(SqliteConnection c, Func<SqliteConnection, SqliteTransaction, T> work)
@@ -120,10 +200,32 @@ public sealed class SqliteDatabase : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        if (_memory is not null) _memory.Dispose();
-        else SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        _disposed = true;
+        while (_readers.TryTake(out var r))
+        {
+            Sql.DisposeStatementCache(r);
+            r.Dispose();
+        }
+        if (_memory is not null)
+        {
+            Sql.DisposeStatementCache(_memory);
+            _memory.Dispose();
+        }
+        // Under the gate: a write still running finishes before its connection closes; writes queued
+        // after this fail as disposed (the gate itself stays usable for them, so it is not disposed).
+        _writeGate.Wait();
+        try
+        {
+            if (_writer is not null)
+            {
+                Sql.DisposeStatementCache(_writer);
+                _writer.Dispose();
+                _writer = null;
+            }
+        }
+        finally { _writeGate.Release(); }
+        if (_memory is null) SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
         _gate?.Dispose();
-        _writeGate.Dispose();
         return ValueTask.CompletedTask;
     }
 }
