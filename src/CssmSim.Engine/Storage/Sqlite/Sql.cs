@@ -14,6 +14,24 @@ internal static class Sql
         return cmd;
     }
 
+    /// <summary>A command prepared once with positional parameters, for a statement run many times in one transaction.</summary>
+    public static SqliteCommand Prepare(SqliteConnection c, SqliteTransaction tx, string sql, params string[] names)
+    {
+        var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var n in names) cmd.Parameters.Add(new SqliteParameter { ParameterName = n });
+        cmd.Prepare();
+        return cmd;
+    }
+
+    /// <summary>Sets a <see cref="Prepare"/>d command's parameters in order (null as SQL NULL).</summary>
+    public static SqliteCommand Bind(SqliteCommand cmd, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
+        return cmd;
+    }
+
     public static int Execute(SqliteConnection c, SqliteTransaction? tx, string sql, params (string, object?)[] args)
     {
         var cmd = Rent(c, tx, sql, args);

@@ -11,7 +11,7 @@ internal sealed class SqliteBulkStore(SqliteDatabase db) : IBulkStore
             // One prepared command per table, re-bound per row: parsing the SQL once per batch
             // instead of once per row is most of what makes a bulk load fast.
             int instances = 0, reports = 0, acks = 0;
-            using (var cmd = Prepare(c, tx, """
+            using (var cmd = Sql.Prepare(c, tx, """
                 INSERT INTO product_instances (udi, pid, serial, piid, va_id, hostname, ha_role, ha_group, trust_code_id, trusted_at, trust_token_id,
                     trust_export_controlled, export_controlled, rum_key, registered_at, last_contact)
                 VALUES ($udi, $pid, $serial, $piid, $va, $host, $role, $group, $code, $trustedAt, $token, $tokenExport, $export, $rum, $registered, $last)
@@ -25,7 +25,7 @@ internal sealed class SqliteBulkStore(SqliteDatabase db) : IBulkStore
                         Time(p.TrustedAt), p.TrustTokenId, Flag(p.TrustExportControlled), Flag(p.ExportControlled), p.RumKey, Time(p.RegisteredAt), Time(p.LastContact));
                 }
             }
-            using (var cmd = Prepare(c, tx, """
+            using (var cmd = Sql.Prepare(c, tx, """
                 INSERT INTO usage_reports (udi, report_key, report_id, report_id_is_number, tag, in_use, measured_at, payload, signature_json, received_at, status, source)
                 VALUES ($udi, $key, $id, $num, $tag, $inUse, $measured, $payload, $sig, $at, $status, $source)
                 ON CONFLICT (udi, report_key) DO NOTHING
@@ -37,7 +37,7 @@ internal sealed class SqliteBulkStore(SqliteDatabase db) : IBulkStore
                         Time(at), status, r.Source);
                 }
             }
-            using (var cmd = Prepare(c, tx, """
+            using (var cmd = Sql.Prepare(c, tx, """
                 INSERT INTO acks (id, udi, va_id, issued_at, report_ids_json, synthetic) VALUES ($id, $udi, $va, $at, $ids, 1)
                 ON CONFLICT (id) DO NOTHING
                 """, "$id", "$udi", "$va", "$at", "$ids"))
@@ -48,21 +48,7 @@ internal sealed class SqliteBulkStore(SqliteDatabase db) : IBulkStore
             return (instances, reports, acks);
         }, ct);
 
-    private static SqliteCommand Prepare(SqliteConnection c, SqliteTransaction tx, string sql, params string[] names)
-    {
-        var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var n in names) cmd.Parameters.Add(new SqliteParameter { ParameterName = n });
-        cmd.Prepare();
-        return cmd;
-    }
-
-    private static int Run(SqliteCommand cmd, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
-        return cmd.ExecuteNonQuery();
-    }
+    private static int Run(SqliteCommand cmd, params object?[] values) => Sql.Bind(cmd, values).ExecuteNonQuery();
 
     private static string? Time(DateTimeOffset? t) => t is { } v ? SqliteJobStore.Time(v) : null;
 

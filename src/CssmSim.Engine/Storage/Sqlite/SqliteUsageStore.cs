@@ -12,17 +12,17 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
             var outcomes = new List<StoredReportOutcome>(reports.Count);
             var at = SqliteJobStore.Time(receivedAt);
             // Prepared once and re-bound per report: an upload stores thousands in one call.
-            using var find = Prepared(c, tx, "SELECT payload, status FROM usage_reports WHERE udi = $udi AND report_key = $key", "$udi", "$key");
-            using var insert = Prepared(c, tx, """
+            using var find = Sql.Prepare(c, tx, "SELECT payload, status FROM usage_reports WHERE udi = $udi AND report_key = $key", "$udi", "$key");
+            using var insert = Sql.Prepare(c, tx, """
                 INSERT INTO usage_reports (udi, report_key, report_id, report_id_is_number, tag, in_use, measured_at, payload, signature_json, received_at, status, source)
                 VALUES ($udi, $key, $id, $num, $tag, $inUse, $measured, $payload, $sig, $at, $status, $source)
                 """, "$udi", "$key", "$id", "$num", "$tag", "$inUse", "$measured", "$payload", "$sig", "$at", "$status", "$source");
-            using var touch = Prepared(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", "$at", "$udi");
+            using var touch = Sql.Prepare(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", "$at", "$udi");
             var storedNow = new Dictionary<(string Udi, string Key), StoredReportOutcome>();
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var r in reports)
             {
-                Bind(find, r.Udi, r.ReportKey);
+                Sql.Bind(find, r.Udi, r.ReportKey);
                 (string? Payload, string? Status) existing = default;
                 using (var row = find.ExecuteReader())
                 {
@@ -42,12 +42,12 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
                     outcomes.Add(new StoredReportOutcome(r, true, same, same ? first.Status : "DROPPED"));
                     continue;
                 }
-                Bind(insert, r.Udi, r.ReportKey, r.ReportId, r.ReportIdIsNumber ? 1 : 0, r.Tag, r.InUse, r.MeasuredAt is { } m ? SqliteJobStore.Time(m) : null,
+                Sql.Bind(insert, r.Udi, r.ReportKey, r.ReportId, r.ReportIdIsNumber ? 1 : 0, r.Tag, r.InUse, r.MeasuredAt is { } m ? SqliteJobStore.Time(m) : null,
                     r.Payload, r.SignatureJson, at, status, r.Source);
                 insert.ExecuteNonQuery();
                 if (touched.Add(r.Udi))
                 {
-                    Bind(touch, at, r.Udi);
+                    Sql.Bind(touch, at, r.Udi);
                     touch.ExecuteNonQuery();
                 }
                 var outcome = new StoredReportOutcome(r, false, true, status);
@@ -56,21 +56,6 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
             }
             return outcomes;
         }, ct);
-
-    private static SqliteCommand Prepared(SqliteConnection c, SqliteTransaction tx, string sql, params string[] names)
-    {
-        var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var n in names) cmd.Parameters.Add(new SqliteParameter { ParameterName = n });
-        cmd.Prepare();
-        return cmd;
-    }
-
-    private static void Bind(SqliteCommand cmd, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
-    }
 
     public Task<(string AckId, DateTimeOffset Timestamp)> RecordAckAsync(string udi, string virtualAccountId, DateTimeOffset now, IReadOnlyList<string> reportIds,
         Func<long, string> ackId, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
