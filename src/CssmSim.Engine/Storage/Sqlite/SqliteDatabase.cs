@@ -3,10 +3,12 @@ using Microsoft.Data.Sqlite;
 namespace CssmSim.Engine.Storage.Sqlite;
 
 /// <summary>
-/// Connections to one SQLite database. A file database opens a pooled connection per unit of
-/// work and leaves concurrency to SQLite (WAL, <c>BEGIN IMMEDIATE</c>, busy retries), so several
-/// processes can share it. An in-memory database lives on one connection that units of work
-/// take turns on.
+/// Connections to one SQLite database. A file database reads on kept-open connections (one
+/// reader each at a time) and runs this process's write transactions one after another on one
+/// writer connection; between processes sharing the file, SQLite itself decides (WAL,
+/// <c>BEGIN IMMEDIATE</c>, busy timeout), so rules such as token uses hold across processes.
+/// Connections keep their compiled statements, never data. An in-memory database lives on one
+/// connection that units of work take turns on.
 /// </summary>
 public sealed class SqliteDatabase : IAsyncDisposable
 {
@@ -14,10 +16,10 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private readonly string _pragmas;
     private readonly SqliteConnection? _memory;
     private readonly SemaphoreSlim? _gate;
-    // One writer at a time from this process: waiting here is an async queue, where waiting for
-    // SQLite's write lock is its busy handler sleeping 1 to 100 ms between retries (under 16
-    // concurrent writers that sleeping, not the work, set the rate). Other processes sharing the
-    // file still meet at the lock and its busy timeout.
+    // One writer at a time from this process (the write queue below), rather than many meeting at
+    // SQLite's write lock, whose busy handler sleeps 1 to 100 ms between retries (under 16
+    // concurrent writers that sleeping, not the work, set the rate). The gate only orders the
+    // queue's drainer against disposal. Other processes still meet at the lock and its busy timeout.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     // The connection those writers take turns on, kept open with its prepared statements: the
     // write transaction is the part of a request that runs one at a time, so it is kept short.
