@@ -102,5 +102,5 @@ public interface IInventoryStore
     Task AppendEventAsync(DateTimeOffset time, string type, string? smartAccountId, string? virtualAccountName, string? udi, string detailsJson, CancellationToken ct = default);
     /// <summary>Appends <paramref name="events"/> in order, in one transaction.</summary>
     Task AppendEventsAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default);
-    Task<IReadOnlyList<StoredEvent>> ListEventsAsync(string? smartAccountId, string? virtualAccountName, string? type, long? since, int limit, CancellationToken ct = default);
+    Task<IReadOnlyList<StoredEvent>> ListEventsAsync(string? smartAccountId, string? virtualAccountName, string? type, long? since, int limit, CancellationToken ct = default, bool newestFirst = false);
 }

@@ -88,6 +88,21 @@ public sealed class ProductInstanceServiceTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.Both), MemberType = typeof(StoreKinds))]
+    public async Task Events_newest_first_are_the_latest_ones_whatever_the_limit(StoreKind kind)
+    {
+        var (seeded, service, account, va) = await StartAsync(kind);
+        await using var _ = seeded;
+        await service.RemoveWithReturnCodeAsync(account, va, "PID:C9300-24T,SN:SLR-1", WellFormedReturnCode(), Ct);
+
+        var all = await seeded.Store.Inventory.ListEventsAsync(account.Id, null, null, null, 1000, Ct);
+        var newest = await seeded.Store.Inventory.ListEventsAsync(account.Id, null, null, null, 1, Ct, newestFirst: true);
+
+        all.Count.ShouldBeGreaterThan(1);
+        newest.Single().Id.ShouldBe(all[^1].Id);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.Both), MemberType = typeof(StoreKinds))]
     public async Task An_instance_without_a_reservation_needs_no_code_and_the_control_api_removal_needs_none_at_all(StoreKind kind)
     {
         var (seeded, service, account, va) = await StartAsync(kind);

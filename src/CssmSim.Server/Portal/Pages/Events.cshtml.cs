@@ -24,9 +24,10 @@ public sealed class EventsModel(ISimulatorStore store) : PortalPage
     {
         Type = type is { Length: > 0 } && EventTypes.All.Contains(type) ? type : null;
         AllVirtualAccounts = all;
-        var list = await store.Inventory.ListEventsAsync(Account.Id, all ? null : VirtualAccount.Name, Type, null, 100_000, HttpContext.RequestAborted);
+        // The newest first, one more than shown to know whether the list was cut.
+        var list = await store.Inventory.ListEventsAsync(Account.Id, all ? null : VirtualAccount.Name, Type, null, Shown + 1, HttpContext.RequestAborted, newestFirst: true);
         Cut = list.Count > Shown;
-        Events = list.Reverse().Take(Shown).ToList();
+        Events = list.Take(Shown).ToList();
     }
 
     /// <summary>The event's details as short <c>key: value</c> pairs.</summary>
