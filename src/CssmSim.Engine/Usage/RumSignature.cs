@@ -23,6 +23,17 @@ public static class RumSignature
     }
 
     /// <summary>
+    /// <see cref="Verify(string, string?, ReadOnlySpan{byte})"/> with the RUM key as stored with a trust code
+    /// (base64); a missing or malformed stored key verifies nothing.
+    /// </summary>
+    public static bool VerifyWithStoredKey(string payloadJson, string? signatureValue, string? base64RumKey)
+    {
+        Span<byte> key = stackalloc byte[32];
+        return base64RumKey is not null && Convert.TryFromBase64String(base64RumKey, key, out var n) && n == key.Length
+            && Verify(payloadJson, signatureValue, key);
+    }
+
+    /// <summary>
     /// Whether <paramref name="signatureValue"/> is the signature of <paramref name="payloadJson"/>
     /// under <paramref name="rumKey"/> (constant-time comparison; a value that is not base64 of 32 bytes fails).
     /// </summary>

@@ -205,7 +205,7 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         {
             var udi = new Udi(r.Udi.Pid, r.Udi.SerialNumber);
             var key = (await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct))?.RumKey;
-            if (key is null || r.Signature?.Value is not { } value || !RumSignature.Verify(r.PayloadJson, value, Convert.FromBase64String(key)))
+            if (!RumSignature.VerifyWithStoredKey(r.PayloadJson, r.Signature?.Value, key))
                 throw new UsageRejectedException("INVALID_SIGNATURE", $"report {r.ReportId} of {udi} does not verify with the RUM key of its trust code");
         }
     }

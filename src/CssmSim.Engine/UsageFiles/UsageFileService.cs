@@ -358,9 +358,7 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
     private async Task<bool> SignatureVerifiesAsync(RumReport report, CancellationToken ct)
     {
         var key = (await store.Inventory.FindProductInstanceAsync(ToUdi(report.Udi).ToString(), ct))?.RumKey;
-        if (key is null || report.Signature?.Value is not { } value) return false;
-        var bytes = new byte[32];
-        return Convert.TryFromBase64String(key, bytes, out var n) && n == bytes.Length && RumSignature.Verify(report.PayloadJson, value, bytes);
+        return RumSignature.VerifyWithStoredKey(report.PayloadJson, report.Signature?.Value, key);
     }
 
     /// <summary>The UDIs a usage file speaks for, in order of appearance: reporters, trust requesters and their HA members, SLAC requesters.</summary>

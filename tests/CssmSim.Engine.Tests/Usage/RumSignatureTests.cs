@@ -34,6 +34,21 @@ public sealed class RumSignatureTests
         RumSignature.Verify(Payload, RumSignature.Sign(Payload, Key), Key).ShouldBeTrue();
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("not base64!")]
+    [InlineData("AAECAwQFBgcICQoLDA0ODw==")] // 16 bytes, not 32
+    public void A_missing_or_malformed_stored_key_verifies_nothing_and_never_throws(string? storedKey)
+    {
+        RumSignature.VerifyWithStoredKey(Payload, RumSignature.Sign(Payload, Key), storedKey).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void The_stored_base64_key_verifies_like_the_raw_key()
+    {
+        RumSignature.VerifyWithStoredKey(Payload, RumSignature.Sign(Payload, Key), Convert.ToBase64String(Key)).ShouldBeTrue();
+    }
+
     [Fact]
     public void Verify_fails_when_any_payload_byte_is_flipped()
     {
