@@ -45,6 +45,21 @@ public sealed class LoaderTests
         error.Message.ShouldContain("valid keys: as, smartAccount, virtualAccount, description, expiresAfterDays, maxUses, exportControlled");
     }
 
+    [Theory]
+    [InlineData("PT1.5555S")]   // more than millisecond precision
+    [InlineData("P36501D")]     // beyond what the simulator's clock takes
+    [InlineData("-P1D")]        // backwards
+    public void A_duration_the_simulator_would_refuse_is_refused_when_the_file_is_loaded(string duration)
+    {
+        var e = Invalid($$"""
+            name: durations
+            steps:
+              - clock: { advance: {{duration}} }
+            """);
+
+        e.Errors.Single().Message.ShouldContain("ISO-8601 duration");
+    }
+
     [Fact]
     public void Wrong_types_are_reported_each_at_its_own_line()
     {

@@ -24,7 +24,7 @@ public static class ScenarioSchema
                 ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "string" },
                     new JsonObject { ["type"] = "array", ["minItems"] = 1, ["items"] = new JsonObject { ["type"] = "string" } }),
             },
-            ["duration"] = new JsonObject { ["type"] = "string", ["pattern"] = @"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", ["description"] = "ISO-8601 duration PnDTnHnMnS." },
+            ["duration"] = new JsonObject { ["type"] = "string", ["pattern"] = @"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d{1,3})?S)?)?$", ["description"] = "ISO-8601 duration PnDTnHnMnS." },
             ["instant"] = new JsonObject { ["type"] = "string", ["format"] = "date-time" },
             ["usage"] = Pairs("count", 0),
             ["licenses"] = Pairs("quantity", 0),
