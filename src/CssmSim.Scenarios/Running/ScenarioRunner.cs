@@ -132,8 +132,8 @@ public sealed partial class ScenarioRunner : IDisposable
             if (_o.NoReset)
             {
                 // A shared simulator keeps older requests and events: count only this run's.
-                _journalSince = LastId(await _c.GetAsync("/_sim/journal?limit=10000", ct), "entries");
-                _eventsSince = await LastEventIdAsync(ct);
+                _journalSince = await LastIdAsync("/_sim/journal", "entries", ct);
+                _eventsSince = await LastIdAsync("/_sim/events", "events", ct);
                 _savedTransitions = await _c.GetAsync("/_sim/poll-transitions", ct);
                 _savedClock = await _c.GetAsync("/_sim/clock", ct);
             }
@@ -167,13 +167,14 @@ public sealed partial class ScenarioRunner : IDisposable
 
         private static long LastId(JsonNode? page, string key) => page?[key]?.AsArray().LastOrDefault()?["id"]?.GetValue<long>() ?? 0;
 
-        private async Task<long> LastEventIdAsync(CancellationToken ct)
+        // The newest id of a list answered oldest first in pages (journal, events): page to the end.
+        private async Task<long> LastIdAsync(string path, string key, CancellationToken ct)
         {
             long last = 0;
             for (var i = 0; i < 1000; i++)
             {
-                var page = await _c.GetAsync($"/_sim/events?limit=10000&since={last}", ct);
-                var id = LastId(page, "events");
+                var page = await _c.GetAsync($"{path}?limit=10000&since={last}", ct);
+                var id = LastId(page, key);
                 if (id == 0 || page?["next"] is null) return Math.Max(last, id);
                 last = id;
             }
