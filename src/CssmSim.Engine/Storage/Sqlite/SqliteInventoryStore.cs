@@ -151,18 +151,10 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
     public Task AppendEventsAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) =>
         {
-            using var cmd = c.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO events (time, type, sa_id, va_name, udi, details_json) VALUES ($t, $type, $sa, $va, $udi, $d)";
-            var names = new[] { "$t", "$type", "$sa", "$va", "$udi", "$d" };
-            foreach (var n in names) cmd.Parameters.Add(new SqliteParameter { ParameterName = n });
-            cmd.Prepare();
+            using var cmd = Sql.Prepare(c, tx, "INSERT INTO events (time, type, sa_id, va_name, udi, details_json) VALUES ($t, $type, $sa, $va, $udi, $d)",
+                "$t", "$type", "$sa", "$va", "$udi", "$d");
             foreach (var e in events)
-            {
-                object?[] values = [Time(e.Time), e.Type, e.SmartAccountId, e.VirtualAccountName, e.Udi, e.DetailsJson];
-                for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
-                cmd.ExecuteNonQuery();
-            }
+                Sql.Bind(cmd, Time(e.Time), e.Type, e.SmartAccountId, e.VirtualAccountName, e.Udi, e.DetailsJson).ExecuteNonQuery();
             return events.Count;
         }, ct);
 
