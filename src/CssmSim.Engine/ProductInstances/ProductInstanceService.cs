@@ -47,10 +47,14 @@ public sealed record RemovalOutcome(RemovalProblem? Problem, string? Message, St
 /// </summary>
 public sealed class ProductInstanceService(ISimulatorStore store, EventLog events)
 {
+    /// <summary>The instances of <paramref name="va"/> alone, without what each uses or holds (pickers).</summary>
+    public Task<IReadOnlyList<StoredProductInstance>> ListAsync(VirtualAccount va, CancellationToken ct = default) =>
+        store.Inventory.ListProductInstancesAsync([va.Id], ct);
+
     /// <summary>
     /// One page of the instances of <paramref name="va"/> (in the store's order) with what each uses, and
-    /// how many there are in all: only the page's instances are looked into, so a Virtual Account of
-    /// 100,000 instances lists as fast as one of a hundred.
+    /// how many there are in all: the instance rows are all read, but only the page's instances are
+    /// looked into (usage and authorizations, two reads each).
     /// </summary>
     public async Task<ProductInstancePage> PageAsync(VirtualAccount va, int skip, int take, CancellationToken ct = default)
     {

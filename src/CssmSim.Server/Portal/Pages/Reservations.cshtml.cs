@@ -115,8 +115,9 @@ public sealed class ReservationsModel(AuthorizationService authorizations, Licen
     private async Task LoadAsync()
     {
         Licenses = (await licenses.BalancesAsync(VirtualAccount, HttpContext.RequestAborted)).Where(b => b.Pool is not null).ToList();
-        var page = await instances.PageAsync(VirtualAccount, 0, PickerLimit + 1, HttpContext.RequestAborted);
-        Instances = page.Total > PickerLimit ? [] : page.Items;
+        // The picker shows names only: no usage or authorization reads per instance.
+        var all = await instances.ListAsync(VirtualAccount, HttpContext.RequestAborted);
+        Instances = all.Count > PickerLimit ? [] : all.Select(pi => new ProductInstanceView(pi, [], [])).ToList();
         Authorized = await instances.AuthorizedAsync(VirtualAccount, HttpContext.RequestAborted);
         if (Tags.Count != Licenses.Count) { Tags = Licenses.Select(l => l.Tag).ToList(); Counts = []; }
     }
