@@ -120,8 +120,10 @@ public static class SimulatorApp
             s.AddSingleton(tokens);
             s.AddSingleton(signer);
             s.AddSingleton(runtime);
-            s.AddSingleton(new RequestJournal(options.JournalCapacity));
+            s.AddSingleton(new RequestJournal(options.JournalCapacity, options.JournalMaxBytes));
             s.AddSingleton(new SnapshotService(store, clock, faults, policies));
+            s.AddSingleton(new UploadGate(options.UploadsMaxInFlight));
+            s.AddSingleton(new FailedAttempts(options.MaxFailedAttempts, TimeSpan.FromSeconds(options.LockoutSeconds), clock.Wall));
             s.AddSingleton(new ControlKey(controlKey.Value));
             s.AddOpenApi(o =>
             {
@@ -144,6 +146,7 @@ public static class SimulatorApp
             app.UseMiddleware<JournalMiddleware>();
             app.UseMiddleware<FaultInjection>();
             app.UseMiddleware<ErrorHandling>();
+            app.UseMiddleware<CrossSiteGate>();
             app.UseMiddleware<ControlKeyGate>();
             app.UseSwaggerUI(ui =>
             {
