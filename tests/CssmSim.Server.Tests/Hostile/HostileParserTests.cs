@@ -55,7 +55,7 @@ public sealed class HostileParserTests(HostileSimulator sim) : IClassFixture<Hos
     {
         var before = await sim.SnapshotAsync();
         var address = sim.Sim.Server.BaseAddress;
-        string statusLine;
+        string statusLine, rest;
         using (var client = new TcpClient())
         {
             await client.ConnectAsync(address.Host, address.Port, Ct);
@@ -67,9 +67,12 @@ public sealed class HostileParserTests(HostileSimulator sim) : IClassFixture<Hos
             await stream.FlushAsync(Ct);
             using var reader = new StreamReader(stream, Encoding.ASCII);
             statusLine = await reader.ReadLineAsync(Ct) ?? "";
+            var buffer = new char[4096];
+            var n = await reader.ReadAsync(buffer, Ct);
+            rest = new string(buffer, 0, n);
         }
 
-        statusLine.ShouldStartWith("HTTP/1.1 400", customMessage: path);
+        statusLine.ShouldStartWith("HTTP/1.1 400", customMessage: path + "\n" + rest);
         await sim.ShouldBeHealthyAsync(path);
         HostileSimulator.ShouldBeSameState(before, await sim.SnapshotAsync(), path);
     }
