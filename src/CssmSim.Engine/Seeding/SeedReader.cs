@@ -65,7 +65,7 @@ public static class SeedReader
     private static SeedAccount? ReadAccount(NodeReader r, JsonObject o, string p)
     {
         r.OnlyKeys(o, p, "domain", "name", "accountId", "policy", "virtualAccounts");
-        var domain = CheckedName(r, r.String(o, "domain", p, required: true, maxLength: 253), NodeReader.Join(p, "domain"));
+        var domain = CheckedName(r, r.String(o, "domain", p, required: true, maxLength: 253), NodeReader.Join(p, "domain"), domain: true);
         var vas = new List<SeedVirtualAccount>();
         var arr = r.Array(o, "virtualAccounts", p);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -89,7 +89,7 @@ public static class SeedReader
         return domain is null ? null : new SeedAccount
         {
             Domain = domain.Trim(),
-            Name = CheckedName(r, r.String(o, "name", p), NodeReader.Join(p, "name")),
+            Name = r.String(o, "name", p),
             AccountId = Id(r, o, "accountId", p),
             Policy = policy,
             VirtualAccounts = vas,
@@ -97,10 +97,10 @@ public static class SeedReader
     }
 
     /// <summary>NFC, and no invisible characters: look-alike names must not make look-alike accounts.</summary>
-    private static string? CheckedName(NodeReader r, string? name, string path)
+    private static string? CheckedName(NodeReader r, string? name, string path, bool domain = false)
     {
         if (name is null) return null;
-        if (Names.Problem(name) is { } problem)
+        if ((domain ? Names.DomainProblem(name) : Names.NameProblem(name)) is { } problem)
         {
             r.Errors.Add(path, problem);
             return null;

@@ -90,6 +90,10 @@ public static partial class StructuredText
     {
         try
         {
+            // Before the tree: a lone-surrogate escape, or more values than a tree may hold.
+            if (Validation.JsonEscapes.Check(System.Text.Encoding.UTF8.GetBytes(text),
+                    new JsonReaderOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }, MaxNodes) is { } bad)
+                throw new FormatException("not valid JSON: " + bad, 1, 1);
             var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions
             {
                 MaxDepth = MaxDepth,
@@ -98,9 +102,6 @@ public static partial class StructuredText
                 // A repeated key is an error, not a silent last-wins (and JsonObject would throw later).
                 AllowDuplicateProperties = false,
             });
-            if (Validation.JsonEscapes.FindLoneSurrogate(System.Text.Encoding.UTF8.GetBytes(text),
-                    new JsonReaderOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) is { } bad)
-                throw new FormatException("not valid JSON: " + bad, 1, 1);
             return node;
         }
         catch (JsonException e)

@@ -10,13 +10,24 @@ namespace CssmSim.Engine.Validation;
 public static class JsonEscapes
 {
     /// <summary>Null when every escaped string decodes; else where the first bad one is (1-based line and column).</summary>
-    public static string? FindLoneSurrogate(ReadOnlySpan<byte> json, JsonReaderOptions options)
+    public static string? FindLoneSurrogate(ReadOnlySpan<byte> json, JsonReaderOptions options) => Check(json, options, int.MaxValue);
+
+    /// <summary>
+    /// <see cref="FindLoneSurrogate"/>, and more than <paramref name="maxValues"/> values is refused
+    /// too: run before a tree is built, so two megabytes of <c>{},{},…</c> (700,000 objects, hundreds
+    /// of megabytes as nodes) cost a scan, not the tree.
+    /// </summary>
+    public static string? Check(ReadOnlySpan<byte> json, JsonReaderOptions options, int maxValues)
     {
         var reader = new Utf8JsonReader(json, options);
+        var values = 0;
         try
         {
             while (reader.Read())
             {
+                if (reader.TokenType is not (JsonTokenType.EndObject or JsonTokenType.EndArray or JsonTokenType.PropertyName or JsonTokenType.Comment)
+                    && ++values > maxValues)
+                    return $"more than {maxValues} values (the next at line {CountLines(json[..(int)reader.TokenStartIndex]) + 1}, byte {reader.TokenStartIndex + 1})";
                 if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || !reader.ValueIsEscaped) continue;
                 try
                 {

@@ -25,6 +25,8 @@ public sealed class HostileParserTests(HostileSimulator sim) : IClassFixture<Hos
         { "deep json", new string('[', 32_000) + new string(']', 32_000) },
         { "deep json objects", string.Concat(Enumerable.Repeat("{\"a\":", 32_000)) + "1" + new string('}', 32_000) },
         { "lone surrogate in json", """{"accounts":[{"domain":"\ud800.test"}]}""" },
+        // 700,000 empty objects in 2 MiB: hundreds of megabytes as a tree, refused by a scan first.
+        { "two MiB of empty items", "{\"accounts\":[" + string.Join(',', Enumerable.Repeat("{}", 699_000)) + "]}" },
     };
 
     [Theory]
