@@ -11,8 +11,56 @@ namespace CssmSim.Engine.Validation;
 /// </summary>
 public static class Names
 {
-    /// <summary>NFC, the form the store keeps.</summary>
-    public static string Normalize(string name) => name.IsNormalized(NormalizationForm.FormC) ? name : name.Normalize(NormalizationForm.FormC);
+    private static readonly Dictionary<long, int> Compositions = BuildCompositions();
+
+    /// <summary>
+    /// NFC, the form the store keeps. The build runs with invariant globalization (no ICU), where
+    /// <see cref="string.Normalize()"/> leaves non-ASCII text as it is, so canonical composition is
+    /// done here from the UCD's composition pairs (<see cref="CompositionPairs"/>) and Hangul's
+    /// arithmetic: each combining mark composes with what precedes it when a canonical composite
+    /// exists. That is NFC for text whose marks are in canonical order (all text typed or pasted
+    /// in practice); a mark that does not compose stops composition with later marks.
+    /// </summary>
+    public static string Normalize(string name)
+    {
+        if (System.Text.Ascii.IsValid(name)) return name;
+        var output = new List<int>(name.Length);
+        foreach (var rune in name.EnumerateRunes())
+        {
+            var c = rune.Value;
+            if (output.Count > 0)
+            {
+                var last = output[^1];
+                if (last is >= 0x1100 and <= 0x1112 && c is >= 0x1161 and <= 0x1175)
+                {
+                    output[^1] = 0xAC00 + ((last - 0x1100) * 21 + (c - 0x1161)) * 28;
+                    continue;
+                }
+                if (last is >= 0xAC00 and <= 0xD7A3 && (last - 0xAC00) % 28 == 0 && c is >= 0x11A8 and <= 0x11C2)
+                {
+                    output[^1] = last + (c - 0x11A7);
+                    continue;
+                }
+                if (Compositions.TryGetValue(((long)last << 21) | (uint)c, out var composite))
+                {
+                    output[^1] = composite;
+                    continue;
+                }
+            }
+            output.Add(c);
+        }
+        var sb = new StringBuilder(name.Length);
+        foreach (var c in output) sb.Append(char.ConvertFromUtf32(c));
+        return sb.ToString();
+    }
+
+    private static Dictionary<long, int> BuildCompositions()
+    {
+        var triples = CompositionPairs.Triples;
+        var map = new Dictionary<long, int>(triples.Length / 3);
+        for (var i = 0; i < triples.Length; i += 3) map[((long)triples[i] << 21) | (uint)triples[i + 1]] = triples[i + 2];
+        return map;
+    }
 
     /// <summary>
     /// Why a Smart Account domain is refused, or null: a domain is an identifier, so every format
