@@ -118,6 +118,7 @@ public static class SimulatorApp
             s.AddLicensing();
             s.AddUsageFiles();
             s.AddSingleton(tokens);
+            s.AddSingleton(new AccountAccess(store));
             s.AddSingleton(signer);
             s.AddSingleton(runtime);
             s.AddSingleton(new RequestJournal(options.JournalCapacity));

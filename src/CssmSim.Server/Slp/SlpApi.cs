@@ -38,7 +38,7 @@ public static class SlpApi
         if (saId.Length == 0 || vaId.Length == 0) throw new ApiException(400, "the X-CSW-SMART-ACCOUNT-ID and X-CSW-VIRTUAL-ACCOUNT-ID headers are required");
         var owner = await store.Accounts.FindByVirtualAccountIdAsync(vaId, ctx.RequestAborted);
         if (owner is not { } o || o.Account.Id != saId) return null;
-        if (!ctx.Caller().Scope.Allows(o.Account.Domain)) throw new ApiException(403, $"client '{ctx.Caller().ClientId}' is not allowed to access Smart Account {o.Account.Domain}");
+        ctx.RequireVisible(o.Account);
         ctx.Journal().SmartAccount = o.Account.Domain;
         ctx.Journal().VirtualAccount = o.VirtualAccount.Name;
         return o;
@@ -78,6 +78,7 @@ public static class SlpApi
         var trustRequests = (data["trust_requests"] as JsonArray ?? []).Select(t => SmartTransportMessage.ReadUdi((t as JsonObject)?["sudi"])).OfType<Udi>().ToList();
         var owner = await AccountAsync(ctx, store);
         if (owner is null) return Failed(ctx, "unknown Smart Account or Virtual Account in the X-CSW headers", "ACCOUNT_NOT_FOUND");
+        await ctx.RequireDevicesAsync(reports.Select(r => new Udi(r.Udi.Pid, r.Udi.SerialNumber)).Concat(trustRequests));
         var first = reports.FirstOrDefault();
         ctx.Journal().Udi = first is null ? null : $"PID:{first.Udi.Pid},SN:{first.Udi.SerialNumber}";
         var fault = await ctx.Faults().EvaluateAsync(smartAccount: owner.Value.Account.Domain, virtualAccount: owner.Value.Va.Name,
@@ -110,7 +111,7 @@ public static class SlpApi
         var requester = first is null ? trustRequests.FirstOrDefault() : new Udi(first.Udi.Pid, first.Udi.SerialNumber);
         var job = await jobs.SubmitAsync(new JobRequest("acknowledgements", requester.Pid ?? "none", requester.Serial ?? "none", owner.Value.Account.Id,
             owner.Value.Account.Domain, ackData.ToJsonString(), NeverComplete: fault?.Effect.Poll?.NeverComplete == true,
-            FailCode: fault?.Effect.Poll?.FailWith), ctx.RequestAborted);
+            FailCode: fault?.Effect.Poll?.FailWith, ClientId: ctx.Caller().ClientId), ctx.RequestAborted);
         return Accepted(ctx, data, clock, job, "acknowledgements");
     }
 
@@ -141,6 +142,8 @@ public static class SlpApi
                 throw new ApiException(400, "each keys item needs an entitlement and a count");
             items.Add((license, udi, keys));
         }
+
+        await ctx.RequireDevicesAsync(items.Select(i => i.Udi));
 
         var results = new JsonArray();
         Udi? requester = null;
@@ -182,7 +185,7 @@ public static class SlpApi
         }
         var job = await jobs.SubmitAsync(new JobRequest("authorizations", requester?.Pid ?? "none", requester?.Serial ?? "none", owner.Value.Account.Id,
             owner.Value.Account.Domain, new JsonObject { ["authorizations"] = results }.ToJsonString(),
-            NeverComplete: fault?.Effect.Poll?.NeverComplete == true, FailCode: fault?.Effect.Poll?.FailWith), ctx.RequestAborted);
+            NeverComplete: fault?.Effect.Poll?.NeverComplete == true, FailCode: fault?.Effect.Poll?.FailWith, ClientId: ctx.Caller().ClientId), ctx.RequestAborted);
         return Accepted(ctx, data, clock, job, "authorizations");
 
         static void Fail(JsonObject entry, string code, string message)
@@ -236,7 +239,7 @@ public static class SlpApi
         if (fault?.Effect.Error is { } faultCode) return Answer(Reply("OK_POLL", faultCode, "Server error occurred: " + faultCode), "OK_POLL", faultCode);
         if (fault?.Effect.Poll?.FailWith is { } failWith) return Answer(Reply("OK_POLL", failWith, "Server error occurred: " + failWith), "OK_POLL", failWith);
 
-        var outcome = await jobs.PollAsync(pollId.ToString(CultureInfo.InvariantCulture), action, ctx.RequestAborted);
+        var outcome = await jobs.PollAsync(pollId.ToString(CultureInfo.InvariantCulture), action, ctx.RequestAborted, ctx.Caller());
         if (fault?.Effect.Poll?.NeverComplete == true && outcome.State == PollState.Complete) outcome = outcome with { State = PollState.Pending };
         switch (outcome.State)
         {

@@ -27,7 +27,7 @@ public static class SnapshotTables
         new("fault_rules", "id", [T("id"), I("seq"), I("builtin"), T("rule_json")]),
         new("poll_transitions", "action, smart_account", [T("action"), T("smart_account"), T("progression"), I("times", true), T("duration", true), I("poll_interval", true)]),
         new("jobs", "poll_id", [T("poll_id"), T("action"), T("udi"), T("sa_id", true), T("correlation_id"), T("submitted_at"), I("polls"),
-            I("complete_after_polls", true), T("complete_at", true), I("never_complete"), T("fail_code", true), T("fail_message", true), T("result_json", true)]),
+            I("complete_after_polls", true), T("complete_at", true), I("never_complete"), T("fail_code", true), T("fail_message", true), T("result_json", true), T("client_id", true)]),
         new("tokens", "va_id, created_at, id", [T("id"), T("va_id"), T("token"), T("canonical"), T("description"), T("created_by"), T("created_at"),
             T("expires_at"), I("expires_after_days"), I("max_uses", true), I("uses"), I("export_controlled"), I("revoked")]),
         new("product_instances", "udi", [T("udi"), T("pid"), T("serial"), T("piid"), T("va_id"), T("hostname"), T("ha_role", true), T("ha_group", true),
