@@ -53,6 +53,7 @@ public sealed class SimulatorState(
         await faults.ResetAsync(ct);
         await faults.ApplySeedAsync(seeds.Startup.Faults, ct);
         clock.Reset();
+        await ClockState.SaveAsync(store, clock, ct);
         await ApplyInventoryAsync(seeds.Startup, null, ct);
     }
 

@@ -57,6 +57,8 @@ public static class SimulatorApp
             var trust = new TrustService(store, clock, () => seeds.Ids, signer, policies, tokenService);
             var state = new SimulatorState(seeds, faults, transitions, clock, store, tokenService, trust, policies);
             await state.InitializeAsync(ct);
+            var shared = new SharedState(store, faults, clock);
+            await shared.InitializeAsync(ct);
             var tokens = new AccessTokenService(store.Accounts, await AccessTokenService.LoadKeyAsync(store.State, ct), clock.Wall,
                 TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds));
             var urls = ListenUrls(options.Urls, options.Https);
@@ -105,6 +107,7 @@ public static class SimulatorApp
             s.AddSingleton(faults);
             s.AddSingleton(transitions);
             s.AddSingleton(state);
+            s.AddSingleton(shared);
             s.AddSingleton(jobs);
             s.AddSingleton(events);
             s.AddSingleton(policies);
@@ -143,6 +146,7 @@ public static class SimulatorApp
             app.UseRouting();
             app.UseMiddleware<EncodedSlashes>();
             app.UseMiddleware<JournalMiddleware>();
+            app.UseMiddleware<SharedStateRefresh>();
             app.UseMiddleware<FaultInjection>();
             app.UseMiddleware<ErrorHandling>();
             app.UseMiddleware<ControlKeyGate>();
