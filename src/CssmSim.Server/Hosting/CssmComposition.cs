@@ -43,6 +43,7 @@ public sealed record EngineCore(
     TokenService Tokens,
     TrustService Trust,
     SimulatorState State,
+    SharedState Shared,
     AccessTokenService AccessTokens,
     SimulatorRuntime Runtime);
 
@@ -63,6 +64,8 @@ public static class CssmComposition
         s.AddSingleton(core.Faults);
         s.AddSingleton(core.Transitions);
         s.AddSingleton(core.State);
+        s.AddSingleton(core.Shared);
+        s.AddSingleton(new AccountAccess(core.Store));
         s.AddSingleton(core.Jobs);
         s.AddSingleton(core.Events);
         s.AddSingleton(core.Policies);
@@ -117,7 +120,7 @@ public static class CssmComposition
 
     /// <summary>
     /// The middleware, in order: request ids, path normalization, routing (the endpoint is known from
-    /// here on), encoded slashes, the journal, fault injection, error shapes, the control key.
+    /// here on), encoded slashes, the journal, shared-state refresh, fault injection, error shapes, the control key.
     /// </summary>
     public static WebApplication UseCssmPipeline(this WebApplication app)
     {
@@ -126,6 +129,8 @@ public static class CssmComposition
         app.UseRouting();
         app.UseMiddleware<EncodedSlashes>();
         app.UseMiddleware<JournalMiddleware>();
+        // Fault rules and the clock changed by another process on the same store are re-read first.
+        app.UseMiddleware<SharedStateRefresh>();
         app.UseMiddleware<FaultInjection>();
         app.UseMiddleware<ErrorHandling>();
         app.UseMiddleware<ControlKeyGate>();
