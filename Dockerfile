@@ -24,8 +24,8 @@ RUN case "${TARGETARCH:-amd64}" in arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;;
 # What both final stages share: the user, the volume, the settings and the health check.
 FROM ${RUNTIME_DEPS_IMAGE} AS base
 # A user of our own (not the official images' `app`), so local bases without one work the same.
-RUN groupadd --system --gid 10001 cssmsim \
- && useradd --system --uid 10001 --gid cssmsim --home-dir /data --no-create-home --shell /usr/sbin/nologin cssmsim \
+RUN groupadd --gid 10001 cssmsim \
+ && useradd --uid 10001 --gid cssmsim --home-dir /data --no-create-home --shell /usr/sbin/nologin cssmsim \
  && mkdir /data && chown cssmsim:cssmsim /data && chmod 700 /data
 COPY certs/ /app/certs/
 WORKDIR /app

@@ -65,7 +65,11 @@ host_url() { echo "http://$(podman port "$name" 8080)"; }
 
 # --- build -------------------------------------------------------------------------------------
 t=$SECONDS
+previous=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null)
 if tests/container/build.sh "$image" > "$work/build.log" 2>&1; then
+  # The previous CI image, now untagged, is not kept.
+  [ -n "$previous" ] && [ "$previous" != "$(podman image inspect --format '{{.Id}}' "$image")" ] \
+    && podman rmi "$previous" >/dev/null 2>&1
   size=$(podman image inspect --format '{{.Size}}' "$image")
   passed=$((passed + 1)); say "PASS image built: $image, $((size / 1000000)) MB ($((SECONDS - t)) s)"
 else
@@ -86,6 +90,8 @@ if ready_within 60 "$url"; then
 fi
 
 check_health() {
+  curl -fsS -m 5 "$url/_sim/health" && curl -fsS -m 5 "$url/_sim/ready" || return 1
+  detail="$url"
   curl -fsS -m 5 "$url/_sim/health" | grep -q '"status":"ok"' && curl -fsS -m 5 "$url/_sim/ready" | grep -q '"status":"ready"'
 }
 check "health and ready answer on the mapped port" check_health
@@ -105,8 +111,11 @@ check_user() {
 check "runs as the non-root user cssmsim, which owns /data" check_user
 
 check_settings() {
-  curl -fsS -m 5 -X POST "$url/as/token.oauth2?grant_type=client_credentials&client_id=cssmsim&client_secret=cssmsim" | grep -q '"expires_in":1234' \
-    && podman exec "$name" test -s /data/cssmsim.db
+  local lifetime
+  lifetime=$(curl -fsS -m 5 -X POST "$url/as/token.oauth2?grant_type=client_credentials&client_id=cssmsim&client_secret=cssmsim" \
+    | sed -n 's/.*"expires_in":\([0-9]*\).*/\1/p')
+  detail="expires_in ${lifetime:-none}"
+  [ "$lifetime" = 1234 ] && podman exec "$name" test -s /data/cssmsim.db
 }
 check "CSSMSIM__ settings take effect (OAuth lifetime from -e, store on /data from the image)" check_settings
 
