@@ -41,7 +41,7 @@ rm -rf artifacts/container/publish
 dotnet publish src/CssmSim.Cli -c Release -r "$rid" --self-contained -o artifacts/container/publish --nologo -v q
 
 # --format docker: the OCI format has no HEALTHCHECK. TARGETARCH only quiets a warning about the
-# SDK stage, which --target prebuilt skips.
-podman build --quiet --format docker --target prebuilt --build-arg RUNTIME_DEPS_IMAGE="$base" \
+# SDK stage, which --target prebuilt skips. No intermediate layers are kept: the stage is seconds.
+podman build --quiet --layers=false --format docker --target prebuilt --build-arg RUNTIME_DEPS_IMAGE="$base" \
   --build-arg TARGETARCH="$arch" -t "$image" . >/dev/null
 echo "build.sh: built $image on $base"

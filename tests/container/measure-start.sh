@@ -2,11 +2,11 @@
 # Start time of the container image to its first healthy answer (200 from /_sim/ready), for
 # docs/performance.md: RUNS times each, a first start on a new volume (migrations, seed, a new
 # control key) and a start on that volume after `podman stop`. Polls every 20 ms with curl.
-# Usage: tests/container/measure-start.sh [IMAGE] [RUNS]   (default localhost/cssmsim:ci, 5)
+# Usage: tests/container/measure-start.sh [IMAGE] [RUNS]   (default localhost/cssmsim, as build.sh makes it; 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/container/podman.sh
-image="${1:-localhost/cssmsim:ci}" runs="${2:-5}" name="cssmsim-start-$$"
+image="${1:-localhost/cssmsim:latest}" runs="${2:-5}" name="cssmsim-start-$$"
 trap 'podman rm -f -t 0 "$name" >/dev/null 2>&1; podman volume rm -f "$name" >/dev/null 2>&1' EXIT
 now() { date +%s.%N; }
 first_ready() { # START_TIME: seconds from START_TIME to the first 200 from /_sim/ready

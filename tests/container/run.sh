@@ -9,7 +9,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/container/podman.sh
 
-image=localhost/cssmsim:ci
+# Names of their own per run: worktrees on one machine may run this at the same time.
+image="localhost/cssmsim:ci-$$"
 name="cssmsim-ci-$$"
 volume="cssmsim-ci-$$-data"
 project="cssmsimci$$"
@@ -37,6 +38,7 @@ finish() {
 cleanup() {
   podman rm -f -t 0 "$name" >/dev/null 2>&1
   podman volume rm -f "$volume" >/dev/null 2>&1
+  podman rmi -f "$image" >/dev/null 2>&1
   if [ -n "${compose_up:-}" ]; then
     podman-compose -p "$project" down -v >/dev/null 2>&1
     podman network rm -f "${project}_default" >/dev/null 2>&1
@@ -65,11 +67,7 @@ host_url() { echo "http://$(podman port "$name" 8080)"; }
 
 # --- build -------------------------------------------------------------------------------------
 t=$SECONDS
-previous=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null)
 if tests/container/build.sh "$image" > "$work/build.log" 2>&1; then
-  # The previous CI image, now untagged, is not kept.
-  [ -n "$previous" ] && [ "$previous" != "$(podman image inspect --format '{{.Id}}' "$image")" ] \
-    && podman rmi "$previous" >/dev/null 2>&1
   size=$(podman image inspect --format '{{.Size}}' "$image")
   passed=$((passed + 1)); say "PASS image built: $image, $((size / 1000000)) MB ($((SECONDS - t)) s)"
 else
