@@ -63,6 +63,16 @@ ready_within() {
   done
 }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
+# key_from_logs CONTAINER: the generated control key from the banner, which is printed a moment
+# after /_sim/ready first answers (waits up to 15 s for it).
+key_from_logs() {
+  local deadline=$((SECONDS + 15)) k
+  while :; do
+    k=$(podman logs "$1" 2>/dev/null | sed -n 's/.*control API key (generated; saved to \/data\/control.key): //p')
+    if [ -n "$k" ] || [ "$SECONDS" -ge "$deadline" ]; then echo "$k"; return; fi
+    sleep 0.1
+  done
+}
 host_url() { echo "http://$(podman port "$name" 8080)"; }
 
 # --- build -------------------------------------------------------------------------------------
@@ -117,7 +127,7 @@ check_settings() {
 }
 check "CSSMSIM__ settings take effect (OAuth lifetime from -e, store on /data from the image)" check_settings
 
-key=$(podman logs "$name" 2>/dev/null | sed -n 's/.*control API key (generated; saved to \/data\/control.key): //p')
+key=$(key_from_logs "$name")
 check_key() {
   [ -n "$key" ] || { echo "no generated key in the log"; return 1; }
   local without with
@@ -176,10 +186,11 @@ check_compose() {
     podman-compose -p "$project" up -d > "$work/compose.log" 2>&1 || { tail -5 "$work/compose.log"; return 1; }
   ready_within 60 "$base" || { echo "not ready"; return 1; }
   podman volume exists "${project}_cssmsim-data" || { echo "no volume ${project}_cssmsim-data"; return 1; }
-  key=$(podman logs "${project}_cssmsim_1" 2>/dev/null | sed -n 's/.*control API key (generated; saved to \/data\/control.key): //p')
+  key=$(key_from_logs "${project}_cssmsim_1")
   without=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$base/_sim/journal")
   with=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "X-CssmSim-Key: $key" "$base/_sim/journal")
   detail="$without without the key, $with with the printed one"
+  [ -n "$key" ] || detail="no generated key in the log; $detail"
   [ -n "$key" ] && [ "$without" = 401 ] && [ "$with" = 200 ]
 }
 check "docker-compose.yml with podman-compose: ready, its volume, the control key" check_compose
