@@ -6,7 +6,7 @@
 #   ./run-sim.sh test [ARGS]   install what the tests need, then run every test project
 #   ./run-sim.sh scenario FILE... [OPTIONS]
 #                              build and run `cssmsim scenario run` (in-process simulator, or --target URL)
-#   ./run-sim.sh docker [ARGS] build and run the Docker image, where a Docker engine exists
+#   ./run-sim.sh docker [ARGS] build and run the Docker image (docker, or podman where no Docker engine runs)
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -73,6 +73,7 @@ run_tests() {
   [ "$rc" -eq 0 ] || echo "run-sim.sh: dotnet test exited $rc (a failed build or test; see above)" >&2
   [ "$consumer_rc" -eq 0 ] || echo "run-sim.sh: the consumer tests of the packed CssmSim.Testing exited $consumer_rc (see above)" >&2
   [ "$tool_rc" -eq 0 ] || echo "run-sim.sh: packing, installing or running the cssmsim dotnet tool failed with $tool_rc (see above)" >&2
+  tests/container/run.sh || return $?  # the Docker face: image built with podman, container checked from outside
   [ "$rc" -ne 0 ] && return "$rc"
   [ "$consumer_rc" -ne 0 ] && return "$consumer_rc"
   return "$tool_rc"
@@ -93,11 +94,22 @@ case "${1:-}" in
     ;;
   docker)
     shift
+    # Host ports as in docker-compose.yml: CSSMSIM_BIND (0.0.0.0), CSSMSIM_HTTP_PORT, CSSMSIM_HTTPS_PORT.
+    ports=(-p "${CSSMSIM_BIND:-0.0.0.0}:${CSSMSIM_HTTP_PORT:-8080}:8080" -p "${CSSMSIM_BIND:-0.0.0.0}:${CSSMSIM_HTTPS_PORT:-8443}:8443")
     if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
       docker build -t cssmsim .
-      exec docker run --rm -p 8080:8080 -p 8443:8443 -v cssmsim-data:/data cssmsim "$@"
+      exec docker run --rm "${ports[@]}" -v cssmsim-data:/data cssmsim "$@"
     fi
-    echo "run-sim.sh: no Docker engine is reachable here; use ./run-sim.sh to run the simulator directly" >&2
+    if command -v podman >/dev/null 2>&1; then
+      . tests/container/podman.sh
+      if command -v debootstrap >/dev/null 2>&1; then
+        tests/container/build.sh localhost/cssmsim   # no registry pulls: local Debian base, host-side publish
+      else
+        podman build --format docker -t localhost/cssmsim .   # the official .NET images
+      fi
+      exec podman run --rm "${ports[@]}" -v cssmsim-data:/data localhost/cssmsim "$@"
+    fi
+    echo "run-sim.sh: neither a Docker engine nor podman is available here; use ./run-sim.sh to run the simulator directly" >&2
     exit 1
     ;;
   *)
