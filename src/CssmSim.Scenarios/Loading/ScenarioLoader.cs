@@ -22,6 +22,9 @@ public static partial class ScenarioLoader
         string text;
         try
         {
+            // Size before reading: a scenario is a few KB, and the parser holds the whole text.
+            if (new FileInfo(path).Length > Engine.Seeding.StructuredText.MaxChars * 4L)
+                throw new ScenarioFileException([new ScenarioError(path, 1, 1, $"the file is larger than the {Engine.Seeding.StructuredText.MaxChars}-character limit")]);
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -55,14 +58,14 @@ public static partial class ScenarioLoader
         // JSON indented with tabs is valid JSON but not YAML; a raw newline cannot occur inside a
         // JSON string, so tabs that start a line are indentation and can become spaces.
         if (text.TrimStart().StartsWith('{') || text.TrimStart().StartsWith('[')) text = LeadingTabs().Replace(text, m => new string(' ', m.Length * 4));
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(text));
+            stream = Engine.Seeding.StructuredText.LoadYaml(text);
         }
-        catch (YamlException e)
+        catch (Engine.Seeding.StructuredText.FormatException e)
         {
-            ctx.Errors.Add(new ScenarioError(ctx.File, (int)e.Start.Line, (int)e.Start.Column, "not valid YAML or JSON: " + (e.InnerException?.Message ?? e.Message)));
+            ctx.Errors.Add(new ScenarioError(ctx.File, (int)Math.Max(1, e.Line), (int)Math.Max(1, e.Column), "not valid YAML or JSON: " + e.Message));
             return null;
         }
         if (stream.Documents.Count == 0) return null;

@@ -102,7 +102,9 @@ public static class CssmComposition
     /// <summary>What the HTTP surfaces share: the request journal, the control key, the control API's OpenAPI document, the portal.</summary>
     public static IServiceCollection AddCssmSurfaces(this IServiceCollection s, SimulatorOptions options, string? controlKey)
     {
-        s.AddSingleton(new RequestJournal(options.JournalCapacity));
+        s.AddSingleton(new RequestJournal(options.JournalCapacity, options.JournalMaxBytes));
+        s.AddSingleton(new UploadGate(options.UploadsMaxInFlight));
+        s.AddSingleton(sp => new FailedAttempts(options.MaxFailedAttempts, TimeSpan.FromSeconds(options.LockoutSeconds), sp.GetRequiredService<SimulatorClock>().Wall));
         s.AddSingleton(new ControlKey(controlKey));
         s.AddOpenApi(o =>
         {
@@ -133,6 +135,7 @@ public static class CssmComposition
         app.UseMiddleware<SharedStateRefresh>();
         app.UseMiddleware<FaultInjection>();
         app.UseMiddleware<ErrorHandling>();
+        app.UseMiddleware<CrossSiteGate>();
         app.UseMiddleware<ControlKeyGate>();
         app.UseSwaggerUI(ui =>
         {

@@ -36,6 +36,21 @@ public sealed class SimulatorOptions
     public CertificateBundle? Certificates { get; set; }
     public string CertificatesDirectory { get; set; } = "certs";
     public int JournalCapacity { get; set; } = 10_000;
+    /// <summary><c>Journal:MaxBytes</c>: the journal drops its oldest entries beyond this estimate of memory held (64 MiB).</summary>
+    public long JournalMaxBytes { get; set; } = Journal.RequestJournal.DefaultMaxBytes;
+    /// <summary>
+    /// <c>Limits:DeviceBodyBytes</c>: the largest body of a device message (smart transport and the SLP
+    /// device routes), which anyone can send without a key. 1 MiB holds thousands of usage reports.
+    /// </summary>
+    public long DeviceBodyBytes { get; set; } = 1024 * 1024;
+    /// <summary><c>Uploads:MaxInFlight</c>: offline usage uploads read at once; more are answered 429 with Retry-After.</summary>
+    public int UploadsMaxInFlight { get; set; } = 2;
+    /// <summary>
+    /// <c>Security:MaxFailedAttempts</c>: wrong control keys or portal passwords from one client address
+    /// before further attempts are answered 429 (for <c>Security:LockoutSeconds</c>, 60, doubling each time).
+    /// </summary>
+    public int MaxFailedAttempts { get; set; } = 5;
+    public int LockoutSeconds { get; set; } = 60;
     /// <summary>Start-up values of the built-in token max-uses bottleneck rule.</summary>
     public Engine.Faults.BottleneckSettings TokenBottleneck { get; set; } = new();
     /// <summary>The <c>poll_interval</c> answered by asynchronous APIs unless a poll transition sets another.</summary>
@@ -87,10 +102,17 @@ public sealed class SimulatorOptions
         if (config["Seed"] is { Length: > 0 } seedPath)
         {
             if (!File.Exists(seedPath)) throw new SimulatorConfigurationException($"Seed: file '{seedPath}' does not exist");
+            if (new FileInfo(seedPath).Length > StructuredText.MaxChars * 4L)
+                throw new SimulatorConfigurationException($"Seed: {seedPath}:1:1: the file is larger than the {StructuredText.MaxChars}-character limit");
             o.SeedText = File.ReadAllText(seedPath);
             try
             {
-                o.Seed = SeedReader.Parse(o.SeedText);
+                o.Seed = SeedReader.Read(StructuredText.Parse(o.SeedText));
+            }
+            catch (StructuredText.FormatException e)
+            {
+                // FILE:LINE:COL, as compilers print it, so editors jump to the spot.
+                throw new SimulatorConfigurationException($"Seed: {seedPath}:{Math.Max(1, e.Line)}:{Math.Max(1, e.Column)}: " + e.Message);
             }
             catch (Engine.Validation.EngineValidationException e)
             {
@@ -116,6 +138,11 @@ public sealed class SimulatorOptions
         }
         o.CertificatesDirectory = config["Certs:Directory"] is { Length: > 0 } dir ? dir : o.CertificatesDirectory;
         o.JournalCapacity = Int(config, "Journal:Capacity", 10_000, 1, 10_000_000);
+        o.JournalMaxBytes = Long(config, "Journal:MaxBytes", o.JournalMaxBytes, 64 * 1024, long.MaxValue);
+        o.DeviceBodyBytes = Long(config, "Limits:DeviceBodyBytes", o.DeviceBodyBytes, 16 * 1024, 64L * 1024 * 1024);
+        o.UploadsMaxInFlight = Int(config, "Uploads:MaxInFlight", o.UploadsMaxInFlight, 1, 10_000);
+        o.MaxFailedAttempts = Int(config, "Security:MaxFailedAttempts", o.MaxFailedAttempts, 1, 1_000_000);
+        o.LockoutSeconds = Int(config, "Security:LockoutSeconds", o.LockoutSeconds, 1, 86_400);
         o.TokenBottleneck = new Engine.Faults.BottleneckSettings(
             Bool(config, "Faults:TokenBottleneck:Enabled", true),
             Int(config, "Faults:TokenBottleneck:ConcurrentAbove", 4, 1, 100_000),
