@@ -57,6 +57,7 @@ public static class SimulatorApp
             var trust = new TrustService(store, clock, () => seeds.Ids, signer, policies, tokenService);
             var state = new SimulatorState(seeds, faults, transitions, clock, store, tokenService, trust, policies);
             await state.InitializeAsync(ct);
+            if (options.ResetOnStart) await state.ResetAsync(null, ct);
             var tokens = new AccessTokenService(store.Accounts, await AccessTokenService.LoadKeyAsync(store.State, ct), clock.Wall,
                 TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds));
             var urls = ListenUrls(options.Urls, options.Https);
@@ -78,6 +79,7 @@ public static class SimulatorApp
             builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+            foreach (var (category, level) in options.LogLevels) builder.Logging.AddFilter(category, level);
 
             builder.WebHost.ConfigureKestrel(k =>
             {
@@ -140,6 +142,7 @@ public static class SimulatorApp
             app.UseMiddleware<RequestIds>();
             app.UseMiddleware<PathNormalization>();
             app.UseRouting();
+            app.UseMiddleware<RequestLogging>();
             app.UseMiddleware<EncodedSlashes>();
             app.UseMiddleware<JournalMiddleware>();
             app.UseMiddleware<FaultInjection>();
