@@ -1,15 +1,48 @@
 #!/usr/bin/env bash
 # CssmSim launcher.
-#   ./run-sim.sh               restore, build and serve on http://127.0.0.1:8080 (+ https://127.0.0.1:8443
+#   ./run-sim.sh               build (once) and serve on http://127.0.0.1:8080 (+ https://127.0.0.1:8443
 #                              when certs/tls.crt exists), SQLite file data/cssmsim.db, default seed
 #   ./run-sim.sh ARGS...       the same, with ARGS passed to `cssmsim serve` (e.g. --store memory)
 #   ./run-sim.sh test [ARGS]   install what the tests need, then run every test project
 #   ./run-sim.sh scenario FILE... [OPTIONS]
-#                              build and run `cssmsim scenario run` (in-process simulator, or --target URL)
+#                              run `cssmsim scenario run` (in-process simulator, or --target URL)
+#   ./run-sim.sh cli ARGS...   run `cssmsim ARGS` (e.g. cli --help, cli certs init --out certs --force)
 #   ./run-sim.sh docker [ARGS] build and run the Docker image, where a Docker engine exists
+# cssmsim is built once in Release into artifacts/run and run directly; a later start skips the
+# build unless a file under src/ changed. Relative paths in ARGS are the caller's, not the repository's.
 set -euo pipefail
-cd "$(dirname "$0")"
+root="$(cd "$(dirname "$0")" && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Builds cssmsim (Release) into artifacts/run unless the last build is newer than every source file
+# (a `find -newer` over src/, a few milliseconds; `dotnet run`'s own up-to-date check takes 10-20 s).
+ensure_built() {
+  local out="$root/artifacts/run" stamp="$root/artifacts/run/.built"
+  if [ -f "$out/cssmsim.dll" ] && [ -f "$stamp" ] && [ -z "$(find "$root/src" "$root/Directory.Build.props" "$root/Directory.Packages.props" \
+      \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
+  local started=$SECONDS next
+  mkdir -p "$out"; next="$(mktemp "$out/.building.XXXXXX")"   # its time is the build's start: edits made during the build count
+  if [ -f "$out/cssmsim.dll" ]; then
+    echo "run-sim.sh: sources changed; rebuilding cssmsim (Release, usually 20-90 s)..." >&2
+  else
+    echo "run-sim.sh: first start: building cssmsim (Release) into artifacts/run. This takes about 2-5 minutes" >&2
+    echo "run-sim.sh: (restoring NuGet packages, then compiling 5 projects); later starts skip it (about 2 s)." >&2
+  fi
+  echo "run-sim.sh: [1/2] restoring packages..." >&2
+  dotnet restore "$root/src/CssmSim.Cli/CssmSim.Cli.csproj" --nologo -v q >&2
+  echo "run-sim.sh: [2/2] compiling (each project is listed as it completes)..." >&2
+  dotnet build "$root/src/CssmSim.Cli/CssmSim.Cli.csproj" -c Release -o "$out" --no-restore --nologo -v m -clp:NoSummary -tl:off >&2
+  mv -f "$next" "$stamp"
+  echo "run-sim.sh: built in $((SECONDS - started)) s; starting cssmsim" >&2
+}
+
+# `cssmsim ARGS` from that build, in the caller's folder.
+cssmsim() {
+  ensure_built
+  exec dotnet "$root/artifacts/run/cssmsim.dll" "$@"
+}
 
 apt_updated=0
 # Installs a Debian package when its command is missing (CI and fresh machines run as root).
@@ -81,6 +114,7 @@ run_tests() {
 case "${1:-}" in
   test)
     shift
+    cd "$root"
     run_tests "$@"
     ;;
   scenario)
@@ -89,10 +123,15 @@ case "${1:-}" in
       echo "usage: ./run-sim.sh scenario FILE... [--target URL] [--key KEY] [--seed N] [--no-reset] [--junit out.xml]" >&2
       exit 2
     fi
-    exec dotnet run --project src/CssmSim.Cli -c Release -- scenario run "$@"
+    cssmsim scenario run "$@"
+    ;;
+  cli)
+    shift
+    cssmsim "$@"
     ;;
   docker)
     shift
+    cd "$root"
     if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
       docker build -t cssmsim .
       exec docker run --rm -p 8080:8080 -p 8443:8443 -v cssmsim-data:/data cssmsim "$@"
@@ -104,8 +143,15 @@ case "${1:-}" in
     args=("$@")
     if [ ${#args[@]} -eq 0 ]; then
       args=(--urls http://127.0.0.1:8080)
-      [ -f certs/tls.crt ] && args+=(--https)
+      [ -f "$root/certs/tls.crt" ] && args+=(--https)
     fi
-    exec dotnet run --project src/CssmSim.Cli -c Release -- serve "${args[@]}"
+    # The simulator's own files stay in the repository whichever folder it is started from (unless an
+    # appsettings.json there or CSSMSIM__ variables say otherwise; flags win over both).
+    if [ ! -f appsettings.json ]; then
+      export CSSMSIM__Store="${CSSMSIM__Store:-sqlite:$root/data/cssmsim.db}"
+      export CSSMSIM__Certs__Directory="${CSSMSIM__Certs__Directory:-$root/certs}"
+      export CSSMSIM__Control__KeyFile="${CSSMSIM__Control__KeyFile:-$root/data/control.key}"
+    fi
+    cssmsim serve "${args[@]}"
     ;;
 esac

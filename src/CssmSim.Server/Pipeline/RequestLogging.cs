@@ -29,7 +29,8 @@ public sealed class RequestLogging(RequestDelegate next, ILogger<RequestLogging>
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var record = ctx.Features.Get<JournalRecord>();
             var operation = record?.Operation ?? ctx.Features.Get<FaultScope>()?.Operation
-                ?? ctx.GetEndpoint()?.Metadata.GetMetadata<SimOperation>()?.Name;
+                ?? ctx.GetEndpoint()?.Metadata.GetMetadata<SimOperation>()?.Name
+                ?? ctx.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
             logger.LogInformation("{Method} {Path} {Status} {ElapsedMs:0.0} ms operation={Operation} udi={Udi}",
                 method, path, ctx.Response.StatusCode, elapsed, operation ?? "-", record?.Udi ?? "-");
             if (ctx.Features.Get<FaultScope>()?.Decision is { } fault)
