@@ -27,8 +27,9 @@ ensure_built() {
   if [ -f "$out/cssmsim.dll" ]; then
     echo "run-sim.sh: sources changed; rebuilding cssmsim (Release, usually 20-90 s)..." >&2
   else
-    echo "run-sim.sh: first start: building cssmsim (Release) into artifacts/run. This takes about 2-5 minutes" >&2
-    echo "run-sim.sh: (restoring NuGet packages, then compiling 5 projects); later starts skip it (about 2 s)." >&2
+    echo "run-sim.sh: first start: building cssmsim (Release) into artifacts/run. This takes 2-5 minutes on an idle" >&2
+    echo "run-sim.sh: 2-core machine, up to 10 on a busy one (restoring NuGet packages, then compiling 5 projects);" >&2
+    echo "run-sim.sh: later starts skip it and answer in about 2 s." >&2
   fi
   echo "run-sim.sh: [1/2] restoring packages..." >&2
   dotnet restore "$root/src/CssmSim.Cli/CssmSim.Cli.csproj" --nologo -v q >&2
