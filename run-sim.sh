@@ -97,6 +97,7 @@ run_tests() {
     echo "run-sim.sh: the installed cssmsim tool ran --help and a scenario"
   ) 2>&1 | tee -a "$log"
   local tool_rc=${PIPESTATUS[0]}
+  tests/launchers/check-launchers.sh 2>&1 | tee -a "$log"; local launchers_rc=${PIPESTATUS[0]}   # run-sim.sh/.ps1 as users call them, the CI recipe
   set -e
   # One closing line over all projects, e.g. "tests: 212 passed, 0 failed, 0 skipped".
   awk '/(Passed|Failed)! +- +Failed:/ {
@@ -109,7 +110,9 @@ run_tests() {
   [ "$tool_rc" -eq 0 ] || echo "run-sim.sh: packing, installing or running the cssmsim dotnet tool failed with $tool_rc (see above)" >&2
   [ "$rc" -ne 0 ] && return "$rc"
   [ "$consumer_rc" -ne 0 ] && return "$consumer_rc"
-  return "$tool_rc"
+  [ "$tool_rc" -ne 0 ] && return "$tool_rc"
+  [ "$launchers_rc" -eq 0 ] || echo "run-sim.sh: a launcher check in tests/launchers failed with $launchers_rc (see above)" >&2
+  return "$launchers_rc"
 }
 
 case "${1:-}" in
