@@ -144,6 +144,28 @@ public sealed class FirstStartTests : IDisposable
         sim.Output.ShouldContain("Logging:LogLevel:Default: 'Chatty' is not a log level");
     }
 
+    [Fact]
+    public async Task The_documented_seed_example_starts_the_simulator()
+    {
+        var example = Path.Combine(RepoRoot(), "docs", "seed-example.yaml");
+        var port = CliProcess.FreePort();
+        await using var sim = CliProcess.Start(_dir, null, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", "memory", "--seed", example);
+        await sim.WaitUntilListeningAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        var snapshot = await http.GetStringAsync("/_sim/snapshot", Ct);
+
+        snapshot.ShouldContain("acme.test");
+        snapshot.ShouldContain("93BBAH93MGS");
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CssmSim.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("CssmSim.sln not found above " + AppContext.BaseDirectory);
+    }
+
     private static string Fingerprint(string path)
     {
         // The database with its WAL: what a later start would read.
