@@ -134,6 +134,7 @@ public static class SimulatorApp
                     doc.Info.Description = "Set up, inspect, fault and reset the CSSM simulator. Send X-CssmSim-Key when a key is configured.";
                     return Task.CompletedTask;
                 });
+                ControlApiDocs.Configure(o);
             });
             s.AddPortal(options);
             configure?.Invoke(builder);
