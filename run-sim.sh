@@ -124,7 +124,7 @@ case "${1:-}" in
   scenario)
     shift
     if [ $# -eq 0 ]; then
-      echo "usage: ./run-sim.sh scenario FILE... [--target URL] [--key KEY] [--seed N] [--no-reset] [--junit out.xml]" >&2
+      echo "usage: ./run-sim.sh scenario FILE... [--target URL] [--key KEY] [--random-seed N] [--no-reset] [--junit out.xml]" >&2
       exit 2
     fi
     cssmsim scenario run "$@"
