@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CssmSim.Server.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CssmSim.Cli.Commands;
 
@@ -90,6 +91,8 @@ public static class ServeCommand
             }
             foreach (var line in await StartBanner.LinesAsync(server, options, config["Seed"] is { Length: > 0 } sf ? sf : null, ct))
                 Console.WriteLine(line);
+            foreach (var broken in server.Services.GetRequiredService<CssmSim.Engine.Faults.FaultEngine>().Unloadable)
+                await Console.Error.WriteLineAsync($"cssmsim: warning: fault rule '{broken.Id}' in the store cannot be loaded and stays disabled: {broken.Problem}");
             if (options.Portal)
                 Console.WriteLine($"  portal {server.BaseAddress}portal" + (server.ControlKey.Value is null ? "" : " (sign in with the control API key)"));
             if (server.ControlKey.Generated)
