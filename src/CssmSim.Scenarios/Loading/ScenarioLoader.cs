@@ -49,6 +49,7 @@ public static partial class ScenarioLoader
         public List<ScenarioError> Errors { get; } = [];
         public Dictionary<RefKind, HashSet<string>> Defined { get; } = new() { [RefKind.Devices] = [], [RefKind.Token] = [], [RefKind.Upload] = [] };
         public int Budget = MaxNodes;
+        public HashSet<string> FaultErrorCodes { get; } = new(StringComparer.Ordinal);
 
         public void Error(SNode at, string message) => Errors.Add(new ScenarioError(File, at.Line, at.Column, message));
     }
@@ -151,7 +152,11 @@ public static partial class ScenarioLoader
                 var faultSpec = addFault with { Args = addFault.Args.Select(a => a with { Required = false }).ToList() };
                 foreach (var item in fl.Items)
                 {
-                    if (item is SMap fm && CheckKeys(fm, faultSpec, "fault rule", ctx)) faults.Add((JsonObject)fm.ToJson());
+                    if (item is SMap fm && CheckKeys(fm, faultSpec, "fault rule", ctx))
+                    {
+                        CheckFaultRule(fm, ctx, mayBePatch: true);
+                        faults.Add((JsonObject)fm.ToJson());
+                    }
                     else if (item is not SMap) ctx.Error(item, $"a fault rule is a mapping (match, when, effect), not {item.Kind}");
                 }
             }
@@ -210,7 +215,12 @@ public static partial class ScenarioLoader
             ctx.Error(value, $"'{spec.Name}' takes a mapping of keys ({string.Join(", ", spec.Args.Select(a => a.Name))}), not {value.Kind}");
             return null;
         }
-        CheckKeys(args, spec, $"'{spec.Name}'", ctx);
+        if (CheckKeys(args, spec, $"'{spec.Name}'", ctx))
+        {
+            if (spec.Name == "addFault") CheckFaultRule(args, ctx, mayBePatch: false);
+            if (spec.Name == "failed" && args["error"] is SScalar { IsNull: false } error) CheckErrorCode(error, "'failed'", ctx);
+            if (spec.Name == "journal" && args["errorCode"] is SScalar { IsNull: false } errorCode) CheckErrorCode(errorCode, "'journal'", ctx);
+        }
         return new ScenarioAction(spec, value, key.Line);
     }
 

@@ -115,6 +115,7 @@ public static class CssmComposition
                 doc.Info.Description = "Set up, inspect, fault and reset the CSSM simulator. Send X-CssmSim-Key when a key is configured.";
                 return Task.CompletedTask;
             });
+            ControlApiDocs.Configure(o);
         });
         s.AddPortal(options);
         return s;
@@ -129,6 +130,7 @@ public static class CssmComposition
         app.UseMiddleware<RequestIds>();
         app.UseMiddleware<PathNormalization>();
         app.UseRouting();
+        app.UseMiddleware<RequestLogging>();
         app.UseMiddleware<EncodedSlashes>();
         app.UseMiddleware<JournalMiddleware>();
         // Fault rules and the clock changed by another process on the same store are re-read first.

@@ -27,6 +27,8 @@ public sealed class SimulatorOptions
     /// <summary>The seed's source text (its fingerprint tells a restart from a changed seed).</summary>
     public string SeedText { get; set; } = DefaultSeed.Yaml;
     public long? RandomSeed { get; set; }
+    /// <summary><c>--reset</c>: start from the seed alone, dropping what an existing store holds.</summary>
+    public bool ResetOnStart { get; set; }
     public string? ControlApiKey { get; set; }
     /// <summary>Where a generated control key is kept between starts.</summary>
     public string ControlKeyFile { get; set; } = "data/control.key";
@@ -72,6 +74,8 @@ public sealed class SimulatorOptions
     /// <summary>Console logging (the server) or none (fixtures, which plug in their own).</summary>
     public bool ConsoleLogging { get; set; }
     public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+    /// <summary>Per-category levels (<c>Logging:LogLevel:CATEGORY</c>), applied over <see cref="MinimumLogLevel"/>.</summary>
+    public IReadOnlyDictionary<string, Microsoft.Extensions.Logging.LogLevel> LogLevels { get; set; } = new Dictionary<string, Microsoft.Extensions.Logging.LogLevel>();
 
     /// <summary>
     /// Reads the keys of control.md §Configuration (appsettings.json, <c>CSSMSIM__</c> environment
@@ -125,6 +129,7 @@ public sealed class SimulatorOptions
                 throw new SimulatorConfigurationException($"RandomSeed: '{rs}' is not a whole number");
             o.RandomSeed = seed;
         }
+        o.ResetOnStart = Bool(config, "Reset", false);
         o.ControlApiKey = config["Control:ApiKey"] is { Length: > 0 } key ? key : null;
         o.ControlKeyFile = config["Control:KeyFile"] is { Length: > 0 } kf ? kf : o.ControlKeyFile;
         o.OAuthTokenLifetimeSeconds = Int(config, "OAuth:TokenLifetimeSeconds", 3599, 900, int.MaxValue);
@@ -152,11 +157,28 @@ public sealed class SimulatorOptions
         o.Portal = Bool(config, "Portal:Enabled", true);
         o.SmartTransportMaxClockSkewSeconds = string.IsNullOrWhiteSpace(config["SmartTransport:MaxClockSkewSeconds"])
             ? null : Int(config, "SmartTransport:MaxClockSkewSeconds", 0, 1, 10 * 365 * 86_400);
+        ReadLogLevels(config, o);
         o.UploadLimits = new Engine.UsageFiles.UploadLimits(
             Long(config, "Uploads:MaxCompressedBytes", Engine.UsageFiles.UploadLimits.DefaultMaxCompressedBytes, 1, int.MaxValue),
             Long(config, "Uploads:MaxExpandedBytes", Engine.UsageFiles.UploadLimits.DefaultMaxExpandedBytes, 1, long.MaxValue),
             Int(config, "Uploads:MaxEntries", Engine.UsageFiles.UploadLimits.DefaultMaxEntries, 1, int.MaxValue));
         return o;
+    }
+
+    // Logging:LogLevel:Default (also --log-level) sets the floor; Logging:LogLevel:CssmSim.Server.Pipeline.RequestLogging=Warning
+    // and the like tune one category, as in any ASP.NET Core application.
+    private static void ReadLogLevels(IConfiguration config, SimulatorOptions o)
+    {
+        var levels = new Dictionary<string, Microsoft.Extensions.Logging.LogLevel>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in config.GetSection("Logging:LogLevel").GetChildren())
+        {
+            if (string.IsNullOrWhiteSpace(entry.Value)) continue;
+            if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(entry.Value.Trim(), ignoreCase: true, out var level) || !Enum.IsDefined(level) || int.TryParse(entry.Value, out _))
+                throw new SimulatorConfigurationException($"Logging:LogLevel:{entry.Key}: '{entry.Value}' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None)");
+            if (entry.Key.Equals("Default", StringComparison.OrdinalIgnoreCase)) o.MinimumLogLevel = level;
+            else levels[entry.Key] = level;
+        }
+        o.LogLevels = levels;
     }
 
     private static bool Bool(IConfiguration config, string key, bool fallback)
