@@ -98,11 +98,22 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
     /// Releases a product instance's SLACs: those a decodable return code names, else (the UDI known from
     /// context) all of them or those holding <paramref name="tags"/>; real devices' codes cannot be decoded.
     /// </summary>
-    public async Task<ReturnOutcome> ReturnSlacAsync(Udi udi, string? returnCode, IReadOnlyCollection<string>? tags, CancellationToken ct = default)
+    public Task<ReturnOutcome> ReturnSlacAsync(Udi udi, string? returnCode, IReadOnlyCollection<string>? tags, CancellationToken ct = default) =>
+        ReturnForDeviceAsync(udi, returnCode, tags, includeReservations: false, ct);
+
+    /// <summary>
+    /// A return with the device known from context (SLP <c>authrequest</c> with a <c>remove_code</c>): like
+    /// <see cref="ReturnSlacAsync"/>, but the code may also return the device's SLR or PLR reservation
+    /// (cssm-api.md §Reservations: a reservation holds licenses until the device's return code is entered).
+    /// </summary>
+    public Task<ReturnOutcome> ReturnAnyAsync(Udi udi, string returnCode, CancellationToken ct = default) =>
+        ReturnForDeviceAsync(udi, returnCode, null, includeReservations: true, ct);
+
+    private async Task<ReturnOutcome> ReturnForDeviceAsync(Udi udi, string? returnCode, IReadOnlyCollection<string>? tags, bool includeReservations, CancellationToken ct)
     {
         if (returnCode is not null && !ReturnCode.IsWellFormed(returnCode.Trim()))
             return new ReturnOutcome("UNKNOWN_RETURN_CODE", "the return code is not well-formed (eight groups of six and one of three)", [], null);
-        var active = (await store.Authorizations.ListActiveAsync(udi.ToString(), ct)).Where(a => a.Kind == "SLAC").ToList();
+        var active = (await store.Authorizations.ListActiveAsync(udi.ToString(), ct)).Where(a => a.Kind == "SLAC" || includeReservations).ToList();
         var normalized = tags?.Select(EntitlementTag.Normalize).ToHashSet(StringComparer.Ordinal);
         // A code of ours names one authorization; otherwise the UDI is known from the context, and any
         // well-formed code releases its authorizations (real devices' codes cannot be decoded).
@@ -115,8 +126,12 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
         if (chosen.Count == 0) return new ReturnOutcome("UNKNOWN_RETURN_CODE", $"{udi} holds no authorization to return", [], null);
         await store.Authorizations.ReturnAsync(chosen.Select(a => a.Id).ToList(), clock.GetUtcNow(), ct);
         var owner = await store.Accounts.FindByVirtualAccountIdAsync(chosen[0].VirtualAccountId, ct);
-        await events.AppendAsync(EventTypes.SlacReturned, owner?.Account.Id, owner?.VirtualAccount.Name, udi.ToString(),
-            new { authorization_ids = chosen.Select(a => a.Id) }, ct);
+        if (chosen.Where(a => a.Kind == "SLAC").Select(a => a.Id).ToList() is { Count: > 0 } slacs)
+            await events.AppendAsync(EventTypes.SlacReturned, owner?.Account.Id, owner?.VirtualAccount.Name, udi.ToString(),
+                new { authorization_ids = slacs }, ct);
+        foreach (var reservation in chosen.Where(a => a.Kind != "SLAC"))
+            await events.AppendAsync(EventTypes.ReservationReturned, owner?.Account.Id, owner?.VirtualAccount.Name, udi.ToString(),
+                new { authorization_id = reservation.Id }, ct);
         var proof = returnCode?.Trim() ?? string.Join(",", chosen.Select(a => a.Id));
         return new ReturnOutcome(null, null, chosen, ConfirmationCode.For(proof));
     }

@@ -115,7 +115,7 @@ public static class SlpApi
     }
 
     /// <summary>
-    /// SLACs for product instances (or their return with <c>remove_code</c>); per-license failures show
+    /// SLACs for product instances (or the return of SLACs and SLR/PLR reservations with <c>remove_code</c>); per-license failures show
     /// at COMPLETE as <c>authorizations[i]</c> with FAILED, not as a failed submission. SLACs issued here
     /// skip the "in transition" state: this API has no confirmation step.
     /// </summary>
@@ -126,25 +126,27 @@ public static class SlpApi
         if (data["licenses"] is not JsonArray licenses) throw new ApiException(400, "data.licenses is required and must be a list");
         var owner = await AccountAsync(ctx, store);
         if (owner is null) return Failed(ctx, "unknown Smart Account or Virtual Account in the X-CSW headers", "ACCOUNT_NOT_FOUND");
-        var removeCode = SmartTransportMessage.Text(data["remove_code"]);
+        // Cisco's clients put remove_code in each licenses[] item beside "keys": []; the envelope level is accepted too.
+        var envelopeRemoveCode = SmartTransportMessage.Text(data["remove_code"]);
         var fault = await ctx.Faults().EvaluateAsync(smartAccount: owner.Value.Account.Domain, virtualAccount: owner.Value.Va.Name);
         if (fault?.Effect.Error is { } code) return Failed(ctx, "Server error occurred: " + code, code);
 
         // Every item is read before anything is written, so a malformed one refuses the request whole.
-        var items = new List<(JsonObject License, Udi Udi, List<(string? Tag, long? Count)> Keys)>();
+        var items = new List<(JsonObject License, Udi Udi, List<(string? Tag, long? Count)> Keys, string? RemoveCode)>();
         foreach (var item in licenses)
         {
             if (item is not JsonObject license || SmartTransportMessage.ReadUdi(license["sudi"]) is not { } udi)
                 throw new ApiException(400, "each data.licenses item needs a sudi {udi_pid, udi_serial_number}");
             var keys = (license["keys"] as JsonArray ?? []).Select(k => (Tag: SmartTransportMessage.Text((k as JsonObject)?["entitlement"]), Count: SmartTransportMessage.Number((k as JsonObject)?["count"]))).ToList();
+            var removeCode = SmartTransportMessage.Text(license["remove_code"]) ?? envelopeRemoveCode;
             if (!(keys.Count == 0 && removeCode is not null) && keys.Any(k => k.Tag is null || k.Count is null))
                 throw new ApiException(400, "each keys item needs an entitlement and a count");
-            items.Add((license, udi, keys));
+            items.Add((license, udi, keys, removeCode));
         }
 
         var results = new JsonArray();
         Udi? requester = null;
-        foreach (var (license, udi, keys) in items)
+        foreach (var (license, udi, keys, removeCode) in items)
         {
             requester ??= udi;
             var pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ctx.RequestAborted);
@@ -168,7 +170,7 @@ public static class SlpApi
             };
             if (keys.Count == 0 && removeCode is not null)
             {
-                var returned = await authorizations.ReturnSlacAsync(udi, removeCode, null, ctx.RequestAborted);
+                var returned = await authorizations.ReturnAnyAsync(udi, removeCode, ctx.RequestAborted);
                 if (!returned.Succeeded) Fail(entry, returned.ErrorCode!, returned.ErrorMessage!);
             }
             else
