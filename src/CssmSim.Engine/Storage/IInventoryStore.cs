@@ -97,6 +97,12 @@ public interface IInventoryStore
     /// <summary>Creates a product instance without trust (seed, SLP calls, uploads) or updates its hostname and VA.</summary>
     Task UpsertProductInstanceAsync(StoredProductInstance instance, CancellationToken ct = default);
     Task<bool> DeleteProductInstanceAsync(string udi, CancellationToken ct = default);
+    /// <summary>
+    /// Moves a product instance of <paramref name="fromVirtualAccountId"/> with its active authorizations to
+    /// <paramref name="toVirtualAccountId"/> in one transaction (its reports follow it: usage is counted by the
+    /// instance's Virtual Account); false when it is not in the source.
+    /// </summary>
+    Task<bool> MoveProductInstanceAsync(string udi, string fromVirtualAccountId, string toVirtualAccountId, CancellationToken ct = default);
     Task TouchAsync(string udi, DateTimeOffset at, CancellationToken ct = default);
 
     Task AppendEventAsync(DateTimeOffset time, string type, string? smartAccountId, string? virtualAccountName, string? udi, string detailsJson, CancellationToken ct = default);

@@ -10,6 +10,16 @@ using CssmSim.Engine.Tokens;
 
 namespace CssmSim.Engine.Trust;
 
+/// <summary>Trust error codes beyond the token and registration ones.</summary>
+public static class TrustErrors
+{
+    /// <summary>
+    /// The token's Smart or Virtual Account does not hold the product instance (seed 000 L6148, "Smart Account-Virtual
+    /// Account mismatch"); <c>force</c> moves it instead.
+    /// </summary>
+    public const string AccountMismatch = "SA_VA_MISMATCH";
+}
+
 /// <summary>An HA set member named in a trust request.</summary>
 public sealed record HaMember(string? Role, Udi Udi);
 

@@ -35,7 +35,10 @@ public static class LicensesControlApi
         [property: JsonPropertyName("reserved")] long Reserved,
         [property: JsonPropertyName("available")] long Available,
         [property: JsonPropertyName("startDate")] string? StartDate,
-        [property: JsonPropertyName("endDate")] string? EndDate);
+        [property: JsonPropertyName("endDate")] string? EndDate,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("expired")] bool Expired,
+        [property: JsonPropertyName("alerts")] IReadOnlyList<string> Alerts);
 
     private static async Task<IResult> List(HttpContext ctx, ISimulatorStore store, LicenseService licenses, string domain, string va)
     {
@@ -45,7 +48,7 @@ public static class LicensesControlApi
         var balances = await licenses.BalancesAsync(virtualAccount, ctx.RequestAborted);
         return Results.Json(new SimLicenses(balances.Select(b => new SimLicense(
             b.Tag, b.DisplayName, b.Pool?.Type.ToWire(), b.Enforcement.ToWire(), b.Purchased, b.InUse, b.Reserved, b.Available,
-            Date(b.Pool?.StartDate), Date(b.Pool?.EndDate))).ToList()), ApiJson.Options);
+            Date(b.Pool?.StartDate), Date(b.Pool?.EndDate), CssmApi.LicensesApi.ComplianceOf(b), b.Expired, b.Alerts)).ToList()), ApiJson.Options);
     }
 
     private static string? Date(DateOnly? d) => d?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
