@@ -143,6 +143,9 @@ public sealed class LicenseService(ISimulatorStore store, TimeProvider clock, IA
                 return TransferResult.Refused($"{at}.quantity must be from {MinTransferQuantity} to {MaxTransferQuantity}; got {e.Quantity}");
             var (balance, problem) = Resolve(pooled, e.License);
             if (balance is null) return TransferResult.Refused($"{at}.license: {problem} in Virtual Account '{source.Name}'");
+            // An expired TERM or DEMO license has left the pool: nothing of it can move.
+            if (balance.Expired)
+                return TransferResult.Refused($"{at}.license: '{balance.DisplayName}' in Virtual Account '{source.Name}' expired on {balance.Pool!.EndDate:yyyy-MM-dd}");
             if (!string.IsNullOrWhiteSpace(e.LicenseType) && !string.Equals(e.LicenseType.Trim(), balance.Pool!.Type.ToWire(), StringComparison.OrdinalIgnoreCase))
                 return TransferResult.Refused($"{at}.licenseType: '{balance.DisplayName}' in Virtual Account '{source.Name}' is {balance.Pool!.Type.ToWire()}, not {e.LicenseType.Trim()}");
             var target = string.IsNullOrWhiteSpace(e.TargetVirtualAccount) ? null
