@@ -44,9 +44,9 @@ public static class SeedReader
             }),
             Users = Items(r, doc!, "users", "", (o, p) =>
             {
-                r.OnlyKeys(o, p, "username", "password", "accounts");
+                r.OnlyKeys(o, p, "username", "password", "email", "accounts");
                 var name = r.String(o, "username", p, required: true);
-                return name is null ? null : new SeedUser(name, r.String(o, "password", p), r.StringList(o, "accounts", p));
+                return name is null ? null : new SeedUser(name, r.String(o, "password", p), r.StringList(o, "accounts", p), r.String(o, "email", p));
             }),
             Faults = Items(r, doc!, "faults", "", (o, _) => o),
             Accounts = Items(r, doc!, "accounts", "", (o, p) => ReadAccount(r, o, p)),

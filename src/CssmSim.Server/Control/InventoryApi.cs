@@ -36,6 +36,7 @@ public static class InventoryApi
             .WithSummary("{udi_pid, udi_serial_number, force?}: a trust code file for offline install (token_id null).");
         app.MapGet("/_sim/events", Events).WithTags("Inventory").WithGroupName(ControlApi.GroupName).WithName("SimEvents")
             .WithSummary("The event log: ?smartAccount=&virtualAccount=&type=&since=&limit=.");
+        app.MapReservationsControlApi();
         return app;
     }
 
