@@ -32,14 +32,15 @@ run_tests() {
   set +e
   dotnet test CssmSim.sln "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  # The fixture package as another team gets it: pack CssmSim.Testing (with the Server and Engine
-  # packages it depends on) into artifacts/packages, then run tests/CssmSim.Consumer.Tests, which is
+  # The fixture packages as another team gets them: pack CssmSim.Testing (with the Server and Engine
+  # packages it depends on) and CssmSim.Testing.Xunit into artifacts/packages, then run tests/CssmSim.Consumer.Tests, which is
   # not in the solution and restores CssmSim.* only from that folder, into a packages folder of its
   # own that is cleared of CssmSim.* first, so no cache serves an older pack.
   (
     set -e
     rm -rf artifacts/packages artifacts/consumer-packages/cssmsim.*
     dotnet pack src/CssmSim.Testing/CssmSim.Testing.csproj -c Debug -o artifacts/packages --nologo -v q
+    dotnet pack src/CssmSim.Testing.Xunit/CssmSim.Testing.Xunit.csproj -c Debug -o artifacts/packages --nologo -v q
     dotnet restore tests/CssmSim.Consumer.Tests --force --nologo -v q
     dotnet build tests/CssmSim.Consumer.Tests --no-restore --no-incremental --nologo -v q
     dotnet test tests/CssmSim.Consumer.Tests --no-build --nologo
