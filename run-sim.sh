@@ -64,6 +64,10 @@ run_tests() {
     echo "run-sim.sh: the installed cssmsim tool ran --help and a scenario"
   ) 2>&1 | tee -a "$log"
   local tool_rc=${PIPESTATUS[0]}
+  # Code layout against .editorconfig (whitespace only: no build, no network); fix with the same
+  # command without --verify-no-changes.
+  dotnet format whitespace --folder --verify-no-changes --exclude "**/obj/**" "**/bin/**" "artifacts/**" -v q 2>&1 | tee -a "$log"
+  local format_rc=${PIPESTATUS[0]}
   set -e
   # One closing line over all projects, e.g. "tests: 212 passed, 0 failed, 0 skipped".
   awk '/(Passed|Failed)! +- +Failed:/ {
@@ -74,9 +78,11 @@ run_tests() {
   [ "$rc" -eq 0 ] || echo "run-sim.sh: dotnet test exited $rc (a failed build or test; see above)" >&2
   [ "$consumer_rc" -eq 0 ] || echo "run-sim.sh: the consumer tests of the packed CssmSim.Testing exited $consumer_rc (see above)" >&2
   [ "$tool_rc" -eq 0 ] || echo "run-sim.sh: packing, installing or running the cssmsim dotnet tool failed with $tool_rc (see above)" >&2
+  [ "$format_rc" -eq 0 ] || echo "run-sim.sh: code layout differs from .editorconfig (dotnet format whitespace exited $format_rc; see above)" >&2
   [ "$rc" -ne 0 ] && return "$rc"
   [ "$consumer_rc" -ne 0 ] && return "$consumer_rc"
-  return "$tool_rc"
+  [ "$tool_rc" -ne 0 ] && return "$tool_rc"
+  return "$format_rc"
 }
 
 case "${1:-}" in
