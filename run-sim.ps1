@@ -62,13 +62,14 @@ switch ($command) {
         }
         dotnet test CssmSim.sln @rest
         $testRc = $LASTEXITCODE
-        # The packed fixture as another team gets it (see run-sim.sh run_tests): CssmSim.Testing packed into
+        # The packed fixture as another team gets it (see run-sim.sh run_tests): CssmSim.Testing and CssmSim.Testing.Xunit packed into
         # artifacts/packages, tests/CssmSim.Consumer.Tests restored only from there.
         $consumerRc = 0
         try {
             Remove-Item -Recurse -Force artifacts/packages -ErrorAction SilentlyContinue
             Get-ChildItem artifacts/consumer-packages -Filter 'cssmsim.*' -ErrorAction SilentlyContinue | Remove-Item -Recurse -Force
             Invoke-Checked { dotnet pack src/CssmSim.Testing/CssmSim.Testing.csproj -c Debug -o artifacts/packages --nologo -v q } 'dotnet pack CssmSim.Testing'
+            Invoke-Checked { dotnet pack src/CssmSim.Testing.Xunit/CssmSim.Testing.Xunit.csproj -c Debug -o artifacts/packages --nologo -v q } 'dotnet pack CssmSim.Testing.Xunit'
             Invoke-Checked { dotnet restore tests/CssmSim.Consumer.Tests --force --nologo -v q } 'restoring the consumer tests'
             Invoke-Checked { dotnet build tests/CssmSim.Consumer.Tests --no-restore --no-incremental --nologo -v q } 'building the consumer tests'
             Invoke-Checked { dotnet test tests/CssmSim.Consumer.Tests --no-build --nologo } 'the consumer tests'

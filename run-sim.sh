@@ -66,14 +66,15 @@ run_tests() {
   set +e
   dotnet test CssmSim.sln "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  # The fixture package as another team gets it: pack CssmSim.Testing (with the Server and Engine
-  # packages it depends on) into artifacts/packages, then run tests/CssmSim.Consumer.Tests, which is
+  # The fixture packages as another team gets them: pack CssmSim.Testing (with the Server and Engine
+  # packages it depends on) and CssmSim.Testing.Xunit into artifacts/packages, then run tests/CssmSim.Consumer.Tests, which is
   # not in the solution and restores CssmSim.* only from that folder, into a packages folder of its
   # own that is cleared of CssmSim.* first, so no cache serves an older pack.
   (
     set -e
     rm -rf artifacts/packages artifacts/consumer-packages/cssmsim.*
     dotnet pack src/CssmSim.Testing/CssmSim.Testing.csproj -c Debug -o artifacts/packages --nologo -v q
+    dotnet pack src/CssmSim.Testing.Xunit/CssmSim.Testing.Xunit.csproj -c Debug -o artifacts/packages --nologo -v q
     dotnet restore tests/CssmSim.Consumer.Tests --force --nologo -v q
     dotnet build tests/CssmSim.Consumer.Tests --no-restore --no-incremental --nologo -v q
     dotnet test tests/CssmSim.Consumer.Tests --no-build --nologo
@@ -98,6 +99,10 @@ run_tests() {
   ) 2>&1 | tee -a "$log"
   local tool_rc=${PIPESTATUS[0]}
   tests/launchers/check-launchers.sh 2>&1 | tee -a "$log"; local launchers_rc=${PIPESTATUS[0]}   # run-sim.sh/.ps1 as users call them, the CI recipe
+  # Code layout against .editorconfig (whitespace only: no build, no network); fix with the same
+  # command without --verify-no-changes.
+  dotnet format whitespace --folder --verify-no-changes --exclude "**/obj/**" "**/bin/**" "artifacts/**" -v q 2>&1 | tee -a "$log"
+  local format_rc=${PIPESTATUS[0]}
   set -e
   # One closing line over all projects, e.g. "tests: 212 passed, 0 failed, 0 skipped".
   awk '/(Passed|Failed)! +- +Failed:/ {
@@ -108,10 +113,12 @@ run_tests() {
   [ "$rc" -eq 0 ] || echo "run-sim.sh: dotnet test exited $rc (a failed build or test; see above)" >&2
   [ "$consumer_rc" -eq 0 ] || echo "run-sim.sh: the consumer tests of the packed CssmSim.Testing exited $consumer_rc (see above)" >&2
   [ "$tool_rc" -eq 0 ] || echo "run-sim.sh: packing, installing or running the cssmsim dotnet tool failed with $tool_rc (see above)" >&2
+  [ "$format_rc" -eq 0 ] || echo "run-sim.sh: code layout differs from .editorconfig (dotnet format whitespace exited $format_rc; see above)" >&2
   tests/container/run.sh || return $?  # the Docker face: image built with podman, container checked from outside
   [ "$rc" -ne 0 ] && return "$rc"
   [ "$consumer_rc" -ne 0 ] && return "$consumer_rc"
   [ "$tool_rc" -ne 0 ] && return "$tool_rc"
+  [ "$format_rc" -ne 0 ] && return "$format_rc"
   [ "$launchers_rc" -eq 0 ] || echo "run-sim.sh: a launcher check in tests/launchers failed with $launchers_rc (see above)" >&2
   return "$launchers_rc"
 }

@@ -153,6 +153,10 @@ public sealed partial class ScenarioRunner
         /// <summary>A transport failure as an error code: what the device saw instead of a CSSM reply.</summary>
         private static string TransportError(Exception e) => e switch
         {
+            SmartTransportException { Failure: TransportFailure.ConnectionFailed } => "CONNECTION_FAILED",
+            SmartTransportException { Failure: TransportFailure.Timeout } => "TIMEOUT",
+            SmartTransportException { Failure: TransportFailure.HttpStatus, Status: { } status } => "HTTP_" + (int)status,
+            SmartTransportException => "INVALID_REPLY",
             HttpRequestException => "CONNECTION_FAILED",
             TaskCanceledException => "TIMEOUT",
             InvalidOperationException when AnsweredPattern().Match(e.Message) is { Success: true } m => "HTTP_" + m.Groups[1].Value,

@@ -8,7 +8,7 @@ using CssmSim.Server.Pipeline;
 namespace CssmSim.Server.Control;
 
 /// <summary><c>/_sim/clock</c>: the virtual clock that token expiry, deadlines and artefact times read.</summary>
-public static class ClockApi
+internal static class ClockApi
 {
     public static IEndpointRouteBuilder MapClockApi(this IEndpointRouteBuilder app)
     {

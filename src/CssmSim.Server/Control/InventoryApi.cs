@@ -17,7 +17,7 @@ namespace CssmSim.Server.Control;
 /// that the portal, the fixture and scenarios use (tokens, product instances, trust-code files),
 /// and <c>/_sim/events</c>.
 /// </summary>
-public static class InventoryApi
+internal static class InventoryApi
 {
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
     {

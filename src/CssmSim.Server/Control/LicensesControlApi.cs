@@ -11,7 +11,7 @@ namespace CssmSim.Server.Control;
 /// <c>GET /_sim/accounts/{domain}/virtual-accounts/{va}/licenses</c>: a Virtual Account's license
 /// pool with its accounting, without OAuth (what the portal, the fixture and scenarios read).
 /// </summary>
-public static class LicensesControlApi
+internal static class LicensesControlApi
 {
     public static IEndpointRouteBuilder MapLicensesControlApi(this IEndpointRouteBuilder app)
     {

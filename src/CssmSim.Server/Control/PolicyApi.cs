@@ -11,7 +11,7 @@ namespace CssmSim.Server.Control;
 /// custom policies at Smart and Virtual Account level, the effective policy a device receives, and
 /// the signed policy file (control.md §Control API; artefacts.md §Policy file).
 /// </summary>
-public static class PolicyApi
+internal static class PolicyApi
 {
     private const long BodyLimit = 64 * 1024;
 

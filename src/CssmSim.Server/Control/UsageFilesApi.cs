@@ -19,7 +19,7 @@ using Microsoft.Net.Http.Headers;
 namespace CssmSim.Server.Control;
 
 /// <summary>Offline usage files: upload, status and ACK download (artefacts.md §Offline usage upload).</summary>
-public static class UsageFilesApi
+internal static class UsageFilesApi
 {
     /// <summary>What a multipart body may add around the file (boundaries, part headers, small fields).</summary>
     private const long MultipartOverhead = 64 * 1024;

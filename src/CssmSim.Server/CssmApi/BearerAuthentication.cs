@@ -9,7 +9,7 @@ namespace CssmSim.Server.CssmApi;
 /// The bearer check on every CSSM API route: missing, unknown or expired tokens get 401
 /// <c>{"error":"invalid_token"}</c> whatever the route's family (cssm-api.md §OAuth2).
 /// </summary>
-public static class BearerAuthentication
+internal static class BearerAuthentication
 {
     private const string CallerKey = "cssmsim.caller";
 

@@ -10,7 +10,7 @@ namespace CssmSim.Server.CssmApi;
 /// <c>POST v1/accounts/{domain}/devices</c>: product instances of some or all Virtual Accounts
 /// (cssm-api.md §Licenses, devices). Every documented key is present; unknown ones are null.
 /// </summary>
-public static class DevicesApi
+internal static class DevicesApi
 {
     public static IEndpointRouteBuilder MapDevicesApi(this IEndpointRouteBuilder app)
     {

@@ -17,7 +17,7 @@ namespace CssmSim.Server.CssmApi;
 /// the v1 license list per Virtual Account, the v3 (and v2) summary of one Virtual Account chosen
 /// by the X-CSW headers, and transfers between Virtual Accounts of one Smart Account.
 /// </summary>
-public static class LicensesApi
+internal static class LicensesApi
 {
     public const string InCompliance = "In Compliance";
     // CSSM's wording for a pool whose use exceeds its licenses (the legacy license state, and the

@@ -73,13 +73,6 @@ public sealed class CssmSimulatorOptions
         return this;
     }
 
-    /// <summary>Logs to an xunit v3 test's output (lines written after that test ended are dropped).</summary>
-    public CssmSimulatorOptions LogTo(Xunit.ITestOutputHelper output, LogLevel minimumLevel = LogLevel.Information)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        return LogTo(new TestOutputLoggerProvider(output), minimumLevel);
-    }
-
     /// <summary>Checks every setting; the message names the one at fault and what is allowed.</summary>
     /// <exception cref="ArgumentException">A setting is missing or out of range.</exception>
     public void Validate()

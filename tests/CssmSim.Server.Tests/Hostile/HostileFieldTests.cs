@@ -65,8 +65,11 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
                "productInstances":[{"udi_pid":"C9800-CL-K9","udi_serial_number":"SEEDFIELD1","hostname":"wlc-1","trusted":true}]}]}]}
             """.Replace("@TAG@", Tag, StringComparison.Ordinal))!.AsObject()),
         ["smart transport trust"] = ("/licservice/license",
-            () => Transport("TRUST_ESTABLISHMENT", new JsonObject { ["id_token"] = "NOT-A-TOKEN", ["scope"] = "all", ["force"] = false,
-                ["ha_udis"] = new JsonArray(new JsonObject { ["role"] = "Standby", ["sudi"] = new JsonObject { ["udi_pid"] = "C9800-CL-K9", ["udi_serial_number"] = "FIELD0002" } }) })),
+            () => Transport("TRUST_ESTABLISHMENT", new JsonObject
+            {
+                ["id_token"] = "NOT-A-TOKEN", ["scope"] = "all", ["force"] = false,
+                ["ha_udis"] = new JsonArray(new JsonObject { ["role"] = "Standby", ["sudi"] = new JsonObject { ["udi_pid"] = "C9800-CL-K9", ["udi_serial_number"] = "FIELD0002" } })
+            })),
         ["smart transport usage"] = ("/licservice/license",
             () => Transport("USAGE_REPORTING", new JsonObject
             {
