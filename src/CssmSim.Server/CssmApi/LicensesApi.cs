@@ -235,7 +235,7 @@ public static class LicensesApi
     /// The account ids of the X-CSW headers (400 when missing or not decimal ids) after checking that
     /// <c>X-CSW-REQUESTING-SYSTEM</c>, when sent, is a JSON object (its content is not used).
     /// </summary>
-    private static (string SmartAccountId, string VirtualAccountId) SummaryHeaders(HttpContext ctx)
+    public static (string SmartAccountId, string VirtualAccountId) SummaryHeaders(HttpContext ctx)
     {
         var saId = ctx.Request.Headers["X-CSW-SMART-ACCOUNT-ID"].ToString().Trim();
         var vaId = ctx.Request.Headers["X-CSW-VIRTUAL-ACCOUNT-ID"].ToString().Trim();
@@ -248,7 +248,7 @@ public static class LicensesApi
     }
 
     /// <summary>The Virtual Account the X-CSW headers select: 404 unknown, 403 not visible to the caller.</summary>
-    private static async Task<(SmartAccount Account, VirtualAccount Va)> SummaryAccountAsync(HttpContext ctx, ISimulatorStore store, string saId, string vaId)
+    public static async Task<(SmartAccount Account, VirtualAccount Va)> SummaryAccountAsync(HttpContext ctx, ISimulatorStore store, string saId, string vaId)
     {
         var owner = await store.Accounts.FindByVirtualAccountIdAsync(vaId, ctx.RequestAborted);
         if (owner is not { } found || found.Account.Id != saId)
@@ -259,7 +259,7 @@ public static class LicensesApi
         return found;
     }
 
-    private static bool IsDecimal(string s) => s.Length <= 19 && s.All(char.IsAsciiDigit);
+    public static bool IsDecimal(string s) => s.Length <= 19 && s.All(char.IsAsciiDigit);
 
     private static void RequireRequestingSystem(HttpContext ctx)
     {
@@ -277,7 +277,7 @@ public static class LicensesApi
     }
 
     /// <summary>The tags to summarise in canonical form, or null for all (absent, null or empty).</summary>
-    private static HashSet<string>? ReadTags(JsonNode? node)
+    public static HashSet<string>? ReadTags(JsonNode? node)
     {
         if (node is null) return null;
         if (node is not JsonArray list) throw new ApiException(400, "data.tags must be a list of entitlement tags");

@@ -9,6 +9,7 @@ using CssmSim.Engine.Policies;
 using CssmSim.Engine.Tokens;
 using CssmSim.Engine.Trust;
 using CssmSim.Server.SmartTransport;
+using CssmSim.Server.SoftwareApis;
 using CssmSim.Server.Slp;
 using CssmSim.Engine.Usage;
 using CssmSim.Engine.Seeding;
@@ -58,7 +59,7 @@ public static class SimulatorApp
             var state = new SimulatorState(seeds, faults, transitions, clock, store, tokenService, trust, policies);
             await state.InitializeAsync(ct);
             var tokens = new AccessTokenService(store.Accounts, await AccessTokenService.LoadKeyAsync(store.State, ct), clock.Wall,
-                TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds));
+                TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds), store.State);
             var urls = ListenUrls(options.Urls, options.Https);
             var controlKey = ResolveControlKey(options, urls);
             runtime.MarkReady();
@@ -167,6 +168,7 @@ public static class SimulatorApp
             app.MapSlpApi();
             app.MapLicensesApi();
             app.MapReservationsApi();
+            app.MapSoftwareApis();
             app.MapControlApi();
             app.MapFaultsApi();
             app.MapClockApi();

@@ -218,6 +218,14 @@ public static class Migrations
                 PRIMARY KEY (authorization_id, tag)
             );
             """),
+        new(7, "software-apis", """
+            ALTER TABLE api_users ADD COLUMN email TEXT NULL;
+            CREATE TABLE slr_catalog (
+                software_tag      TEXT PRIMARY KEY,
+                udi_pid           TEXT NULL,
+                entitlements_json TEXT NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);
