@@ -20,7 +20,8 @@ namespace CssmSim.Server.SoftwareApis;
 /// </summary>
 public static class SoftwareLicensingApi
 {
-    private static readonly CultureInfo English = CultureInfo.GetCultureInfo("en-US");
+    // Spelled out: the simulator runs with invariant globalization, which has no English month names.
+    private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
     public static IEndpointRouteBuilder MapSoftwareLicensingApi(this IEndpointRouteBuilder app)
     {
@@ -43,7 +44,9 @@ public static class SoftwareLicensingApi
 
     /// <summary>D's v2 date form, <c>2018-Aug-08</c>; null for PERPETUAL and STANDARD (never <c>""</c>).</summary>
     private static string? V2Day(License license, DateOnly? date) =>
-        license.Type.IsSubscription() && date is { } d ? d.ToString("yyyy-MMM-dd", English) : null;
+        license.Type.IsSubscription() && date is { } d
+            ? string.Create(CultureInfo.InvariantCulture, $"{d.Year:D4}-{Months[d.Month - 1]}-{d.Day:D2}")
+            : null;
 
     private static async Task<IResult> Summary(HttpContext ctx, ISimulatorStore store, LicenseService licenses, SimulatorClock clock)
     {
