@@ -171,11 +171,13 @@ public static class SoftwareDevicesApi
         foreach (var item in requests)
         {
             var entry = item as JsonObject;
-            var pid = SoftwareApiPaths.Text(entry?["sudi"]?["udiPid"]);
-            var serial = SoftwareApiPaths.Text(entry?["sudi"]?["udiSerialNumber"]);
+            var sudi = entry?["sudi"] as JsonObject;
+            var pid = SoftwareApiPaths.Text(sudi?["udiPid"]);
+            var serial = SoftwareApiPaths.Text(sudi?["udiSerialNumber"]);
             var code = SoftwareApiPaths.Text(entry?["returnCode"]);
             var (ok, message) = pid is null || serial is null || code is null
                 ? (false, "sudi.udiPid, sudi.udiSerialNumber and returnCode are required")
+                : Udi.Problem(pid, serial) is { } problem ? (false, problem)
                 : await RemoveOneAsync(ctx, store, authorizations, va, new Udi(pid, serial), code);
             results.Add(new JsonObject
             {
