@@ -181,14 +181,54 @@ public sealed class SoftwareAccountsApiTests
         body["messageCode"]!.GetValue<string>().ShouldBe("DMS-ERR-136");
     }
 
-    [Fact]
-    public async Task Every_software_api_needs_a_bearer_token()
+    [Theory]
+    [InlineData("GET", "/accounts/v1/user/search-smart-accounts?userId=alice")]
+    [InlineData("GET", "/pnp/v2/accounts")]
+    [InlineData("GET", "/pnp/v2/accounts/example.com/virtual-accounts")]
+    [InlineData("GET", "/licensing/v2/accounts/example.com/devices?virtualAccountName=DEFAULT")]
+    [InlineData("GET", "/licensing/v2/device/search?udi_serial_number=FOC2FIDSLA1")]
+    [InlineData("POST", "/licensing/v3/accounts/example.com/devices/remove?virtualAccountName=DEFAULT")]
+    [InlineData("POST", "/licensing/v2/get-summary")]
+    [InlineData("POST", "/licensing/v1/account/example.com/virtual-account/DEFAULT/licenses/reserve")]
+    [InlineData("POST", "/licensing/v2/account/example.com/virtual-account/DEFAULT/licenses/reserve")]
+    [InlineData("GET", "/licensing/v2/account-policy")]
+    [InlineData("POST", "/licensing/v1/search-slr-details")]
+    [InlineData("GET", "/ea/v1/subscription/account/example.com/consumption")]
+    [InlineData("GET", "/ea/v1/subscription/account/example.com/subscription/S1/consumption")]
+    public async Task Every_software_api_needs_a_bearer_token(string method, string path)
     {
         await using var sim = await StartAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), Prefix + path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "cssmsim.not-a-token");
 
-        using var response = await sim.Http.GetAsync(Prefix + "/pnp/v2/accounts", TestContext.Current.CancellationToken);
+        using var response = await sim.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await Support.TestSimulator.ReadJsonAsync(response))["error"]!.GetValue<string>().ShouldBe("invalid_token");
+        var body = await TestSimulator.ReadJsonAsync(response);
+        body.ShouldHaveExactKeys("error", "error_description");
+        body["error"]!.GetValue<string>().ShouldBe("invalid_token");
+    }
+
+    [Fact]
+    public async Task A_percent_encoded_virtual_account_name_with_a_slash_reaches_its_virtual_account()
+    {
+        await using var sim = await StartAsync();
+        await sim.MergeSeedAsync("""
+            accounts: [{domain: example.com, virtualAccounts: [{name: "Lab/West & Co", licenses: [{tag: "regid.2019-03.com.cisco.DNA_HSEC,1.0_509c41ab-05a8-431f-95fe-ec28086e8844", enforcement: export-controlled, quantity: 1}]}]}]
+            """);
+
+        var (status, body) = await PostAsync(sim, $"/licensing/v2/account/example.com/virtual-account/{Uri.EscapeDataString("Lab/West & Co")}/licenses/reserve",
+            new System.Text.Json.Nodes.JsonObject
+            {
+                ["reservationRequests"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+                {
+                    ["reservationCode"] = sim.Device("SLASH-1").CreateReservationRequestCode(), ["reservationType"] = "SPECIFIC",
+                    ["licenses"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["entitlementTag"] = Hsec, ["quantity"] = 1 }),
+                }),
+            });
+        var (_, devices) = await GetAsync(sim, $"/licensing/v2/accounts/example.com/devices?virtualAccountName={Uri.EscapeDataString("Lab/West & Co")}");
+
+        status.ShouldBe(HttpStatusCode.OK, body.ToJsonString());
+        devices["devices"]!.AsArray().ShouldHaveSingleItem()!["sudi"]!["udiSerialNumber"]!.GetValue<string>().ShouldBe("SLASH-1");
     }
 }
