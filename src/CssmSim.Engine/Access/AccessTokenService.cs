@@ -97,7 +97,7 @@ public sealed class AccessTokenService
     /// <summary>
     /// The token request of the authorization-code grant (RFC 6749 §4.1.3): the client must
     /// authenticate, and the code must be ours, unexpired, issued to that client for that
-    /// <paramref name="redirectUri"/>, and not redeemed before (the database decides, so two
+    /// <paramref name="redirectUri"/> (required: the sign-in always has one), and not redeemed before (the database decides, so two
     /// processes cannot both redeem it).
     /// </summary>
     public async Task<TokenGrant> GrantAuthorizationCodeAsync(string clientId, string clientSecret, string code, string? redirectUri, CancellationToken ct = default)
@@ -109,7 +109,7 @@ public sealed class AccessTokenService
         CodePayload? payload;
         try { payload = JsonSerializer.Deserialize<CodePayload>(bytes); }
         catch (JsonException) { return new TokenGrant(GrantOutcome.InvalidGrant); }
-        if (payload is null || payload.Client != clientId || payload.Redirect != (redirectUri ?? payload.Redirect)
+        if (payload is null || payload.Client != clientId || payload.Redirect != redirectUri
             || DateTimeOffset.FromUnixTimeSeconds(payload.Exp) <= _wall.GetUtcNow()
             || await _accounts.FindUserAsync(payload.User, ct) is null)
             return new TokenGrant(GrantOutcome.InvalidGrant);

@@ -86,6 +86,7 @@ public sealed class AuthorizationCodeTests
         (await tokens.GrantAuthorizationCodeAsync("other", "other-secret", code!, Redirect, Ct)).Outcome.ShouldBe(GrantOutcome.InvalidGrant);
         (await tokens.GrantAuthorizationCodeAsync("cssmsim", "cssmsim", code! + "x", Redirect, Ct)).Outcome.ShouldBe(GrantOutcome.InvalidGrant);
         (await tokens.GrantAuthorizationCodeAsync("cssmsim", "cssmsim", "cssmsim-code.e30.AAAA", Redirect, Ct)).Outcome.ShouldBe(GrantOutcome.InvalidGrant);
+        (await tokens.GrantAuthorizationCodeAsync("cssmsim", "cssmsim", code!, null, Ct)).Outcome.ShouldBe(GrantOutcome.InvalidGrant);
         (await tokens.GrantAuthorizationCodeAsync("cssmsim", "wrong", code!, Redirect, Ct)).Outcome.ShouldBe(GrantOutcome.InvalidClient);
     }
 }
