@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using CssmSim.Engine.ProductInstances;
 using CssmSim.Engine.Seeding;
 using CssmSim.Engine.Storage;
 using CssmSim.Engine.Storage.Sqlite;
@@ -102,8 +103,7 @@ public static class BenchCommand
             {
                 var serial = request.SerialPrefix + i.ToString("D6", CultureInfo.InvariantCulture);
                 var udi = $"PID:{request.Pid},SN:{serial}";
-                pis.Add(new StoredProductInstance(udi, request.Pid, serial, ids.Uuid5("pi/" + udi).ToString(), va.Id, serial.ToLowerInvariant(),
-                    null, null, null, null, null, null, null, null, now, now));
+                pis.Add(ProductInstanceRegistry.Untrusted(new Udi(request.Pid, serial), Piids.For(ids, udi), va.Id, serial.ToLowerInvariant(), now, now));
                 // Reports spread evenly: instance i gets the i-th share of the total.
                 var mine = request.Reports * i / request.Instances - request.Reports * (i - 1) / request.Instances;
                 var reportIds = new List<string>((int)mine);

@@ -1,5 +1,6 @@
 using CssmSim.Engine.Accounts;
 using CssmSim.Engine.Authorizations.Codes;
+using CssmSim.Engine.Devices;
 using CssmSim.Engine.Events;
 using CssmSim.Engine.Ids;
 using CssmSim.Engine.Licensing;
@@ -22,6 +23,12 @@ public sealed record SlacOutcome(string? ErrorCode, string? ErrorMessage, Stored
     public bool Succeeded => ErrorCode is null;
 
     public static SlacOutcome Failed(string code, string message) => new(code, message, null, null);
+}
+
+/// <summary>SLACs for a set of product instances (an HA set): all issued, or none and the error.</summary>
+public sealed record SlacSetOutcome(CssmError? Error, IReadOnlyList<SlacOutcome> Issued)
+{
+    public bool Succeeded => Error is null;
 }
 
 /// <summary>One reservation request entry (cssm-api.md §Reservations).</summary>
@@ -49,8 +56,44 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
 {
     public async Task<SlacOutcome> RequestSlacAsync(SlacRequest request, CancellationToken ct = default)
     {
+        var set = await RequestSlacsAsync([request], ct);
+        return set.Succeeded ? set.Issued[0] : SlacOutcome.Failed(set.Error!.Code, set.Error.Message);
+    }
+
+    /// <summary>
+    /// SLACs for several product instances, all or nothing (AUTHORIZATION_REQUEST with <c>scope: all</c>):
+    /// every request is checked first, then all are issued in one store transaction on the simulator
+    /// clock, and only then are their events written. A refusal leaves the pool, the SLACs they would
+    /// replace and the event log as they were.
+    /// </summary>
+    public async Task<SlacSetOutcome> RequestSlacsAsync(IReadOnlyList<SlacRequest> requests, CancellationToken ct = default)
+    {
+        var prepared = new List<PreparedSlac>(requests.Count);
+        foreach (var request in requests)
+        {
+            var slac = await PrepareAsync(request, ct);
+            if (slac.Error is { } error) return new SlacSetOutcome(error, []);
+            prepared.Add(slac);
+        }
+        var result = await store.Authorizations.IssueAllAsync(prepared.Select(p => p.Issue!).ToList(), ct);
+        if (result.RefusedIndex is { } refused)
+            return new SlacSetOutcome(new CssmError(CssmCodes.InsufficientLicenses,
+                $"not enough {result.ShortTag} in {prepared[refused].Va!.Name}: {Math.Max(0, result.Available)} available"), []);
+        await events.AppendAsync(prepared.Select(p => events.Create(EventTypes.SlacIssued, p.Account!.Id, p.Va!.Name, p.Issue!.Udi,
+            new { authorization_id = p.Issue.Id, entitlements = p.Issue.Entitlements.Select(w => new { tag = w.Tag, count = w.Count }) })).ToList(), ct);
+        return new SlacSetOutcome(null, prepared.Select((p, i) => new SlacOutcome(null, null, result.Issued[i], p.Code)).ToList());
+    }
+
+    private sealed record PreparedSlac(CssmError? Error, SmartAccount? Account = null, VirtualAccount? Va = null, AuthorizationIssue? Issue = null,
+        SignedAuthorizationCode? Code = null);
+
+    private static PreparedSlac Refuse(string code, string message) => new(new CssmError(code, message));
+
+    /// <summary>Checks one request against the licenses and what the device holds, and signs its SLAC (nothing written).</summary>
+    private async Task<PreparedSlac> PrepareAsync(SlacRequest request, CancellationToken ct)
+    {
         var pi = await store.Inventory.FindProductInstanceAsync(request.Udi.ToString(), ct);
-        if (pi is null) return SlacOutcome.Failed("TRUST_REQUIRED", $"{request.Udi} is not a known product instance");
+        if (pi is null) return Refuse(CssmCodes.TrustRequired, $"{request.Udi} is not a known product instance");
         var (account, va) = await store.Accounts.FindByVirtualAccountIdAsync(pi.VirtualAccountId, ct)
             ?? throw new InvalidOperationException("product instance in a vanished virtual account");
         var licenses = (await store.Accounts.ListLicensesAsync(va.Id, ct)).ToDictionary(l => l.Tag, StringComparer.Ordinal);
@@ -58,26 +101,26 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
             .SelectMany(a => a.Entitlements).GroupBy(e => e.Tag).ToDictionary(g => g.Key, g => g.Sum(e => e.Count));
 
         if (UdiRef.Problem(pi.Pid, pi.Serial) is { } udiProblem)
-            return SlacOutcome.Failed("INVALID_MESSAGE", $"{request.Udi} cannot be written in an authorization code: {udiProblem}");
+            return Refuse(CssmCodes.InvalidMessage, $"{request.Udi} cannot be written in an authorization code: {udiProblem}");
         var wanted = new List<AuthorizedCount>();
         foreach (var (rawTag, count) in request.Entitlements)
         {
             var tag = EntitlementTag.Normalize(rawTag);
-            if (count < 1) return SlacOutcome.Failed("INVALID_MESSAGE", $"count for {tag} must be at least 1");
+            if (count < 1) return Refuse(CssmCodes.InvalidMessage, $"count for {tag} must be at least 1");
             // A code carries 32-bit counts; more could never be in a pool anyway.
             if (count > int.MaxValue || held.GetValueOrDefault(tag) + count > int.MaxValue)
-                return SlacOutcome.Failed("INVALID_MESSAGE", $"count for {tag} is more than {int.MaxValue}");
-            if (!licenses.TryGetValue(tag, out var license)) return SlacOutcome.Failed("UNKNOWN_LICENSE", $"{va.Name} holds no license {tag}");
+                return Refuse(CssmCodes.InvalidMessage, $"count for {tag} is more than {int.MaxValue}");
+            if (!licenses.TryGetValue(tag, out var license)) return Refuse(CssmCodes.UnknownLicense, $"{va.Name} holds no license {tag}");
             if (license.Enforcement == Enforcement.Unenforced)
-                return SlacOutcome.Failed("LICENSE_NOT_ENFORCED", $"{tag} is not enforced or export-controlled; it needs no authorization code");
+                return Refuse(CssmCodes.LicenseNotEnforced, $"{tag} is not enforced or export-controlled; it needs no authorization code");
             if (license.Enforcement == Enforcement.ExportControlled && !(pi.TrustExportControlled ?? pi.ExportControlled ?? va.ExportControlledAllowed))
-                return SlacOutcome.Failed("EXPORT_CONTROL_NOT_ALLOWED", $"{request.Udi} is not allowed export-controlled functionality ({tag})");
+                return Refuse(CssmCodes.ExportControlNotAllowed, $"{request.Udi} is not allowed export-controlled functionality ({tag})");
             var total = request.Replace ? count : held.GetValueOrDefault(tag) + count;
             var existing = wanted.FindIndex(w => w.Tag == tag);
             if (existing >= 0) wanted[existing] = wanted[existing] with { Count = request.Replace ? count : wanted[existing].Count + count };
             else wanted.Add(new AuthorizedCount(tag, total));
         }
-        if (wanted.Count == 0) return SlacOutcome.Failed("INVALID_MESSAGE", "no entitlements asked for");
+        if (wanted.Count == 0) return Refuse(CssmCodes.InvalidMessage, "no entitlements asked for");
         // Tags the device holds but did not name stay authorized: the new SLAC lists them too.
         foreach (var (tag, count) in held.Where(h => wanted.All(w => w.Tag != h.Key))) wanted.Add(new AuthorizedCount(tag, count));
 
@@ -85,13 +128,8 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
         var code = SlacCode.Create(Guid.Parse(pi.Piid), new UdiRef(pi.Pid, pi.Serial), now.ToUnixTimeMilliseconds(),
             wanted.Select(e => Entitlement(licenses[e.Tag], e.Count)), signer);
         var id = AuthorizationId.Of(code);
-        var result = await store.Authorizations.IssueAsync(new AuthorizationIssue(id.ToString(), "SLAC", pi.Udi, va.Id, wanted, "SLAC",
-            request.Confirmed ? "CONFIRMED" : "IN_TRANSITION", now, _ => (code.ToSlacFileXml(), code.ExpectedConfirmationCode)), ct);
-        if (result.Authorization is null)
-            return SlacOutcome.Failed("INSUFFICIENT_LICENSES", $"not enough {result.ShortTag} in {va.Name}: {Math.Max(0, result.Available)} available");
-        await events.AppendAsync(EventTypes.SlacIssued, account.Id, va.Name, pi.Udi,
-            new { authorization_id = id, entitlements = wanted.Select(w => new { tag = w.Tag, count = w.Count }) }, ct);
-        return new SlacOutcome(null, null, result.Authorization, code);
+        return new PreparedSlac(null, account, va, new AuthorizationIssue(id.ToString(), "SLAC", pi.Udi, va.Id, wanted, "SLAC",
+            request.Confirmed ? "CONFIRMED" : "IN_TRANSITION", now, _ => (code.ToSlacFileXml(), code.ExpectedConfirmationCode)), code);
     }
 
     /// <summary>
@@ -101,7 +139,7 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
     public async Task<ReturnOutcome> ReturnSlacAsync(Udi udi, string? returnCode, IReadOnlyCollection<string>? tags, CancellationToken ct = default)
     {
         if (returnCode is not null && !ReturnCode.IsWellFormed(returnCode.Trim()))
-            return new ReturnOutcome("UNKNOWN_RETURN_CODE", "the return code is not well-formed (eight groups of six and one of three)", [], null);
+            return new ReturnOutcome(CssmCodes.UnknownReturnCode, "the return code is not well-formed (eight groups of six and one of three)", [], null);
         var active = (await store.Authorizations.ListActiveAsync(udi.ToString(), ct)).Where(a => a.Kind == "SLAC").ToList();
         var normalized = tags?.Select(EntitlementTag.Normalize).ToHashSet(StringComparer.Ordinal);
         // A code of ours names one authorization; otherwise the UDI is known from the context, and any
@@ -112,7 +150,7 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
         var chosen = named.Count > 0 ? named
             : normalized is { Count: > 0 } ? active.Where(a => a.Entitlements.Any(e => normalized.Contains(e.Tag))).ToList()
             : active;
-        if (chosen.Count == 0) return new ReturnOutcome("UNKNOWN_RETURN_CODE", $"{udi} holds no authorization to return", [], null);
+        if (chosen.Count == 0) return new ReturnOutcome(CssmCodes.UnknownReturnCode, $"{udi} holds no authorization to return", [], null);
         await store.Authorizations.ReturnAsync(chosen.Select(a => a.Id).ToList(), clock.GetUtcNow(), ct);
         var owner = await store.Accounts.FindByVirtualAccountIdAsync(chosen[0].VirtualAccountId, ct);
         await events.AppendAsync(EventTypes.SlacReturned, owner?.Account.Id, owner?.VirtualAccount.Name, udi.ToString(),
@@ -159,8 +197,7 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
 
         // The product instance is written only once the request is known to be valid, and put back as it was if the pool refuses it.
         var before = pi;
-        await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial, pi?.Piid ?? ids().Uuid5("pi/" + udi).ToString(),
-            va.Id, "", null, null, null, null, null, null, null, null, pi?.RegisteredAt ?? now, now), ct);
+        await store.Inventory.UpsertProductInstanceAsync(ProductInstanceRegistry.Untrusted(udi, pi?.Piid ?? Piids.For(ids(), udi), va.Id, "", pi?.RegisteredAt ?? now, now), ct);
         pi = (await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct))!;
 
         var udiRef = new UdiRef(pi.Pid, pi.Serial);
@@ -190,11 +227,11 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
     {
         var code = returnCode.Trim();
         if (!ReturnCode.TryDecode(code, out var id, out _))
-            return new ReturnOutcome("UNKNOWN_RETURN_CODE", "the return code does not decode to an authorization of this simulator", [], null);
+            return new ReturnOutcome(CssmCodes.UnknownReturnCode, "the return code does not decode to an authorization of this simulator", [], null);
         var authorization = await store.Authorizations.FindAsync(id.ToString(), ct);
         if (authorization is null || authorization.State == "RETURNED" || !Udi.TryParse(authorization.Udi, out var udi)
             || !ReturnCode.Matches(code, new UdiRef(udi.Pid, udi.Serial)))
-            return new ReturnOutcome("UNKNOWN_RETURN_CODE", "no active authorization matches this return code", [], null);
+            return new ReturnOutcome(CssmCodes.UnknownReturnCode, "no active authorization matches this return code", [], null);
         await store.Authorizations.ReturnAsync([authorization.Id], clock.GetUtcNow(), ct);
         var owner = await store.Accounts.FindByVirtualAccountIdAsync(authorization.VirtualAccountId, ct);
         await events.AppendAsync(authorization.Kind == "SLAC" ? EventTypes.SlacReturned : EventTypes.ReservationReturned, owner?.Account.Id,

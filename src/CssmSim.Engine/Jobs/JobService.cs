@@ -94,7 +94,7 @@ public sealed class JobService(ISimulatorStore store, TimeProvider clock, PollTr
         var job = await store.Jobs.RecordPollAsync(pollId, ct) ?? existing;
         if (!IsDue(job)) return new PollOutcome(PollState.Pending, job);
         return job.FailCode is not null
-            ? new PollOutcome(PollState.Failed, job, job.FailCode, job.FailMessage ?? "Server error occurred: " + job.FailCode)
+            ? new PollOutcome(PollState.Failed, job, job.FailCode, job.FailMessage ?? Devices.CssmError.ServerErrorMessage(job.FailCode!))
             : new PollOutcome(PollState.Complete, job);
     }
 

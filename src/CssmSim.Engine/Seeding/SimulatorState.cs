@@ -79,9 +79,8 @@ public sealed class SimulatorState(
                     var udi = new Udi(p.UdiPid.Trim(), p.UdiSerialNumber.Trim());
                     var existing = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
                     var now = clock.GetUtcNow();
-                    await store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial,
-                        existing?.Piid ?? seeds.Ids.Uuid5("pi/" + udi).ToString(), va.Id, p.Hostname ?? "", null, null, null, null, null, null,
-                        p.ExportControlled, null, existing?.RegisteredAt ?? now, null), ct);
+                    await store.Inventory.UpsertProductInstanceAsync(ProductInstanceRegistry.Untrusted(udi, existing?.Piid ?? Piids.For(seeds.Ids, udi), va.Id,
+                        p.Hostname ?? "", existing?.RegisteredAt ?? now, null, p.ExportControlled), ct);
                     if (p.Trusted == true && existing?.TrustCodeId is null)
                         await trust.IssueAsync(va, [udi], force: true, ct);
                 }

@@ -46,9 +46,20 @@ public sealed record AuthorizationIssue(
 /// <summary>The outcome: the stored authorization, or the tag whose balance was short.</summary>
 public sealed record AuthorizationIssueResult(StoredAuthorization? Authorization, string? ShortTag, long Available);
 
+/// <summary>The outcome of a set: every authorization stored, or the index of the first one the pool refused (nothing stored then).</summary>
+public sealed record AuthorizationSetResult(IReadOnlyList<StoredAuthorization> Issued, int? RefusedIndex, string? ShortTag, long Available)
+{
+    public bool Succeeded => RefusedIndex is null;
+}
+
 public interface IAuthorizationStore
 {
     Task<AuthorizationIssueResult> IssueAsync(AuthorizationIssue issue, CancellationToken ct = default);
+    /// <summary>
+    /// Issues every authorization of a set in one transaction, each checked against the pool with the
+    /// earlier ones applied: all are stored, or (the first refusal) none is and nothing they replace changes.
+    /// </summary>
+    Task<AuthorizationSetResult> IssueAllAsync(IReadOnlyList<AuthorizationIssue> issues, CancellationToken ct = default);
     Task<IReadOnlyList<StoredAuthorization>> ListActiveAsync(string udi, CancellationToken ct = default);
     Task<StoredAuthorization?> FindAsync(string id, CancellationToken ct = default);
     /// <summary>Marks the given authorizations returned; their licenses go back to the pool.</summary>

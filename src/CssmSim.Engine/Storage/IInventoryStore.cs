@@ -68,10 +68,27 @@ public sealed record TrustIssue(
 /// <summary>A trust code as issued.</summary>
 public sealed record IssuedTrust(string Udi, string Pid, string Serial, string TrustCodeId, string Piid, string RumKey, string? Superseded, string? MovedFromVirtualAccountId);
 
-/// <summary>What a trust issue did, or the CSSM error code it failed with (nothing changed then).</summary>
-public sealed record TrustIssueResult(string? ErrorCode, string? ErrorMessage, string VirtualAccountId, IReadOnlyList<IssuedTrust> Issued, string? TokenId = null)
+/// <summary>Why a trust issue changed nothing (the engine words it as CSSM does).</summary>
+public enum TrustRefusal
 {
-    public bool Succeeded => ErrorCode is null;
+    TokenNotFound,
+    TokenRevoked,
+    TokenExpired,
+    TokenUsesExhausted,
+    /// <summary>A UDI in scope already has trust and the request was not forced (<see cref="TrustIssueResult.Registered"/> names them).</summary>
+    UdiAlreadyRegistered,
+}
+
+/// <summary>What a trust issue did, or why it was refused (nothing changed then).</summary>
+public sealed record TrustIssueResult(TrustRefusal? Refusal, string VirtualAccountId, IReadOnlyList<IssuedTrust> Issued, string? TokenId = null)
+{
+    public bool Succeeded => Refusal is null;
+
+    /// <summary>The token's use cap, for <see cref="TrustRefusal.TokenUsesExhausted"/>.</summary>
+    public long? MaxUses { get; init; }
+
+    /// <summary>The UDIs that already had trust, for <see cref="TrustRefusal.UdiAlreadyRegistered"/>.</summary>
+    public IReadOnlyList<string> Registered { get; init; } = [];
 }
 
 /// <summary>An event to append.</summary>

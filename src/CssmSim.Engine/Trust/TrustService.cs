@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CssmSim.Engine.Accounts;
+using CssmSim.Engine.Devices;
 using CssmSim.Engine.Faults;
 using CssmSim.Engine.Ids;
 using CssmSim.Engine.Policies;
@@ -34,7 +35,12 @@ public sealed record TrustOutcome(
 {
     public bool Succeeded => ErrorCode is null;
 
+    /// <summary>Why it failed, as the device is told.</summary>
+    public CssmError? Error => ErrorCode is null ? null : new CssmError(ErrorCode, ErrorMessage!);
+
     public static TrustOutcome Failed(string code, string message) => new(code, message, null, null, [], null);
+
+    public static TrustOutcome Failed(CssmError error) => Failed(error.Code, error.Message);
 }
 
 /// <summary>What a token says before any trust is issued: for fault rules (<c>token</c>, <c>tokenLimited</c>, account).</summary>
@@ -58,15 +64,14 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
     }
 
     /// <summary>
-    /// TRUST_ESTABLISHMENT with an ID token; a fired fault's error fails it with nothing consumed.
-    /// <paramref name="probe"/>, when the caller already looked the token up (for fault matching), saves reading it again;
+    /// TRUST_ESTABLISHMENT with an ID token (a fired fault's error was answered before: see <see cref="Devices.TrustOperations"/>);
+    /// <paramref name="fault"/> carries the effects on the codes issued. <paramref name="probe"/>, when the caller already looked the token up (for fault matching), saves reading it again;
     /// the store transaction re-checks it anyway.
     /// </summary>
     public async Task<TrustOutcome> EstablishAsync(TrustRequest request, FaultDecision? fault = null, TokenProbe? probe = null, CancellationToken ct = default)
     {
-        if (fault?.Effect.Error is { } code) return TrustOutcome.Failed(code, "Server error occurred: " + code);
         var tokenId = probe?.TokenId ?? (await tokens.FindAsync(request.IdToken, ct))?.Token.Id;
-        if (tokenId is null) return TrustOutcome.Failed("TOKEN_NOT_FOUND", "The ID token is not valid.");
+        if (tokenId is null) return TrustOutcome.Failed(Refused(TrustRefusal.TokenNotFound, null));
         var targets = new List<TrustTarget> { new(request.Sender.Pid, request.Sender.Serial, request.AllScope ? RoleOf(request.Sender, request.HaUdis) : null) };
         if (request.AllScope) targets.AddRange(request.HaUdis.Select(m => new TrustTarget(m.Udi.Pid, m.Udi.Serial, m.Role)));
         var result = await store.Inventory.IssueTrustAsync(Issue(tokenId, null, targets, request.Hostname, request.Force), ct);
@@ -79,9 +84,8 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
     /// </summary>
     public async Task<TrustOutcome> SyncAsync(Udi sender, string hostname, IReadOnlyList<HaMember> members, FaultDecision? fault = null, CancellationToken ct = default)
     {
-        if (fault?.Effect.Error is { } code) return TrustOutcome.Failed(code, "Server error occurred: " + code);
         var pi = await store.Inventory.FindProductInstanceAsync(sender.ToString(), ct);
-        if (pi?.TrustCodeId is null) return TrustOutcome.Failed("TRUST_REQUIRED", $"{sender} has no trust; establish trust first.");
+        if (pi?.TrustCodeId is null) return TrustOutcome.Failed(CssmError.TrustRequired($"{sender} has no trust; establish trust first."));
         var targets = members.Where(m => m.Udi != sender).Select(m => new TrustTarget(m.Udi.Pid, m.Udi.Serial, m.Role)).ToList();
         var result = await store.Inventory.IssueTrustAsync(Issue(null, pi.VirtualAccountId, targets, hostname, force: false, existingOnly: true), ct);
         return await RenderAsync(result, fault, ct);
@@ -103,14 +107,14 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
         var derived = ids();
         return new TrustIssue(tokenId, vaId, targets, hostname, force, clock.GetUtcNow(),
             (udi, generation) => derived.Uuid5($"trust/{udi}/{generation}").ToString(),
-            udi => derived.Uuid5("pi/" + udi).ToString(),
+            udi => Piids.For(derived, udi),
             (udi, generation) => Convert.ToBase64String(derived.Hmac($"rumkey/{udi}/{generation}")),
             existingOnly);
     }
 
     private async Task<TrustOutcome> RenderAsync(TrustIssueResult result, FaultDecision? fault, CancellationToken ct)
     {
-        if (!result.Succeeded) return TrustOutcome.Failed(result.ErrorCode!, result.ErrorMessage!);
+        if (!result.Succeeded) return TrustOutcome.Failed(Refused(result.Refusal!.Value, result));
         var (account, va) = await store.Accounts.FindByVirtualAccountIdAsync(result.VirtualAccountId, ct)
             ?? throw new InvalidOperationException("trust issued into a virtual account that vanished");
         var issuedAt = clock.GetUtcNow() + TimeSpan.FromMilliseconds(fault?.Effect.ClockSkewMs ?? 0);
@@ -134,6 +138,17 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
         }
         return new TrustOutcome(null, null, account, va, codes, await policies.GetPolicyFileAsync(account, va, ct));
     }
+
+    /// <summary>CSSM's words for each refusal, in the order CSSM checks a token.</summary>
+    private static CssmError Refused(TrustRefusal refusal, TrustIssueResult? result) => refusal switch
+    {
+        TrustRefusal.TokenNotFound => new(CssmCodes.TokenNotFound, "The ID token is not valid."),
+        TrustRefusal.TokenRevoked => new(CssmCodes.TokenRevoked, "The ID token has been revoked."),
+        TrustRefusal.TokenExpired => new(CssmCodes.TokenExpired, "The ID token has expired."),
+        TrustRefusal.TokenUsesExhausted => new(CssmCodes.TokenUsesExhausted, $"The ID token has been used the maximum number of times ({result?.MaxUses})."),
+        TrustRefusal.UdiAlreadyRegistered => new(CssmCodes.UdiAlreadyRegistered, "The product instance is already registered: " + string.Join(", ", result?.Registered ?? [])),
+        _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, null),
+    };
 
     private static string? RoleOf(Udi sender, IReadOnlyList<HaMember> members) =>
         members.FirstOrDefault(m => m.Udi == sender)?.Role ?? "Active";

@@ -88,8 +88,7 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
             if (pi is null)
             {
                 if (submission.VirtualAccount is not { } va) continue;
-                created.Add((udi, new StoredProductInstance(udi.ToString(), udi.Pid, udi.Serial,
-                    ids().Uuid5("pi/" + udi).ToString(), va.Id, "", null, null, null, null, null, null, null, null, now, now)));
+                created.Add((udi, ProductInstanceRegistry.Untrusted(udi, Piids.For(ids(), udi), va.Id, "", now, now)));
                 continue;
             }
             if (await OwnerAsync(pi.VirtualAccountId) is { } owner) owners[udi] = owner;

@@ -379,7 +379,7 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
 
     private static Udi ToUdi(RumUdi udi) => new(udi.Pid, udi.SerialNumber);
 
-    private static string ServerError(string code) => "Server error occurred: " + code;
+    private static string ServerError(string code) => Devices.CssmError.ServerErrorMessage(code);
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 

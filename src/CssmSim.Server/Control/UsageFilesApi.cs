@@ -24,19 +24,6 @@ public static class UsageFilesApi
     /// <summary>What a multipart body may add around the file (boundaries, part headers, small fields).</summary>
     private const long MultipartOverhead = 64 * 1024;
 
-    public static IServiceCollection AddUsageFiles(this IServiceCollection services) =>
-        services.AddSingleton(sp => new UsageFileService(
-            sp.GetRequiredService<ISimulatorStore>(),
-            sp.GetRequiredService<SimulatorClock>(),
-            () => sp.GetRequiredService<SeedService>().Ids,
-            sp.GetRequiredService<UsageService>(),
-            sp.GetRequiredService<JobService>(),
-            sp.GetRequiredService<PollTransitionService>(),
-            sp.GetRequiredService<EventLog>(),
-            sp.GetRequiredService<SimulatorOptions>().UploadLimits,
-            sp.GetRequiredService<SimulatorOptions>().RumStrictSignatures,
-            sp.GetService<AuthorizationService>()));
-
     public static IEndpointRouteBuilder MapUsageFilesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/_sim/usage-files").WithTags("Usage files").WithGroupName(ControlApi.GroupName);
@@ -150,7 +137,7 @@ public static class UsageFilesApi
         journal.SmartAccount = view?.SmartAccount?.Domain;
         journal.VirtualAccount = view?.VirtualAccount?.Name;
         var fault = await ctx.Faults().EvaluateAsync(operation: "ack", smartAccount: view?.SmartAccount?.Domain, virtualAccount: view?.VirtualAccount?.Name);
-        if (fault?.Effect.Error is { } code) throw new ApiException(503, "Server error occurred: " + code, code);
+        if (fault?.Effect.Error is { } code) throw new ApiException(503, Engine.Devices.CssmError.ServerErrorMessage(code), code);
         if (view is null) throw NotFound(id);
 
         var ack = UsageFileService.AckOf(view);

@@ -24,10 +24,6 @@ public static class LicensesApi
     // spacing and case of "In Compliance").
     public const string OutOfCompliance = "Out of Compliance";
 
-    public static IServiceCollection AddLicensing(this IServiceCollection services) =>
-        services.AddSingleton(sp => new LicenseService(sp.GetRequiredService<ISimulatorStore>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<IAuthorizationSource>()));
-
     public static IEndpointRouteBuilder MapLicensesApi(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup(ApiPaths.Prefix + "/v1/accounts/{domain}").WithTags("Licenses").ExcludeFromDescription().RequireBearer();
@@ -200,13 +196,13 @@ public static class LicensesApi
     private static async Task<IResult> Summary(HttpContext ctx, ISimulatorStore store, LicenseService licenses, SimulatorClock clock)
     {
         // HTTP-layer checks (headers, body) first; then the business ones (unknown or forbidden account).
-        var (saId, vaId) = SummaryHeaders(ctx);
+        var (saId, vaId) = Wire.CswHeaders.Read(ctx.Request, decimalIds: true);
         var body = await RequestBodies.ReadJsonAsync(ctx);
         if (body is not JsonObject o || o["data"] is not JsonObject data) throw new ApiException(400, "the body must be {\"data\":{\"timestamp\",\"nonce\",\"tags\":[]}}");
         var tags = ReadTags(data["tags"]);
         var (account, va) = await SummaryAccountAsync(ctx, store, saId, vaId);
         var fault = await ctx.Faults().EvaluateAsync(smartAccount: account.Domain, virtualAccount: va.Name);
-        if (fault?.Effect.Error is { } code) throw new ApiException(503, "Server error occurred: " + code, code);
+        if (fault?.Effect.Error is { } code) throw new ApiException(503, Engine.Devices.CssmError.ServerErrorMessage(code), code);
 
         var balances = (await licenses.BalancesAsync(va, ctx.RequestAborted))
             .Where(b => tags is null || tags.Contains(EntitlementTag.Normalize(b.Tag)))
@@ -231,22 +227,6 @@ public static class LicensesApi
             ? [new SummaryLicenseDetail("PREPAID", pool.Quantity, 0, Day(pool, pool.StartDate), Day(pool, pool.EndDate), null, "ACTIVE", null, pool.Type.ToWire())]
             : []);
 
-    /// <summary>
-    /// The account ids of the X-CSW headers (400 when missing or not decimal ids) after checking that
-    /// <c>X-CSW-REQUESTING-SYSTEM</c>, when sent, is a JSON object (its content is not used).
-    /// </summary>
-    public static (string SmartAccountId, string VirtualAccountId) SummaryHeaders(HttpContext ctx)
-    {
-        var saId = ctx.Request.Headers["X-CSW-SMART-ACCOUNT-ID"].ToString().Trim();
-        var vaId = ctx.Request.Headers["X-CSW-VIRTUAL-ACCOUNT-ID"].ToString().Trim();
-        if (saId.Length == 0 || vaId.Length == 0)
-            throw new ApiException(400, "the X-CSW-SMART-ACCOUNT-ID and X-CSW-VIRTUAL-ACCOUNT-ID headers are required");
-        if (!IsDecimal(saId) || !IsDecimal(vaId))
-            throw new ApiException(400, "X-CSW-SMART-ACCOUNT-ID and X-CSW-VIRTUAL-ACCOUNT-ID must be decimal account ids, as v2/accounts/search lists them");
-        RequireRequestingSystem(ctx);
-        return (saId, vaId);
-    }
-
     /// <summary>The Virtual Account the X-CSW headers select: 404 unknown, 403 not visible to the caller.</summary>
     public static async Task<(SmartAccount Account, VirtualAccount Va)> SummaryAccountAsync(HttpContext ctx, ISimulatorStore store, string saId, string vaId)
     {
@@ -257,23 +237,6 @@ public static class LicensesApi
         ctx.RequireVisible(found.Account);
         ctx.Journal().VirtualAccount = found.VirtualAccount.Name;
         return found;
-    }
-
-    public static bool IsDecimal(string s) => s.Length <= 19 && s.All(char.IsAsciiDigit);
-
-    private static void RequireRequestingSystem(HttpContext ctx)
-    {
-        var raw = ctx.Request.Headers["X-CSW-REQUESTING-SYSTEM"].ToString().Trim();
-        if (raw.Length == 0) return;
-        try
-        {
-            if (JsonNode.Parse(raw) is JsonObject) return;
-        }
-        catch (JsonException)
-        {
-            // Answered below, like any other value that is not a JSON object.
-        }
-        throw new ApiException(400, "X-CSW-REQUESTING-SYSTEM must be a JSON object, e.g. {\"display_name\":\"CSLU\"}");
     }
 
     /// <summary>The tags to summarise in canonical form, or null for all (absent, null or empty).</summary>

@@ -8,21 +8,13 @@ using CssmSim.Engine.Jobs;
 using CssmSim.Engine.Policies;
 using CssmSim.Engine.Tokens;
 using CssmSim.Engine.Trust;
-using CssmSim.Server.SmartTransport;
-using CssmSim.Server.SoftwareApis;
-using CssmSim.Server.Slp;
-using CssmSim.Engine.Usage;
 using CssmSim.Engine.Seeding;
 using CssmSim.Engine.Signing;
-using CssmSim.Engine.Snapshots;
 using CssmSim.Engine.Storage;
+using CssmSim.Engine.Snapshots;
 using CssmSim.Engine.Storage.Sqlite;
 using CssmSim.Engine.Time;
-using CssmSim.Server.Control;
-using CssmSim.Server.CssmApi;
-using CssmSim.Server.Journal;
 using CssmSim.Server.Pipeline;
-using CssmSim.Server.Portal;
 
 namespace CssmSim.Server.Hosting;
 
@@ -97,86 +89,12 @@ public static class SimulatorApp
             }
             builder.WebHost.UseUrls([.. urls]);
 
-            var s = builder.Services;
-            s.AddSingleton(options);
-            s.AddSingleton(clock);
-            s.AddSingleton<TimeProvider>(clock);
-            s.AddSingleton<ISimulatorStore>(store);
-            s.AddSingleton(seeds);
-            s.AddSingleton(faults);
-            s.AddSingleton(transitions);
-            s.AddSingleton(state);
-            s.AddSingleton(jobs);
-            s.AddSingleton(events);
-            s.AddSingleton(policies);
-            s.AddSingleton(tokenService);
-            s.AddSingleton(trust);
-            var authorizations = new Engine.Authorizations.AuthorizationService(store, clock, () => seeds.Ids, signer, events);
-            s.AddSingleton(authorizations);
-            s.AddSingleton(new Engine.ProductInstances.ProductInstanceService(store, events));
-            s.AddSingleton(new UsageService(store, clock, () => seeds.Ids, signer, policies, trust, events, authorizations));
-            s.AddSingleton<Engine.Licensing.IAuthorizationSource>(new Engine.Authorizations.StoreAuthorizationSource(store));
-            s.AddLicensing();
-            s.AddUsageFiles();
-            s.AddSingleton(tokens);
-            s.AddSingleton(signer);
-            s.AddSingleton(runtime);
-            s.AddSingleton(new RequestJournal(options.JournalCapacity));
-            s.AddSingleton(new SnapshotService(store, clock, faults, policies));
-            s.AddSingleton(new ControlKey(controlKey.Value));
-            s.AddOpenApi(o =>
-            {
-                o.ShouldInclude = d => d.GroupName == ControlApi.GroupName;
-                o.AddDocumentTransformer((doc, _, _) =>
-                {
-                    doc.Info.Title = "CssmSim control API";
-                    doc.Info.Description = "Set up, inspect, fault and reset the CSSM simulator. Send X-CssmSim-Key when a key is configured.";
-                    return Task.CompletedTask;
-                });
-            });
-            s.AddPortal(options);
+            var core = new EngineCore(clock, store, signer, seeds, faults, transitions, jobs, events, policies, tokenService, trust, state, tokens, runtime);
+            builder.Services.AddCssmEngine(core, options).AddCssmSurfaces(options, controlKey.Value);
             configure?.Invoke(builder);
 
             var app = builder.Build();
-            app.UseMiddleware<RequestIds>();
-            app.UseMiddleware<PathNormalization>();
-            app.UseRouting();
-            app.UseMiddleware<EncodedSlashes>();
-            app.UseMiddleware<JournalMiddleware>();
-            app.UseMiddleware<FaultInjection>();
-            app.UseMiddleware<ErrorHandling>();
-            app.UseMiddleware<ControlKeyGate>();
-            app.UseSwaggerUI(ui =>
-            {
-                ui.RoutePrefix = "_sim/docs";
-                ui.SwaggerEndpoint("/_sim/openapi.json", "CssmSim control API");
-                ui.DocumentTitle = "CssmSim control API";
-            });
-
-            app.MapGet("/", (HttpContext ctx, SimulatorRuntime rt) => options.Portal && PortalSetup.WantsHtml(ctx.Request)
-                    ? Results.Redirect(PortalSetup.BasePath)
-                    : Results.Text($"CssmSim {rt.Version}: a simulator of Cisco Smart Software Manager.\nControl API: /_sim/docs   Health: /_sim/health\n"
-                        + (options.Portal ? $"Portal: {PortalSetup.BasePath}\n" : "")))
-                .ExcludeFromDescription();
-            app.MapOpenApi("/_sim/openapi.json");
-            app.MapOAuthApi();
-            app.MapAccountsApi();
-            app.MapNotSimulatedApi();
-            app.MapTokensApi();
-            app.MapDevicesApi();
-            app.MapSmartTransportApi();
-            app.MapSlpApi();
-            app.MapLicensesApi();
-            app.MapReservationsApi();
-            app.MapSoftwareApis();
-            app.MapControlApi();
-            app.MapFaultsApi();
-            app.MapClockApi();
-            app.MapPollTransitionsApi();
-            app.MapInventoryApi();
-            app.MapUsageFilesApi();
-            app.MapPolicyApi();
-            app.MapPortal();
+            app.UseCssmPipeline().MapCssmSurfaces(options);
 
             return new SimulatorServer(app, controlKey, () => store.DisposeAsync());
         }

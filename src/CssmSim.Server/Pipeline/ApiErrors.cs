@@ -49,7 +49,7 @@ public static class ApiErrors
                 body = new JsonObject { ["status"] = "FAILED", ["message"] = message };
                 break;
             case ApiFamily.SmartTransport:
-                code ??= "INVALID_MESSAGE";
+                code ??= Engine.Devices.CssmCodes.InvalidMessage;
                 body = new JsonObject
                 {
                     ["header"] = echoHeader?.DeepClone(),

@@ -162,7 +162,7 @@ public sealed class FaultInjection(RequestDelegate next, FaultEngine engine, IHo
     private static (int Status, byte[] Bytes) FaultBody(ApiFamily family, FaultDecision decision, int status)
     {
         var code = decision.Effect.Error ?? "SERVICE_UNAVAILABLE";
-        var message = "Server error occurred: " + code;
+        var message = Engine.Devices.CssmError.ServerErrorMessage(code);
         JsonNode body;
         switch (family)
         {

@@ -1,3 +1,4 @@
+using CssmSim.Engine.Devices;
 using CssmSim.Engine.Faults;
 using CssmSim.Server.Journal;
 
@@ -20,7 +21,7 @@ public sealed class FaultInterruption(FaultDecision decision) : Exception($"faul
 /// transport effects before processing raised as <see cref="FaultInterruption"/>. Business effects
 /// (an error code inside a valid reply, ACK and poll effects) are returned to the caller to produce.
 /// </summary>
-public sealed class FaultScope(FaultEngine engine, HttpContext ctx, string surface, string? operation, bool businessEffectsByEndpoint)
+public sealed class FaultScope(FaultEngine engine, HttpContext ctx, string surface, string? operation, bool businessEffectsByEndpoint) : IFaultPoint
 {
     private FaultEvaluation? _evaluation;
 
@@ -53,6 +54,20 @@ public sealed class FaultScope(FaultEngine engine, HttpContext ctx, string surfa
         if (e.IsTransport && e.Phase == FaultPhase.Before) throw new FaultInterruption(decision);
         if (e.Error is not null && !businessEffectsByEndpoint) throw new FaultInterruption(decision);
         return decision;
+    }
+
+    /// <summary>
+    /// The device operations' fault question: the account and token it names go in the journal
+    /// (so a request cut off by a transport effect is still attributed), then the rules are evaluated.
+    /// </summary>
+    public async ValueTask<FaultDecision?> AskAsync(FaultQuestion question)
+    {
+        var journal = ctx.Journal();
+        if (question.TokenId is not null) journal.TokenId = question.TokenId;
+        if (question.SmartAccount is not null) journal.SmartAccount = question.SmartAccount;
+        if (question.VirtualAccount is not null) journal.VirtualAccount = question.VirtualAccount;
+        return await EvaluateAsync(question.Operation, question.SmartAccount, question.VirtualAccount, question.UdiPid, question.UdiSerial,
+            question.TokenId, question.TokenText, question.TokenLimited);
     }
 
     /// <summary>The reply is out: closes the request's concurrency windows (after their hold).</summary>

@@ -1,8 +1,9 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CssmSim.Engine.Devices;
 using CssmSim.Engine.ProductInstances;
 using CssmSim.Server.Pipeline;
+using static CssmSim.Server.Wire.WireJson;
 
 namespace CssmSim.Server.SmartTransport;
 
@@ -18,7 +19,7 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
     {
         var type = ctx.Request.ContentType;
         if (type is not null && !RequestBodies.IsJson(type))
-            throw new ApiException(415, $"content type '{type}' is not supported; send application/json", "INVALID_MESSAGE");
+            throw new ApiException(415, $"content type '{type}' is not supported; send application/json", CssmCodes.InvalidMessage);
         byte[] bytes;
         try
         {
@@ -26,7 +27,7 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
         }
         catch (ApiException e) when (e.Status == 413)
         {
-            throw new ApiException(413, e.Message, "INVALID_MESSAGE");
+            throw new ApiException(413, e.Message, CssmCodes.InvalidMessage);
         }
         JsonNode root;
         try
@@ -35,11 +36,11 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
         }
         catch (ApiException e)
         {
-            throw new ApiException(400, e.Message, "INVALID_MESSAGE");
+            throw new ApiException(400, e.Message, CssmCodes.InvalidMessage);
         }
-        if (root is not JsonObject o) throw new ApiException(400, "the message must be a JSON object", "INVALID_MESSAGE");
+        if (root is not JsonObject o) throw new ApiException(400, "the message must be a JSON object", CssmCodes.InvalidMessage);
         var header = o["header"] as JsonObject;
-        ApiException Bad(string message) => new(400, message, "INVALID_MESSAGE") { EchoHeader = header };
+        ApiException Bad(string message) => new(400, message, CssmCodes.InvalidMessage) { EchoHeader = header };
         if (header?["type"] is not JsonValue tv || tv.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(tv.GetValue<string>()))
             throw Bad("header.type is required");
         if (o["data"] is not JsonObject data) throw Bad("data is required and must be an object");
@@ -50,31 +51,4 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
         return new SmartTransportMessage(header, tv.GetValue<string>().Trim(), Text(header["message_id"]), Number(header["timestamp"]),
             new Udi(pid!.Trim(), serial!.Trim()), Text(o["hostname"]) ?? "", data);
     }
-
-    public static string? Text(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-
-    /// <summary>A JSON number or numeric string, read exactly (never through floating point).</summary>
-    public static long? Number(JsonNode? node)
-    {
-        if (node is not JsonValue v) return null;
-        if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var l)) return l;
-        if (v.GetValueKind() == JsonValueKind.String && long.TryParse(v.GetValue<string>().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var s)) return s;
-        return null;
-    }
-
-    /// <summary>A <c>sudi</c> object inside data (HA members, trust requests).</summary>
-    public static Udi? ReadUdi(JsonNode? node) =>
-        node is JsonObject s && Text(s["udi_pid"]) is { } pid && Text(s["udi_serial_number"]) is { } sn && Udi.Problem(pid, sn) is null
-            ? new Udi(pid.Trim(), sn.Trim())
-            : null;
-
-    /// <summary>A report's <c>signature</c> object (SLP usage items and smart-transport reports alike).</summary>
-    public static Engine.Usage.RumReportSignature? ReadSignature(JsonNode? node)
-    {
-        if (node is not JsonObject signature) return null;
-        using var doc = JsonDocument.Parse(signature.ToJsonString());
-        return Engine.Usage.RumReportSignature.FromJson(doc.RootElement);
-    }
-
-    public static JsonObject SudiJson(Udi udi) => new() { ["udi_pid"] = udi.Pid, ["udi_serial_number"] = udi.Serial };
 }

@@ -69,8 +69,8 @@ public static class SoftwareDevicesApi
 
     private static async Task<IResult> Search(HttpContext ctx, ISimulatorStore store, TimeProvider clock)
     {
-        if (ctx.Request.Headers["X-CSW-REQUESTING-SYSTEM"].ToString().Trim().Length == 0)
-            throw new ApiException(400, "the X-CSW-REQUESTING-SYSTEM header is required, e.g. {\"display_name\":\"FDM_Client\"}", "INVALID_REQUEST");
+        if (ctx.Request.Headers[Wire.CswHeaders.RequestingSystem].ToString().Trim().Length == 0)
+            throw new ApiException(400, $"the {Wire.CswHeaders.RequestingSystem} header is required, e.g. {{\"display_name\":\"FDM_Client\"}}", "INVALID_REQUEST");
         var q = ctx.Request.Query;
         string? Opt(string k) => q[k].ToString().Trim() is { Length: > 0 } s ? s : null;
         var serial = Opt("udi_serial_number");

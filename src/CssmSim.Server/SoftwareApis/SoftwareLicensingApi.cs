@@ -10,6 +10,7 @@ using CssmSim.Engine.Time;
 using CssmSim.Server.CssmApi;
 using CssmSim.Server.Journal;
 using CssmSim.Server.Pipeline;
+using CssmSim.Server.Wire;
 
 namespace CssmSim.Server.SoftwareApis;
 
@@ -50,9 +51,9 @@ public static class SoftwareLicensingApi
 
     private static async Task<IResult> Summary(HttpContext ctx, ISimulatorStore store, LicenseService licenses, SimulatorClock clock)
     {
-        if (ctx.Request.Headers["X-CSW-REQUESTING-SYSTEM"].ToString().Trim().Length == 0)
-            throw new ApiException(400, "the X-CSW-REQUESTING-SYSTEM header is required, e.g. {\"display_name\":\"FDM_Client\"}");
-        var (saId, vaId) = LicensesApi.SummaryHeaders(ctx);
+        if (ctx.Request.Headers[CswHeaders.RequestingSystem].ToString().Trim().Length == 0)
+            throw new ApiException(400, $"the {CswHeaders.RequestingSystem} header is required, e.g. {{\"display_name\":\"FDM_Client\"}}");
+        var (saId, vaId) = CswHeaders.Read(ctx.Request, decimalIds: true);
         var body = await RequestBodies.ReadJsonAsync(ctx);
         if (body is not JsonObject o || o["data"] is not JsonObject data) throw new ApiException(400, "the body must be {\"data\":{\"timestamp\",\"nonce\",\"tags\":[]}}");
         var tags = LicensesApi.ReadTags(data["tags"]);
@@ -67,7 +68,7 @@ public static class SoftwareLicensingApi
             throw new ApiException(422, e.Message, SoftwareApiErrors.NoDataFound);
         }
         var fault = await ctx.Faults().EvaluateAsync(smartAccount: account.Domain, virtualAccount: va.Name);
-        if (fault?.Effect.Error is { } code) throw new ApiException(503, "Server error occurred: " + code, code);
+        if (fault?.Effect.Error is { } code) throw new ApiException(503, Engine.Devices.CssmError.ServerErrorMessage(code), code);
 
         var summary = (await licenses.BalancesAsync(va, ctx.RequestAborted))
             .Where(b => tags is null || tags.Contains(EntitlementTag.Normalize(b.Tag)))
@@ -160,9 +161,9 @@ public static class SoftwareLicensingApi
 
     private static async Task<IResult> AccountPolicy(HttpContext ctx, ISimulatorStore store, PolicyService policies, SimulatorClock clock)
     {
-        var saId = ctx.Request.Headers["X-CSW-SMART-ACCOUNT-ID"].ToString().Trim();
-        if (saId.Length == 0) throw new ApiException(400, "the X-CSW-SMART-ACCOUNT-ID header is required", "INVALID_REQUEST");
-        if (!LicensesApi.IsDecimal(saId)) throw new ApiException(400, "X-CSW-SMART-ACCOUNT-ID must be a decimal account id", "INVALID_REQUEST");
+        var saId = ctx.Request.Headers[CswHeaders.SmartAccountId].ToString().Trim();
+        if (saId.Length == 0) throw new ApiException(400, $"the {CswHeaders.SmartAccountId} header is required", "INVALID_REQUEST");
+        if (!CswHeaders.IsDecimal(saId)) throw new ApiException(400, $"{CswHeaders.SmartAccountId} must be a decimal account id", "INVALID_REQUEST");
         var account = (await store.Accounts.ListSmartAccountsAsync(ctx.RequestAborted)).FirstOrDefault(a => a.Id == saId)
             ?? throw new ApiException(400, $"no Smart Account {saId}", SoftwareApiErrors.NoDataFound);
         ctx.Journal().SmartAccount = account.Domain;

@@ -8,7 +8,29 @@ internal sealed class SqliteAuthorizationStore(SqliteDatabase db) : IAuthorizati
 {
     private const string Columns = "id, kind, udi, va_id, state, code_xml, confirmation_code, issued_at, request_code";
 
-    public Task<AuthorizationIssueResult> IssueAsync(AuthorizationIssue issue, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+    public Task<AuthorizationIssueResult> IssueAsync(AuthorizationIssue issue, CancellationToken ct = default) => db.WriteAsync((c, tx) => Issue(c, tx, issue), ct);
+
+    public Task<AuthorizationSetResult> IssueAllAsync(IReadOnlyList<AuthorizationIssue> issues, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+    {
+        // A savepoint, since the transaction commits whatever the work returns: a refusal undoes the earlier members' writes.
+        const string set = "authorization_set";
+        tx.Save(set);
+        var issued = new List<StoredAuthorization>(issues.Count);
+        for (var i = 0; i < issues.Count; i++)
+        {
+            var result = Issue(c, tx, issues[i]);
+            if (result.Authorization is null)
+            {
+                tx.Rollback(set);
+                return new AuthorizationSetResult([], i, result.ShortTag, result.Available);
+            }
+            issued.Add(result.Authorization);
+        }
+        tx.Release(set);
+        return new AuthorizationSetResult(issued, null, null, 0);
+    }, ct);
+
+    private static AuthorizationIssueResult Issue(SqliteConnection c, SqliteTransaction tx, AuthorizationIssue issue)
     {
         var now = SqliteJobStore.Time(issue.Now);
         var tags = issue.Entitlements.Select(e => e.Tag).ToHashSet(StringComparer.Ordinal);
@@ -31,7 +53,7 @@ internal sealed class SqliteAuthorizationStore(SqliteDatabase db) : IAuthorizati
         foreach (var e in issue.Entitlements)
             Sql.Execute(c, tx, "INSERT INTO authorization_entitlements (authorization_id, tag, count) VALUES ($id, $tag, $n)", ("$id", issue.Id), ("$tag", e.Tag), ("$n", e.Count));
         return new AuthorizationIssueResult(Read(c, tx, issue.Id), null, 0);
-    }, ct);
+    }
 
     /// <summary>
     /// Σ over product instances in the VA of max(latest reported in-use, authorized), for one tag;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using CssmSim.Engine.Events;
 using Microsoft.Data.Sqlite;
 
 namespace CssmSim.Engine.Storage.Sqlite;
@@ -37,10 +38,10 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
         {
             token = Sql.Query(c, tx, $"SELECT {TokenColumns} FROM tokens WHERE id = $id", ReadToken, ("$id", issue.TokenId)).FirstOrDefault();
             // CSSM's order: not found, revoked, expired (virtual clock), uses exhausted.
-            if (token is null) return Fail("TOKEN_NOT_FOUND", "The ID token is not valid.");
-            if (token.Revoked) return Fail("TOKEN_REVOKED", "The ID token has been revoked.");
-            if (token.ExpiresAt <= issue.Now) return Fail("TOKEN_EXPIRED", "The ID token has expired.");
-            if (token.MaxUses is { } max && token.Uses >= max) return Fail("TOKEN_USES_EXHAUSTED", $"The ID token has been used the maximum number of times ({max}).");
+            if (token is null) return Fail(TrustRefusal.TokenNotFound);
+            if (token.Revoked) return Fail(TrustRefusal.TokenRevoked);
+            if (token.ExpiresAt <= issue.Now) return Fail(TrustRefusal.TokenExpired);
+            if (token.MaxUses is { } max && token.Uses >= max) return Fail(TrustRefusal.TokenUsesExhausted) with { MaxUses = max };
             vaId = token.VirtualAccountId;
         }
         else
@@ -54,13 +55,13 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
         {
             var registered = existing.Where(kv => kv.Value?.TrustCodeId is not null).Select(kv => kv.Key).ToList();
             if (registered.Count > 0)
-                return Fail("UDI_ALREADY_REGISTERED", "The product instance is already registered: " + string.Join(", ", registered), vaId);
+                return Fail(TrustRefusal.UdiAlreadyRegistered, vaId) with { Registered = registered };
         }
         if (token is not null)
         {
             // The cap lives in the statement itself: two writers can never both take the last use.
             var consumed = Sql.Execute(c, tx, "UPDATE tokens SET uses = uses + 1 WHERE id = $id AND (max_uses IS NULL OR uses < max_uses)", ("$id", token.Id));
-            if (consumed == 0) return Fail("TOKEN_USES_EXHAUSTED", $"The ID token has been used the maximum number of times ({token.MaxUses}).");
+            if (consumed == 0) return Fail(TrustRefusal.TokenUsesExhausted) with { MaxUses = token.MaxUses };
         }
 
         var (saId, vaName) = VaIdentity(c, tx, vaId);
@@ -79,7 +80,7 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
                 if (movedFrom is null) continue;
                 Sql.Execute(c, tx, "UPDATE product_instances SET va_id = $va, ha_role = COALESCE($role, ha_role), ha_group = COALESCE($group, ha_group) WHERE udi = $udi",
                     ("$va", vaId), ("$role", t.HaRole), ("$group", group), ("$udi", udi));
-                Event(c, tx, now, "PI_MOVED", saId, vaName, udi, new { from_virtual_account_id = movedFrom, to_virtual_account_id = vaId });
+                Event(c, tx, now, EventTypes.PiMoved, saId, vaName, udi, new { from_virtual_account_id = movedFrom, to_virtual_account_id = vaId });
                 issued.Add(new IssuedTrust(udi, t.Pid, t.Serial, pi.TrustCodeId, pi.Piid, pi.RumKey ?? "", null, movedFrom));
                 continue;
             }
@@ -102,14 +103,14 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
             Sql.Execute(c, tx, "UPDATE trust_codes SET superseded_by = $new WHERE udi = $udi AND superseded_by IS NULL", ("$new", codeId), ("$udi", udi));
             Sql.Execute(c, tx, "INSERT INTO trust_codes (id, udi, generation, va_id, token_id, issued_at) VALUES ($id, $udi, $gen, $va, $token, $now)",
                 ("$id", codeId), ("$udi", udi), ("$gen", generation), ("$va", vaId), ("$token", token?.Id), ("$now", now));
-            if (movedFrom is not null) Event(c, tx, now, "PI_MOVED", saId, vaName, udi, new { from_virtual_account_id = movedFrom, to_virtual_account_id = vaId });
-            if (superseded is not null) Event(c, tx, now, "TRUST_SUPERSEDED", saId, vaName, udi, new { trust_code_id = superseded, superseded_by = codeId });
-            Event(c, tx, now, "TRUST_ISSUED", saId, vaName, udi, new { trust_code_id = codeId, token_id = token?.Id });
+            if (movedFrom is not null) Event(c, tx, now, EventTypes.PiMoved, saId, vaName, udi, new { from_virtual_account_id = movedFrom, to_virtual_account_id = vaId });
+            if (superseded is not null) Event(c, tx, now, EventTypes.TrustSuperseded, saId, vaName, udi, new { trust_code_id = superseded, superseded_by = codeId });
+            Event(c, tx, now, EventTypes.TrustIssued, saId, vaName, udi, new { trust_code_id = codeId, token_id = token?.Id });
             issued.Add(new IssuedTrust(udi, t.Pid, t.Serial, codeId, piid, rumKey, superseded, movedFrom));
         }
-        return new TrustIssueResult(null, null, vaId, issued, token?.Id);
+        return new TrustIssueResult(null, vaId, issued, token?.Id);
 
-        TrustIssueResult Fail(string code, string message, string? va = null) => new(code, message, va ?? token?.VirtualAccountId ?? issue.VirtualAccountId ?? "", []);
+        TrustIssueResult Fail(TrustRefusal refusal, string? va = null) => new(refusal, va ?? token?.VirtualAccountId ?? issue.VirtualAccountId ?? "", []);
     }
 
     public Task<bool> AcknowledgeTrustCodeAsync(string udi, string trustCodeId, DateTimeOffset at, CancellationToken ct = default) =>

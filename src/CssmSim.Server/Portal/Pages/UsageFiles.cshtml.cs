@@ -83,7 +83,7 @@ public sealed class UsageFilesModel(UsageFileService files, FaultEngine faults) 
     {
         var view = await files.PeekAsync(id, HttpContext.RequestAborted);
         using var fault = await UsageFileFaults.EvaluateAsync(HttpContext, faults, "ack", view?.SmartAccount?.Domain, view?.VirtualAccount?.Name);
-        var failure = fault.Failure ?? (fault.Decision?.Effect.Error is { } code ? "Server error occurred: " + code : null);
+        var failure = fault.Failure ?? (fault.Decision?.Effect.Error is { } code ? Engine.Devices.CssmError.ServerErrorMessage(code) : null);
         if (failure is not null)
         {
             Problem = "The acknowledgement could not be downloaded: " + failure + ".";
