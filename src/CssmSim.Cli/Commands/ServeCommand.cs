@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CssmSim.Server.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CssmSim.Cli.Commands;
 
@@ -74,6 +75,8 @@ public static class ServeCommand
             }
             var version = typeof(SimulatorApp).Assembly.GetName().Version?.ToString(3);
             Console.WriteLine($"CssmSim {version} listening on {string.Join(", ", server.Addresses)}");
+            foreach (var broken in server.Services.GetRequiredService<CssmSim.Engine.Faults.FaultEngine>().Unloadable)
+                await Console.Error.WriteLineAsync($"cssmsim: warning: fault rule '{broken.Id}' in the store cannot be loaded and stays disabled: {broken.Problem}");
             // Read back from the database, so a durability setting that did not take effect shows here.
             var durability = server.Services.GetService(typeof(CssmSim.Engine.Storage.ISimulatorStore)) is CssmSim.Engine.Storage.Sqlite.SqliteSimulatorStore sqlite
                 ? await sqlite.DurabilityAsync(ct) : null;

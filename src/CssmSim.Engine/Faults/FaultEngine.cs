@@ -8,6 +8,9 @@ namespace CssmSim.Engine.Faults;
 /// <summary>Start-up values of the built-in token max-uses bottleneck rule (reset returns to them).</summary>
 public sealed record BottleneckSettings(bool Enabled = true, long ConcurrentAbove = 4, long HoldMs = 200);
 
+/// <summary>A stored rule that cannot be loaded, and why.</summary>
+public sealed record UnloadableFaultRule(string Id, string Problem);
+
 /// <summary>A rule as the control API shows it: the rule plus this process's counters.</summary>
 public sealed record FaultRuleView(FaultRule Rule, long Candidates, long Applied, bool Exhausted)
 {
@@ -39,6 +42,7 @@ public sealed class FaultEngine
     private readonly SemaphoreSlim _changes = new(1, 1);
     private volatile CompiledRule[] _rules = [];
     private volatile HashSet<string> _surfaces = [];
+    private volatile IReadOnlyList<UnloadableFaultRule> _unloadable = [];
 
     /// <param name="store">Where rules persist.</param>
     /// <param name="bottleneck">Start-up values of the built-in rule.</param>
@@ -64,6 +68,17 @@ public sealed class FaultEngine
 
     /// <summary>Re-reads rules after the store changed underneath (snapshot import); counters restart.</summary>
     public Task ReloadAsync(CancellationToken ct = default) => LoadFreshAsync(keepCounters: false, ct);
+
+    /// <summary>Re-reads rules another process changed in the shared store; counters of rules that stay are kept.</summary>
+    public async Task RefreshAsync(CancellationToken ct = default)
+    {
+        await _changes.WaitAsync(ct);
+        try { await LoadAsync(ct); }
+        finally { _changes.Release(); }
+    }
+
+    /// <summary>Stored rules this version cannot load (a hand-edited or foreign database): they stay out of force, as if disabled.</summary>
+    public IReadOnlyList<UnloadableFaultRule> Unloadable => _unloadable;
 
     private async Task LoadFreshAsync(bool keepCounters, CancellationToken ct)
     {
@@ -236,13 +251,27 @@ public sealed class FaultEngine
     {
         var previous = _rules.ToDictionary(r => r.Rule.Id);
         var compiled = new List<CompiledRule>();
+        var unloadable = new List<UnloadableFaultRule>();
         foreach (var stored in await _store.Faults.ListAsync(ct))
         {
-            var rule = FaultRuleJson.Read(JsonNode.Parse(stored.Json), stored.Id, stored.Builtin);
+            FaultRule rule;
+            try
+            {
+                rule = FaultRuleJson.Read(JsonNode.Parse(stored.Json), stored.Id, stored.Builtin);
+            }
+            catch (Exception e) when (e is EngineValidationException or System.Text.Json.JsonException)
+            {
+                // One bad row must not stop the simulator starting or every other rule applying.
+                unloadable.Add(new UnloadableFaultRule(stored.Id, e is EngineValidationException v
+                    ? string.Join("; ", v.Errors.Select(kv => (kv.Key is "" or "$" ? "" : kv.Key + ": ") + string.Join(", ", kv.Value)))
+                    : "rule_json is not JSON: " + e.Message));
+                continue;
+            }
             // Counters survive an edit of the same rule, not its replacement by a reset or import.
             var state = previous.TryGetValue(rule.Id, out var p) ? p.State : new RuleState();
             compiled.Add(new CompiledRule(rule, stored.Seq, state));
         }
+        _unloadable = unloadable;
         _rules = [.. compiled.OrderBy(c => c.Rule.Order ?? (c.Rule.Builtin ? long.MaxValue / 2 + c.Seq % 1000 : c.Seq)).ThenBy(c => c.Seq)];
         _surfaces = [.. _rules.Where(r => r.Rule.Enabled).SelectMany(r => r.Rule.Match.Surface is null or FaultCatalog.AnySurface
             ? FaultCatalog.Surfaces.Where(s => s != "control") : [r.Rule.Match.Surface])];

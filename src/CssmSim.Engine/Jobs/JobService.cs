@@ -14,6 +14,7 @@ namespace CssmSim.Engine.Jobs;
 /// <param name="FailCode">A failure the job ends with instead of a result.</param>
 /// <param name="FailMessage">The failure's text.</param>
 /// <param name="NeverComplete">A fault said this job never completes.</param>
+/// <param name="ClientId">The CSSM API client that submitted it: only that client may poll it. Null for a device's own job.</param>
 public sealed record JobRequest(
     string Action,
     string UdiPid,
@@ -23,7 +24,8 @@ public sealed record JobRequest(
     string? ResultJson,
     string? FailCode = null,
     string? FailMessage = null,
-    bool NeverComplete = false);
+    bool NeverComplete = false,
+    string? ClientId = null);
 
 /// <summary>An accepted job: the poll id to hand back, and whether its result is ready at once.</summary>
 public sealed record SubmittedJob(string PollId, string CorrelationId, long PollInterval, bool CompletesImmediately, StoredJob Job);
@@ -73,7 +75,8 @@ public sealed class JobService(ISimulatorStore store, TimeProvider clock, PollTr
                 NeverComplete: request.NeverComplete,
                 FailCode: request.FailCode,
                 FailMessage: request.FailMessage,
-                ResultJson: request.ResultJson);
+                ResultJson: request.ResultJson,
+                ClientId: request.ClientId);
             if (await store.Jobs.InsertJobAsync(job, ct))
             {
                 var immediate = transition.Progression == Progression.Immediate && !request.NeverComplete;
@@ -85,10 +88,15 @@ public sealed class JobService(ISimulatorStore store, TimeProvider clock, PollTr
     /// <summary>
     /// Counts one poll and says where the job stands. <paramref name="action"/> must be the job's own.
     /// </summary>
-    public async Task<PollOutcome> PollAsync(string pollId, string? action, CancellationToken ct = default)
+    /// <param name="pollId">The poll id handed out.</param>
+    /// <param name="action">The action the poller names, or null.</param>
+    /// <param name="ct">Cancels the store calls.</param>
+    /// <param name="caller">A CSSM API caller: throws <see cref="Access.AccountAccessDeniedException"/> before the poll counts unless it may see the job.</param>
+    public async Task<PollOutcome> PollAsync(string pollId, string? action, CancellationToken ct = default, Access.Caller? caller = null)
     {
         var existing = await store.Jobs.FindJobAsync(pollId, ct);
         if (existing is null) return new PollOutcome(PollState.NotFound, Code: "POLL_ID_NOT_FOUND", Message: $"poll_id {pollId} is unknown or expired");
+        if (caller is not null) await new Access.AccountAccess(store).RequireJobAsync(caller, existing, ct);
         if (action is not null && !string.Equals(action, existing.Action, StringComparison.Ordinal))
             return new PollOutcome(PollState.WrongAction, existing, "INVALID_ACTION", $"poll_id {pollId} is for action {existing.Action}, not {action}");
         var job = await store.Jobs.RecordPollAsync(pollId, ct) ?? existing;

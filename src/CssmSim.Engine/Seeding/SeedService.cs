@@ -49,14 +49,28 @@ public sealed class SeedService
     /// before: a restart keeps what users created, while a changed seed file is merged in.
     /// Returns true when the seed was applied.
     /// </summary>
-    public async Task<bool> InitializeAsync(CancellationToken ct = default)
+    /// <param name="ct">Cancels the store calls.</param>
+    /// <param name="markApplied">
+    /// False when the caller applies more of the seed afterwards (fault rules, inventory) and calls
+    /// <see cref="MarkStartupAppliedAsync"/> once all of it is in.
+    /// </param>
+    public async Task<bool> InitializeAsync(CancellationToken ct = default, bool markApplied = true)
     {
         await _store.State.MigrateAsync(ct);
         if (await _store.State.GetSettingAsync(AppliedSeedSetting, ct) == _startupFingerprint) return false;
         await _store.State.ApplySeedAsync(Plan(_startup, Ids), ct);
-        await _store.State.SetSettingAsync(AppliedSeedSetting, _startupFingerprint, ct);
+        if (markApplied) await MarkStartupAppliedAsync(ct);
         return true;
     }
+
+    /// <summary>
+    /// Records the start-up seed as applied. Called once its fault rules and inventory are in too,
+    /// never before: a start killed part-way applies the seed again on the next start.
+    /// </summary>
+    public Task MarkStartupAppliedAsync(CancellationToken ct = default) => _store.State.SetSettingAsync(AppliedSeedSetting, _startupFingerprint, ct);
+
+    /// <summary>Before a full reset: until it is finished, the next start applies the start-up seed again.</summary>
+    public Task MarkStartupPendingAsync(CancellationToken ct = default) => _store.State.SetSettingAsync(AppliedSeedSetting, "pending", ct);
 
     /// <summary>Merges <paramref name="doc"/> into the current state (upsert by natural keys).</summary>
     public async Task MergeAsync(SeedDocument doc, CancellationToken ct = default)

@@ -19,11 +19,14 @@ public sealed class SimulatorState(
 {
     public async Task InitializeAsync(CancellationToken ct = default)
     {
-        var seeded = await seeds.InitializeAsync(ct);
+        var seeded = await seeds.InitializeAsync(ct, markApplied: false);
         await faults.InitializeAsync(ct);
         if (!seeded) return;
         await faults.ApplySeedAsync(seeds.Startup.Faults, ct);
         await ApplyInventoryAsync(seeds.Startup, null, ct);
+        // Recorded last: a start killed before here applies the seed again on the next start, and
+        // every step above is idempotent, so it converges to the same state.
+        await seeds.MarkStartupAppliedAsync(ct);
     }
 
     /// <summary>Merges a seed document: its fault rules are checked before anything is applied.</summary>
@@ -42,6 +45,8 @@ public sealed class SimulatorState(
     /// </summary>
     public async Task ResetAsync(string? smartAccountDomain, CancellationToken ct = default)
     {
+        // A full reset killed part-way is finished by the next start (the seed counts as not applied until the end).
+        if (smartAccountDomain is null) await seeds.MarkStartupPendingAsync(ct);
         await seeds.ResetAsync(smartAccountDomain, ct);
         if (smartAccountDomain is not null)
         {
@@ -53,7 +58,9 @@ public sealed class SimulatorState(
         await faults.ResetAsync(ct);
         await faults.ApplySeedAsync(seeds.Startup.Faults, ct);
         clock.Reset();
+        await ClockState.SaveAsync(store, clock, ct);
         await ApplyInventoryAsync(seeds.Startup, null, ct);
+        await seeds.MarkStartupAppliedAsync(ct);
     }
 
     /// <summary>
@@ -72,8 +79,14 @@ public sealed class SimulatorState(
             {
                 var va = await store.Accounts.FindVirtualAccountAsync(sa.Id, seedVa.Name, ct);
                 if (va is null) continue;
-                foreach (var t in seedVa.Tokens)
-                    await tokens.CreateAsync(sa, va, new TokenRequest(t.Description ?? "", t.ExpiresAfterDays ?? 30, t.MaxUses, t.ExportControlled ?? true, "seed", t.Token), ct);
+                for (var i = 0; i < seedVa.Tokens.Count; i++)
+                {
+                    var t = seedVa.Tokens[i];
+                    // The entry's place and content identify it: the same document applied again adds no second token.
+                    var seedKey = $"{i}/{t.Description}/{t.ExpiresAfterDays}/{t.MaxUses}/{t.ExportControlled}";
+                    await tokens.CreateAsync(sa, va, new TokenRequest(t.Description ?? "", t.ExpiresAfterDays ?? 30, t.MaxUses, t.ExportControlled ?? true, "seed", t.Token,
+                        seedKey), ct);
+                }
                 foreach (var p in seedVa.ProductInstances)
                 {
                     var udi = new Udi(p.UdiPid.Trim(), p.UdiSerialNumber.Trim());

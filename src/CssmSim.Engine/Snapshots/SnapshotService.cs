@@ -78,12 +78,41 @@ public sealed class SnapshotService(ISimulatorStore store, SimulatorClock clock,
             errors.Add("store", "is required and must be an object");
         }
         var clockState = ReadClock(doc["clock"], errors);
+        if (tables.TryGetValue("fault_rules", out var rules)) CheckFaultRules(rules, errors);
+        // Everything that can be checked is checked before the store is touched; the store checks
+        // each row's content inside its one transaction, so a refused import changes nothing.
         errors.ThrowIfAny("Invalid snapshot");
 
         await store.State.ImportAsync(new StoreSnapshot(version, tables), ct);
         await faults.ReloadAsync(ct);
         policies?.Forget();
         clockState?.Invoke();
+        await ClockState.SaveAsync(store, clock, ct);
+    }
+
+    /// <summary>Each fault rule must load, or the import would commit a rule the engine cannot apply.</summary>
+    private static void CheckFaultRules(IReadOnlyList<JsonObject> rows, ValidationErrors errors)
+    {
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var path = $"store.fault_rules[{i}].rule_json";
+            if (rows[i]["rule_json"] is not JsonValue v || !v.TryGetValue<string>(out var json)) continue; // the store reports type errors
+            var id = rows[i]["id"] is JsonValue iv && iv.TryGetValue<string>(out var s) ? s : "rule";
+            var builtin = rows[i]["builtin"] is JsonValue bv && bv.TryGetValue<long>(out var b) && b != 0;
+            try
+            {
+                FaultRuleJson.Read(JsonNode.Parse(json), id, builtin);
+            }
+            catch (JsonException e)
+            {
+                errors.Add(path, "is not JSON: " + e.Message);
+            }
+            catch (EngineValidationException e)
+            {
+                foreach (var (field, messages) in e.Errors)
+                    foreach (var m in messages) errors.Add(path + (field is "" or "$" ? "" : "." + field), m);
+            }
+        }
     }
 
     private Action? ReadClock(JsonNode? node, ValidationErrors errors)
@@ -95,22 +124,31 @@ public sealed class SnapshotService(ISimulatorStore store, SimulatorClock clock,
         {
             case "system":
                 return () => clock.SetMode(ClockMode.System);
-            case "virtual" when o["offsetMs"] is JsonValue ov && ov.TryGetValue<long>(out var offset):
+            case "virtual" when o["offsetMs"] is JsonValue ov && ov.TryGetValue<long>(out var offset) && InRange(clock.Wall.GetUtcNow(), offset):
                 return () =>
                 {
                     clock.SetMode(ClockMode.System);
                     clock.Set(clock.Wall.GetUtcNow() + TimeSpan.FromMilliseconds(offset));
                 };
             case "frozen" when o["now"] is JsonValue nv && nv.TryGetValue<string>(out var now)
-                && DateTimeOffset.TryParse(now, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at):
+                && DateTimeOffset.TryParse(now, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+                && at >= ClockState.Earliest && at <= ClockState.Latest:
                 return () =>
                 {
                     clock.SetMode(ClockMode.Frozen);
                     clock.Set(at);
                 };
             default:
-                errors.Add("clock", "must be {\"mode\":\"system\"}, {\"mode\":\"virtual\",\"offsetMs\":N} or {\"mode\":\"frozen\",\"now\":\"ISO-8601\"}");
+                errors.Add("clock", "must be {\"mode\":\"system\"}, {\"mode\":\"virtual\",\"offsetMs\":N} or {\"mode\":\"frozen\",\"now\":\"ISO-8601\"}, "
+                    + $"putting the clock between {ClockState.Earliest:yyyy-MM-dd} and {ClockState.Latest:yyyy-MM-dd}");
                 return null;
         }
+    }
+
+    private static bool InRange(DateTimeOffset wall, long offsetMs)
+    {
+        // Compared in milliseconds: wall + offset itself may not be representable.
+        var ms = wall.ToUnixTimeMilliseconds();
+        return offsetMs >= ClockState.Earliest.ToUnixTimeMilliseconds() - ms && offsetMs <= ClockState.Latest.ToUnixTimeMilliseconds() - ms;
     }
 }

@@ -20,7 +20,8 @@ public sealed record StoredJob(
     bool NeverComplete,
     string? FailCode,
     string? FailMessage,
-    string? ResultJson);
+    string? ResultJson,
+    string? ClientId = null);
 
 /// <summary>Poll transitions and the jobs that follow them.</summary>
 public interface IJobStore

@@ -68,7 +68,16 @@ public interface IStateStore
     Task SetSettingAsync(string key, string value, CancellationToken ct = default);
     /// <summary>Atomically increments the named counter and returns its new value (1 the first time).</summary>
     Task<long> NextCounterAsync(string key, CancellationToken ct = default);
+    /// <summary>
+    /// Versions of the state each process caches: any change to the fault rules or to the clock
+    /// setting, by any process and any path (API, seed, reset, import), must change them. Read on
+    /// every request, so it must be one cheap read.
+    /// </summary>
+    Task<SharedStateVersions> ReadVersionsAsync(CancellationToken ct = default);
 }
+
+/// <summary>See <see cref="IStateStore.ReadVersionsAsync"/>.</summary>
+public readonly record struct SharedStateVersions(long FaultRules, long Clock);
 
 /// <summary>A fault rule as stored: its canonical JSON, creation sequence and built-in flag.</summary>
 public sealed record StoredFaultRule(string Id, long Seq, bool Builtin, string Json);

@@ -95,6 +95,17 @@ public sealed class SimulatorClock : TimeProvider
         }
     }
 
+    /// <summary>Puts the clock in a state read from the store (another process moved it, or it survived a restart).</summary>
+    public void Restore(ClockMode mode, TimeSpan offset, DateTimeOffset frozenAt)
+    {
+        lock (_gate)
+        {
+            _mode = mode;
+            _offset = mode == ClockMode.Virtual ? offset : TimeSpan.Zero;
+            _frozenAt = frozenAt;
+        }
+    }
+
     /// <summary>Back to the mode and offset the clock started with (used by reset).</summary>
     public void Reset()
     {

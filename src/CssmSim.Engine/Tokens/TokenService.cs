@@ -13,7 +13,18 @@ public enum TokenStatus { Valid, Expired, Revoked }
 public sealed record TokenView(StoredToken Token, TokenStatus Status);
 
 /// <summary>What a token request asks for (v1 body, seed or control API).</summary>
-public sealed record TokenRequest(string Description, int ExpiresAfterDays, int? MaxUses, bool ExportControlled, string CreatedBy, string? FixedToken = null);
+/// <param name="Description">Shown in lists.</param>
+/// <param name="ExpiresAfterDays">1 to 365.</param>
+/// <param name="MaxUses">Uses allowed, or null for unlimited.</param>
+/// <param name="ExportControlled">Whether trust from it allows export-controlled functionality.</param>
+/// <param name="CreatedBy">Who made it (client, user, portal, seed).</param>
+/// <param name="FixedToken">A token string to store as given (seed <c>token</c>).</param>
+/// <param name="SeedKey">
+/// For a seed document's token: what identifies the entry, so applying the same document again
+/// (a retried merge or reset, a start resumed after a crash) finds the token instead of adding another.
+/// </param>
+public sealed record TokenRequest(string Description, int ExpiresAfterDays, int? MaxUses, bool ExportControlled, string CreatedBy, string? FixedToken = null,
+    string? SeedKey = null);
 
 /// <summary>
 /// Product instance registration tokens (cssm-api.md §Registration tokens). Ids and secrets are
@@ -44,8 +55,9 @@ public sealed class TokenService(ISimulatorStore store, TimeProvider clock, Func
         }
         else
         {
-            var n = await store.State.NextCounterAsync("token/" + va.Id, ct);
-            var secret = ids().Hmac($"token/{va.Id}/{n}");
+            var secret = request.SeedKey is { } seedKey
+                ? ids().Hmac($"seed-token/{va.Id}/{seedKey}")
+                : ids().Hmac($"token/{va.Id}/{await store.State.NextCounterAsync("token/" + va.Id, ct)}");
             var idBytes = secret[..16];
             idBytes[6] = (byte)((idBytes[6] & 0x0F) | 0x40); // shaped like a v4 UUID, as CSSM's are
             idBytes[8] = (byte)((idBytes[8] & 0x3F) | 0x80);
@@ -54,6 +66,7 @@ public sealed class TokenService(ISimulatorStore store, TimeProvider clock, Func
             var key = TokenString.Identify(text, ids().Namespace);
             token = new StoredToken(id.ToString(), va.Id, text, key.Canonical!, request.Description, request.CreatedBy, now, expires,
                 request.ExpiresAfterDays, request.MaxUses, 0, request.ExportControlled, false);
+            if (request.SeedKey is not null && await store.Inventory.FindTokenAsync(token.Id, null, ct) is { } existing) return View(existing, now);
         }
         await store.Inventory.InsertTokenAsync(token, ct);
         await events.AppendAsync(EventTypes.TokenCreated, account.Id, va.Name, null,

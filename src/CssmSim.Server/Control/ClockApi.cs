@@ -26,7 +26,7 @@ public static class ClockApi
         ["offsetMs"] = (long)Math.Round(clock.Offset.TotalMilliseconds),
     };
 
-    private static async Task<IResult> Change(HttpContext ctx, SimulatorClock clock)
+    private static async Task<IResult> Change(HttpContext ctx, SimulatorClock clock, Engine.Storage.ISimulatorStore store)
     {
         var body = await RequestBodies.ReadJsonAsync(ctx, 16 * 1024) as JsonObject ?? throw new ApiException(400, "expected a JSON object");
         var errors = new ValidationErrors();
@@ -66,6 +66,7 @@ public static class ClockApi
         if (mode is { } newMode) clock.SetMode(newMode);
         if (set is { } instant) clock.Set(instant);
         if (advance is { } delta) clock.Advance(delta);
+        await ClockState.SaveAsync(store, clock, ctx.RequestAborted);
         return Results.Json(View(clock));
     }
 }

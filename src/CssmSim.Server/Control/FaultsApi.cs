@@ -7,11 +7,19 @@ namespace CssmSim.Server.Control;
 /// <summary><c>/_sim/faults</c>: fault rules, their counters, and the operations they can match.</summary>
 public static class FaultsApi
 {
+    private static JsonObject List(FaultEngine faults)
+    {
+        var list = new JsonObject { ["rules"] = new JsonArray(faults.List().Select(v => (JsonNode)v.ToJson()).ToArray()) };
+        if (faults.Unloadable.Count > 0)
+            list["unloadable"] = new JsonArray(faults.Unloadable.Select(u => (JsonNode)new JsonObject { ["id"] = u.Id, ["problem"] = u.Problem, ["enabled"] = false }).ToArray());
+        return list;
+    }
+
     public static IEndpointRouteBuilder MapFaultsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/_sim/faults").WithTags("Faults").WithGroupName(ControlApi.GroupName);
-        api.MapGet("", (FaultEngine faults) => Results.Json(new JsonObject { ["rules"] = new JsonArray(faults.List().Select(v => (JsonNode)v.ToJson()).ToArray()) }))
-            .WithName("ListFaults").WithSummary("Every rule in the order they are tried, with candidates and applied counts.");
+        api.MapGet("", (FaultEngine faults) => Results.Json(List(faults)))
+            .WithName("ListFaults").WithSummary("Every rule in the order they are tried, with candidates and applied counts; stored rules that cannot be loaded under unloadable.");
         api.MapPost("", Add).WithName("AddFault")
             .WithSummary("Adds a rule: {id?, name?, order?, match:{...}, when:{...}, effect:{...}, enabled?}. 201 with the rule.");
         api.MapDelete("", async (FaultEngine faults, HttpContext ctx) =>

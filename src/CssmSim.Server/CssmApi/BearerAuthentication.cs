@@ -38,11 +38,11 @@ public static class BearerAuthentication
         ctx.Items[CallerKey] as Caller ?? throw new InvalidOperationException("route is missing RequireBearer()");
 
     /// <summary>Throws the family's 403 when the caller may not see <paramref name="account"/>.</summary>
-    public static void RequireVisible(this HttpContext ctx, SmartAccount account)
-    {
-        if (!ctx.Caller().Scope.Allows(account.Domain))
-            throw new ApiException(403, $"client '{ctx.Caller().ClientId}' is not allowed to access Smart Account {account.Domain}");
-    }
+    public static void RequireVisible(this HttpContext ctx, SmartAccount account) => AccountAccess.Require(ctx.Caller(), account);
+
+    /// <summary>Throws the family's 403 unless the caller may act on the account each existing product instance named is in now.</summary>
+    public static Task RequireDevicesAsync(this HttpContext ctx, IEnumerable<Engine.ProductInstances.Udi> udis) =>
+        ctx.RequestServices.GetRequiredService<AccountAccess>().RequireDevicesAsync(ctx.Caller(), udis, ctx.RequestAborted);
 
     private static IResult Reject(HttpContext ctx, string description)
     {

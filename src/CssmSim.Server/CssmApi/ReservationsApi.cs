@@ -41,6 +41,11 @@ public static class ReservationsApi
         if (body["reservationRequests"] is not JsonArray requests || requests.Count == 0)
             throw new ApiException(400, "reservationRequests must be a non-empty list");
 
+        // The devices the request codes name may be in another account: the caller must be allowed there too.
+        await ctx.RequireDevicesAsync(requests.Select(r => (r as JsonObject)?["reservationCode"] is JsonValue c && c.GetValueKind() == JsonValueKind.String
+            && Engine.Authorizations.Codes.RequestCode.TryParse(c.GetValue<string>().Trim(), out var parsed, out _)
+                ? new Engine.ProductInstances.Udi(parsed!.Udi.Pid, parsed.Udi.Serial) : (Engine.ProductInstances.Udi?)null).OfType<Engine.ProductInstances.Udi>());
+
         var results = new List<EntryResult>();
         foreach (var item in requests)
         {

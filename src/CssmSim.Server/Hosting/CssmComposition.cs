@@ -44,6 +44,7 @@ public sealed record EngineCore(
     TokenService Tokens,
     TrustService Trust,
     SimulatorState State,
+    SharedState Shared,
     AccessTokenService AccessTokens,
     SimulatorRuntime Runtime);
 
@@ -64,6 +65,8 @@ public static class CssmComposition
         s.AddSingleton(core.Faults);
         s.AddSingleton(core.Transitions);
         s.AddSingleton(core.State);
+        s.AddSingleton(core.Shared);
+        s.AddSingleton(new AccountAccess(core.Store));
         s.AddSingleton(core.Jobs);
         s.AddSingleton(core.Events);
         s.AddSingleton(core.Policies);
@@ -118,7 +121,7 @@ public static class CssmComposition
 
     /// <summary>
     /// The middleware, in order: request ids, path normalization, routing (the endpoint is known from
-    /// here on), encoded slashes, the journal, fault injection, error shapes, the control key.
+    /// here on), encoded slashes, the journal, shared-state refresh, fault injection, error shapes, the control key.
     /// </summary>
     public static WebApplication UseCssmPipeline(this WebApplication app)
     {
@@ -127,6 +130,8 @@ public static class CssmComposition
         app.UseRouting();
         app.UseMiddleware<EncodedSlashes>();
         app.UseMiddleware<JournalMiddleware>();
+        // Fault rules and the clock changed by another process on the same store are re-read first.
+        app.UseMiddleware<SharedStateRefresh>();
         app.UseMiddleware<FaultInjection>();
         app.UseMiddleware<ErrorHandling>();
         app.UseMiddleware<ControlKeyGate>();

@@ -50,6 +50,8 @@ public static class SimulatorApp
             var trust = new TrustService(store, clock, () => seeds.Ids, signer, policies, tokenService);
             var state = new SimulatorState(seeds, faults, transitions, clock, store, tokenService, trust, policies);
             await state.InitializeAsync(ct);
+            var shared = new SharedState(store, faults, clock);
+            await shared.InitializeAsync(ct);
             var tokens = new AccessTokenService(store.Accounts, await AccessTokenService.LoadKeyAsync(store.State, ct), clock.Wall,
                 TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds), store.State);
             var urls = ListenUrls(options.Urls, options.Https);
@@ -89,7 +91,7 @@ public static class SimulatorApp
             }
             builder.WebHost.UseUrls([.. urls]);
 
-            var core = new EngineCore(clock, store, signer, seeds, faults, transitions, jobs, events, policies, tokenService, trust, state, tokens, runtime);
+            var core = new EngineCore(clock, store, signer, seeds, faults, transitions, jobs, events, policies, tokenService, trust, state, shared, tokens, runtime);
             builder.Services.AddCssmEngine(core, options).AddCssmSurfaces(options, controlKey.Value);
             configure?.Invoke(builder);
 

@@ -54,6 +54,9 @@ public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> l
                 case EntityNotFoundException notFound:
                     await ApiErrors.WriteAsync(ctx, family, 404, notFound.Message);
                     break;
+                case Engine.Access.AccountAccessDeniedException denied:
+                    await ApiErrors.WriteAsync(ctx, family, 403, denied.Message);
+                    break;
                 case StateConflictException conflict:
                     await ApiErrors.WriteAsync(ctx, family, 409, conflict.Message);
                     break;

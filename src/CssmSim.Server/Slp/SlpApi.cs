@@ -43,7 +43,7 @@ public static class SlpApi
     {
         var (saId, vaId) = CswHeaders.Read(ctx.Request, decimalIds: false);
         if (await gate.FindAccountAsync(saId, vaId, ctx.RequestAborted) is not { } o) return null;
-        if (!ctx.Caller().Scope.Allows(o.Account.Domain)) throw new ApiException(403, $"client '{ctx.Caller().ClientId}' is not allowed to access Smart Account {o.Account.Domain}");
+        ctx.RequireVisible(o.Account);
         ctx.Journal().SmartAccount = o.Account.Domain;
         ctx.Journal().VirtualAccount = o.VirtualAccount.Name;
         return o;
@@ -86,6 +86,7 @@ public static class SlpApi
         var trustRequests = (data["trust_requests"] as JsonArray ?? []).Select(t => ReadUdi((t as JsonObject)?["sudi"])).OfType<Udi>().ToList();
         var owner = await AccountAsync(ctx, s.Gate);
         if (owner is null) return Failed(ctx, UnknownAccount);
+        await ctx.RequireDevicesAsync(reports.Select(r => new Udi(r.Udi.Pid, r.Udi.SerialNumber)).Concat(trustRequests));
         var first = reports.FirstOrDefault();
         ctx.Journal().Udi = first is null ? null : $"PID:{first.Udi.Pid},SN:{first.Udi.SerialNumber}";
 
@@ -103,7 +104,8 @@ public static class SlpApi
         var requester = first is null ? trustRequests.FirstOrDefault() : new Udi(first.Udi.Pid, first.Udi.SerialNumber);
         var poll = outcome.Fault?.Effect.Poll;
         var job = await s.Jobs.SubmitAsync(new JobRequest("acknowledgements", requester.Pid ?? "none", requester.Serial ?? "none", owner.Value.Account.Id,
-            owner.Value.Account.Domain, ackData.ToJsonString(), NeverComplete: poll?.NeverComplete == true, FailCode: poll?.FailWith), ctx.RequestAborted);
+            owner.Value.Account.Domain, ackData.ToJsonString(), NeverComplete: poll?.NeverComplete == true, FailCode: poll?.FailWith,
+            ClientId: ctx.Caller().ClientId), ctx.RequestAborted);
         return Accepted(ctx, data, s.Clock, job, "acknowledgements");
     }
 
@@ -133,6 +135,8 @@ public static class SlpApi
             items.Add(new SlpAuthorizationItem(udi, Text(license["hostname"]) ?? "", keys, removeCode));
         }
 
+        await ctx.RequireDevicesAsync(items.Select(i => i.Udi));
+
         var results = new JsonArray();
         foreach (var item in items)
         {
@@ -152,7 +156,7 @@ public static class SlpApi
         var requester = items.Count > 0 ? items[0].Udi : (Udi?)null;
         var job = await s.Jobs.SubmitAsync(new JobRequest("authorizations", requester?.Pid ?? "none", requester?.Serial ?? "none", owner.Value.Account.Id,
             owner.Value.Account.Domain, new JsonObject { ["authorizations"] = results }.ToJsonString(),
-            NeverComplete: fault?.Effect.Poll?.NeverComplete == true, FailCode: fault?.Effect.Poll?.FailWith), ctx.RequestAborted);
+            NeverComplete: fault?.Effect.Poll?.NeverComplete == true, FailCode: fault?.Effect.Poll?.FailWith, ClientId: ctx.Caller().ClientId), ctx.RequestAborted);
         return Accepted(ctx, data, s.Clock, job, "authorizations");
     }
 
@@ -199,7 +203,7 @@ public static class SlpApi
         if (fault?.Effect.Error is { } faultCode) return Answer(Reply("OK_POLL", faultCode, CssmError.ServerErrorMessage(faultCode)), "OK_POLL", faultCode);
         if (fault?.Effect.Poll?.FailWith is { } failWith) return Answer(Reply("OK_POLL", failWith, CssmError.ServerErrorMessage(failWith)), "OK_POLL", failWith);
 
-        var outcome = await jobs.PollAsync(pollId.ToString(CultureInfo.InvariantCulture), action, ctx.RequestAborted);
+        var outcome = await jobs.PollAsync(pollId.ToString(CultureInfo.InvariantCulture), action, ctx.RequestAborted, ctx.Caller());
         if (fault?.Effect.Poll?.NeverComplete == true && outcome.State == PollState.Complete) outcome = outcome with { State = PollState.Pending };
         switch (outcome.State)
         {

@@ -218,7 +218,25 @@ public static class Migrations
                 PRIMARY KEY (authorization_id, tag)
             );
             """),
-        new(7, "software-apis", """
+        // Jobs remember the API client that made them (a poll id answers only it). Fault rules and the
+        // clock carry a version in settings, bumped by triggers on every write from any process or
+        // path (API, seed, reset, import), so each process re-reads them when they change.
+        new(7, "job-owners-and-shared-state-versions", """
+            ALTER TABLE jobs ADD COLUMN client_id TEXT NULL;
+            INSERT INTO settings (key, value) VALUES ('version/fault_rules', '0') ON CONFLICT (key) DO NOTHING;
+            INSERT INTO settings (key, value) VALUES ('version/clock', '0') ON CONFLICT (key) DO NOTHING;
+            CREATE TRIGGER fault_rules_version_insert AFTER INSERT ON fault_rules
+            BEGIN UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version/fault_rules'; END;
+            CREATE TRIGGER fault_rules_version_update AFTER UPDATE ON fault_rules
+            BEGIN UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version/fault_rules'; END;
+            CREATE TRIGGER fault_rules_version_delete AFTER DELETE ON fault_rules
+            BEGIN UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version/fault_rules'; END;
+            CREATE TRIGGER clock_version_insert AFTER INSERT ON settings WHEN NEW.key = 'clock'
+            BEGIN UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version/clock'; END;
+            CREATE TRIGGER clock_version_update AFTER UPDATE ON settings WHEN NEW.key = 'clock'
+            BEGIN UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version/clock'; END;
+            """),
+        new(8, "software-apis", """
             ALTER TABLE api_users ADD COLUMN email TEXT NULL;
             CREATE TABLE slr_catalog (
                 software_tag      TEXT PRIMARY KEY,

@@ -9,7 +9,60 @@ public static class SnapshotTables
 {
     public enum ColumnType { Text, Integer }
 
-    public sealed record Column(string Name, ColumnType Type, bool Nullable);
+    /// <summary>What a column's value must look like beyond its type, so an import cannot store what later reads fail on.</summary>
+    public enum ColumnFormat { Any, Instant, Date, Json, StringList, Flag, Enforcement, LicenseType }
+
+    public sealed record Column(string Name, ColumnType Type, bool Nullable)
+    {
+        public ColumnFormat Format => Name switch
+        {
+            "start_date" or "end_date" => ColumnFormat.Date,
+            "time" or "last_contact" => ColumnFormat.Instant,
+            _ when Name.EndsWith("_at", StringComparison.Ordinal) => ColumnFormat.Instant,
+            "accounts_json" => ColumnFormat.StringList,
+            _ when Name.EndsWith("_json", StringComparison.Ordinal) => ColumnFormat.Json,
+            "enforcement" => ColumnFormat.Enforcement,
+            "license_type" => ColumnFormat.LicenseType,
+            "is_default" or "export_controlled_allowed" or "builtin" or "never_complete" or "export_controlled" or "revoked"
+                or "report_id_is_number" or "synthetic" or "trust_export_controlled" => ColumnFormat.Flag,
+            _ => ColumnFormat.Any,
+        };
+
+        /// <summary>Why <paramref name="value"/> is not a valid value of this column, or null when it is.</summary>
+        public string? Problem(object value)
+        {
+            switch (Format)
+            {
+                case ColumnFormat.Instant when value is string s:
+                    return DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out _)
+                        ? null : "must be an ISO-8601 date-time, e.g. 2026-01-01T00:00:00.000Z";
+                case ColumnFormat.Date when value is string s:
+                    return DateOnly.TryParseExact(s, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _)
+                        ? null : "must be a date yyyy-MM-dd";
+                case ColumnFormat.Json or ColumnFormat.StringList when value is string s:
+                    try
+                    {
+                        var node = System.Text.Json.Nodes.JsonNode.Parse(s);
+                        if (Format == ColumnFormat.StringList && (node is not System.Text.Json.Nodes.JsonArray list
+                            || list.Any(i => i is not System.Text.Json.Nodes.JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.String)))
+                            return "must be a JSON list of strings";
+                        return null;
+                    }
+                    catch (System.Text.Json.JsonException)
+                    {
+                        return "must be JSON text";
+                    }
+                case ColumnFormat.Flag when value is long l:
+                    return l is 0 or 1 ? null : "must be 0 or 1";
+                case ColumnFormat.Enforcement when value is string s:
+                    return Licensing.LicenseNames.TryParseEnforcement(s, out _) ? null : "is not a license enforcement";
+                case ColumnFormat.LicenseType when value is string s:
+                    return Licensing.LicenseNames.TryParseType(s, out _) ? null : "is not a license type";
+                default:
+                    return null;
+            }
+        }
+    }
 
     public sealed record Table(string Name, string OrderBy, IReadOnlyList<Column> Columns);
 
@@ -28,7 +81,7 @@ public static class SnapshotTables
         new("fault_rules", "id", [T("id"), I("seq"), I("builtin"), T("rule_json")]),
         new("poll_transitions", "action, smart_account", [T("action"), T("smart_account"), T("progression"), I("times", true), T("duration", true), I("poll_interval", true)]),
         new("jobs", "poll_id", [T("poll_id"), T("action"), T("udi"), T("sa_id", true), T("correlation_id"), T("submitted_at"), I("polls"),
-            I("complete_after_polls", true), T("complete_at", true), I("never_complete"), T("fail_code", true), T("fail_message", true), T("result_json", true)]),
+            I("complete_after_polls", true), T("complete_at", true), I("never_complete"), T("fail_code", true), T("fail_message", true), T("result_json", true), T("client_id", true)]),
         new("tokens", "va_id, created_at, id", [T("id"), T("va_id"), T("token"), T("canonical"), T("description"), T("created_by"), T("created_at"),
             T("expires_at"), I("expires_after_days"), I("max_uses", true), I("uses"), I("export_controlled"), I("revoked")]),
         new("product_instances", "udi", [T("udi"), T("pid"), T("serial"), T("piid"), T("va_id"), T("hostname"), T("ha_role", true), T("ha_group", true),

@@ -23,7 +23,7 @@ internal sealed class SqliteFaultRuleStore(SqliteDatabase db) : IFaultRuleStore
 
 internal sealed class SqliteJobStore(SqliteDatabase db) : IJobStore
 {
-    private const string JobColumns = "poll_id, action, udi, sa_id, correlation_id, submitted_at, polls, complete_after_polls, complete_at, never_complete, fail_code, fail_message, result_json";
+    private const string JobColumns = "poll_id, action, udi, sa_id, correlation_id, submitted_at, polls, complete_after_polls, complete_at, never_complete, fail_code, fail_message, result_json, client_id";
 
     public Task<IReadOnlyList<StoredPollTransition>> ListTransitionsAsync(CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<StoredPollTransition>>(c => Sql.Query(c, null,
@@ -42,10 +42,10 @@ internal sealed class SqliteJobStore(SqliteDatabase db) : IJobStore
     {
         try
         {
-            Sql.Execute(c, tx, $"INSERT INTO jobs ({JobColumns}) VALUES ($id, $a, $u, $sa, $corr, $at, $polls, $after, $cat, $never, $fc, $fm, $res)",
+            Sql.Execute(c, tx, $"INSERT INTO jobs ({JobColumns}) VALUES ($id, $a, $u, $sa, $corr, $at, $polls, $after, $cat, $never, $fc, $fm, $res, $client)",
                 ("$id", j.PollId), ("$a", j.Action), ("$u", j.Udi), ("$sa", j.SmartAccountId), ("$corr", j.CorrelationId), ("$at", Time(j.SubmittedAt)),
                 ("$polls", j.Polls), ("$after", j.CompleteAfterPolls), ("$cat", j.CompleteAt is { } t ? Time(t) : null), ("$never", j.NeverComplete ? 1 : 0),
-                ("$fc", j.FailCode), ("$fm", j.FailMessage), ("$res", j.ResultJson));
+                ("$fc", j.FailCode), ("$fm", j.FailMessage), ("$res", j.ResultJson), ("$client", j.ClientId));
             return true;
         }
         catch (SqliteException e) when (e.IsConstraintViolation())
@@ -64,7 +64,7 @@ internal sealed class SqliteJobStore(SqliteDatabase db) : IJobStore
     private static StoredJob Read(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.NullableString(3), r.GetString(4), ParseTime(r.GetString(5)), r.GetInt64(6),
         r.IsDBNull(7) ? null : r.GetInt64(7), r.IsDBNull(8) ? null : ParseTime(r.GetString(8)), r.GetInt64(9) != 0,
-        r.NullableString(10), r.NullableString(11), r.NullableString(12));
+        r.NullableString(10), r.NullableString(11), r.NullableString(12), r.NullableString(13));
 
     internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 

@@ -191,6 +191,7 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
         foreach (var name in snapshot.Tables.Keys.Where(n => SnapshotTables.All.All(t => t.Name != n)))
             errors.Add("store." + name, "unknown table");
         errors.ThrowIfAny("Invalid snapshot");
+        // One transaction: the rows are checked as they go in, and any error rolls the whole import back.
         return db.WriteAsync((c, tx) =>
         {
             DeleteAll(c, tx);
@@ -223,6 +224,7 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
                 _ => Invalid(errors, $"{path}.{col.Name}", col.Type == SnapshotTables.ColumnType.Integer ? "must be a whole number" : "must be a string"),
             };
             if (value is null && !col.Nullable && node is null) errors.Add($"{path}.{col.Name}", "is required");
+            if (value is not null && col.Problem(value) is { } problem) errors.Add($"{path}.{col.Name}", problem);
             cmd.Parameters.AddWithValue("$" + col.Name, value ?? DBNull.Value);
         }
         if (errors.Any) return;
@@ -261,6 +263,19 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
     public Task<long> NextCounterAsync(string key, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) => (long)Sql.Scalar(c, tx,
             "INSERT INTO counters (key, value) VALUES ($k, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value", ("$k", key))!, ct);
+
+    // Triggers (migration 7) bump both on every write to fault_rules or the clock setting.
+    public Task<SharedStateVersions> ReadVersionsAsync(CancellationToken ct = default) => db.ReadAsync(c =>
+    {
+        long faults = 0, clock = 0;
+        foreach (var (key, value) in Sql.Query(c, null, "SELECT key, value FROM settings WHERE key IN ('version/fault_rules', 'version/clock')",
+            r => (r.GetString(0), long.TryParse(r.GetString(1), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0)))
+        {
+            if (key == "version/fault_rules") faults = value;
+            else clock = value;
+        }
+        return new SharedStateVersions(faults, clock);
+    }, ct);
 
     public Task SetSettingAsync(string key, string value, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) => Sql.Execute(c, tx,

@@ -4,13 +4,13 @@ using Microsoft.AspNetCore.Mvc;
 namespace CssmSim.Server.Portal.Pages;
 
 /// <summary>The header's clock control: advance the simulator clock, or put it back on wall time.</summary>
-public sealed class ClockModel(SimulatorClock clock) : PortalPage
+public sealed class ClockModel(SimulatorClock clock, CssmSim.Engine.Storage.ISimulatorStore store) : PortalPage
 {
     public override string Title => "Clock";
 
     public IActionResult OnGet() => Redirect(Href(PortalSetup.BasePath));
 
-    public IActionResult OnPost(string? advance, bool reset, string? returnUrl)
+    public async Task<IActionResult> OnPostAsync(string? advance, bool reset, string? returnUrl)
     {
         string notice;
         if (reset)
@@ -27,6 +27,7 @@ public sealed class ClockModel(SimulatorClock clock) : PortalPage
         {
             notice = "Choose how far to advance the clock.";
         }
+        await ClockState.SaveAsync(store, clock, HttpContext.RequestAborted);
         var target = returnUrl is { Length: > 0 } && Url.IsLocalUrl(returnUrl) && returnUrl.StartsWith(PortalSetup.BasePath, StringComparison.OrdinalIgnoreCase)
             ? returnUrl : Href(PortalSetup.BasePath);
         target = RemoveQuery(target, "done");

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using CssmSim.Engine.Storage;
+using CssmSim.Engine.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace CssmSim.Cli.Tests;
+
+/// <summary>
+/// Fault rules and the virtual clock live in the store: two processes on one SQLite file see each
+/// other's changes on their next request, the clock survives a restart, and a rule the store holds
+/// but this version cannot load is reported and left disabled instead of stopping the start
+/// (issue 14 items 3 and 8).
+/// </summary>
+public sealed class SharedStateTests : IDisposable
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private readonly string _dir = Directory.CreateTempSubdirectory("cssmsim-sharedstate-").FullName;
+
+    private async Task<(CliProcess Process, HttpClient Http)> ServeAsync(string db = "sqlite:shared.db")
+    {
+        var port = CliProcess.FreePort();
+        var process = CliProcess.Start(_dir, null, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", db);
+        await process.WaitUntilListeningAsync();
+        return (process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
+    }
+
+    private static Task<HttpResponseMessage> TokenAsync(HttpClient http) =>
+        http.PostAsync("/as/token.oauth2?grant_type=client_credentials&client_id=cssmsim&client_secret=cssmsim", null, Ct);
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task A_fault_rule_added_or_disabled_on_one_process_is_in_force_on_the_other_at_its_next_request()
+    {
+        var (a, httpA) = await ServeAsync();
+        await using var _a = a;
+        using var _ha = httpA;
+        var (b, httpB) = await ServeAsync();
+        await using var _b = b;
+        using var _hb = httpB;
+        using (var before = await TokenAsync(httpB)) before.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using (var added = await httpA.PostAsync("/_sim/faults", Json("""{"id":"shared-sso-down","match":{"surface":"oauth"},"effect":{"status":503,"body":{"down":"shared"}}}"""), Ct))
+            added.StatusCode.ShouldBe(HttpStatusCode.Created, await added.Content.ReadAsStringAsync(Ct));
+        using var faultedOnB = await TokenAsync(httpB);
+        var listedOnB = await httpB.GetFromJsonAsync<JsonObject>("/_sim/faults", Ct);
+        using (var disabled = await httpA.PatchAsync("/_sim/faults/shared-sso-down", Json("""{"enabled":false}"""), Ct))
+            disabled.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var afterDisableOnB = await TokenAsync(httpB);
+
+        faultedOnB.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "the rule added on A applies to B's next request");
+        listedOnB!["rules"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()).ShouldContain("shared-sso-down");
+        afterDisableOnB.StatusCode.ShouldBe(HttpStatusCode.OK, "disabling it on A lifts it on B");
+    }
+
+    [Fact]
+    public async Task The_virtual_clock_moved_on_one_process_is_read_by_the_other_and_survives_a_restart()
+    {
+        var (a, httpA) = await ServeAsync();
+        await using var _a = a;
+        using var _ha = httpA;
+        var (b, httpB) = await ServeAsync();
+        using var _hb = httpB;
+
+        using (var moved = await httpA.PostAsync("/_sim/clock", Json("""{"mode":"frozen","set":"2031-05-06T07:08:09Z"}"""), Ct))
+            moved.StatusCode.ShouldBe(HttpStatusCode.OK, await moved.Content.ReadAsStringAsync(Ct));
+        var onB = await httpB.GetFromJsonAsync<JsonObject>("/_sim/clock", Ct);
+        await b.KillAsync();
+        await b.DisposeAsync();
+        var (restarted, httpC) = await ServeAsync();
+        await using var _c = restarted;
+        using var _hc = httpC;
+        var afterRestart = await httpC.GetFromJsonAsync<JsonObject>("/_sim/clock", Ct);
+
+        onB!["now"]!.GetValue<string>().ShouldBe("2031-05-06T07:08:09.000Z");
+        onB["mode"]!.GetValue<string>().ShouldBe("frozen");
+        afterRestart!["now"]!.GetValue<string>().ShouldBe("2031-05-06T07:08:09.000Z", "the clock lives in the store, not in the process");
+        afterRestart["mode"]!.GetValue<string>().ShouldBe("frozen");
+    }
+
+    [Fact]
+    public async Task A_store_holding_a_fault_rule_this_version_cannot_load_still_starts_names_the_rule_and_leaves_it_disabled()
+    {
+        var path = Path.Combine(_dir, "broken.db");
+        await using (var store = SqliteSimulatorStore.Open(StoreLocation.Parse("sqlite:" + path)))
+        {
+            await store.State.MigrateAsync(Ct);
+            await store.Faults.SaveAsync(new StoredFaultRule("hand-edited", 1, false, """{"match":{"surface":"oauth"},"effect":{"error":"""), Ct);
+            await store.Faults.SaveAsync(new StoredFaultRule("still-good", 2, false, """{"match":{"surface":"oauth"},"effect":{"status":503}}"""), Ct);
+        }
+        SqliteConnection.ClearAllPools();
+
+        var (serve, http) = await ServeAsync("sqlite:broken.db");
+        await using var _s = serve;
+        using var _h = http;
+        await serve.WaitForOutputAsync("hand-edited");
+        var listed = await http.GetFromJsonAsync<JsonObject>("/_sim/faults", Ct);
+        using var token = await TokenAsync(http);
+
+        serve.Output.ShouldContain("fault rule 'hand-edited'");
+        listed!["unloadable"]!.AsArray().ShouldHaveSingleItem()!["id"]!.GetValue<string>().ShouldBe("hand-edited");
+        listed["unloadable"]![0]!["enabled"]!.GetValue<bool>().ShouldBeFalse();
+        listed["rules"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()).ShouldContain("still-good");
+        token.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "the rules that load still apply");
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
