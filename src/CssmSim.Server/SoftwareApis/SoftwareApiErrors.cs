@@ -58,6 +58,10 @@ public static class SoftwareApiErrors
             {
                 return Render(ictx.HttpContext, schema, 404, e.Message, null);
             }
+            catch (Engine.Access.AccountAccessDeniedException e)
+            {
+                return Render(ictx.HttpContext, schema, 403, e.Message, null);
+            }
             catch (JsonException e)
             {
                 return Render(ictx.HttpContext, schema, 400, "body is not valid JSON: " + e.Message, null);
