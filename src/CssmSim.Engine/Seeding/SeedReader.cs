@@ -66,7 +66,7 @@ public static class SeedReader
     private static SeedAccount? ReadAccount(NodeReader r, JsonObject o, string p)
     {
         r.OnlyKeys(o, p, "domain", "name", "accountId", "policy", "virtualAccounts");
-        var domain = r.String(o, "domain", p, required: true, maxLength: 253);
+        var domain = CheckedName(r, r.String(o, "domain", p, required: true, maxLength: 253), NodeReader.Join(p, "domain"), domain: true);
         var vas = new List<SeedVirtualAccount>();
         var arr = r.Array(o, "virtualAccounts", p);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -78,7 +78,7 @@ public static class SeedReader
                 // A bare string is shorthand for {"name": ...}.
                 JsonValue v when v.TryGetValue<string>(out var name) => string.IsNullOrWhiteSpace(name)
                     ? Fail<SeedVirtualAccount>(r, vp, "must not be empty")
-                    : new SeedVirtualAccount { Name = name },
+                    : CheckedName(r, name, vp) is { } checkedName ? new SeedVirtualAccount { Name = checkedName } : null,
                 JsonObject vo => ReadVirtualAccount(r, vo, vp),
                 _ => Fail<SeedVirtualAccount>(r, vp, "must be a name or an object"),
             };
@@ -97,10 +97,22 @@ public static class SeedReader
         };
     }
 
+    /// <summary>NFC, and no invisible characters: look-alike names must not make look-alike accounts.</summary>
+    private static string? CheckedName(NodeReader r, string? name, string path, bool domain = false)
+    {
+        if (name is null) return null;
+        if ((domain ? Names.DomainProblem(name) : Names.NameProblem(name)) is { } problem)
+        {
+            r.Errors.Add(path, problem);
+            return null;
+        }
+        return Names.Normalize(name);
+    }
+
     private static SeedVirtualAccount? ReadVirtualAccount(NodeReader r, JsonObject o, string p)
     {
         r.OnlyKeys(o, p, "name", "id", "default", "description", "exportControlledAllowed", "policy", "licenses", "tokens", "productInstances");
-        var name = r.String(o, "name", p, required: true, maxLength: 256);
+        var name = CheckedName(r, r.String(o, "name", p, required: true, maxLength: 256), NodeReader.Join(p, "name"));
         var va = new SeedVirtualAccount
         {
             Name = name ?? "",

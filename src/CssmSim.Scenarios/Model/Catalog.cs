@@ -252,5 +252,22 @@ public static class Catalog
 
     public static ActionSpec? Step(string name) => Steps.FirstOrDefault(s => s.Name == name);
 
+    /// <summary>
+    /// Error codes the simulator itself answers on the device and API surfaces (smart-transport.md,
+    /// slp.md, cssm-api.md), plus those the runner records for connection-level fault effects.
+    /// <c>failed.error</c> and <c>journal.errorCode</c> must name one of these, a transport failure
+    /// (<c>CONNECTION_FAILED</c>, <c>HTTP_nnn</c>) or a code a fault rule of the same file produces.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ErrorCodes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "TOKEN_NOT_FOUND", "TOKEN_REVOKED", "TOKEN_EXPIRED", "TOKEN_USES_EXHAUSTED", "UDI_ALREADY_REGISTERED", "LS_LICENGINE_FAIL_TO_CONNECT",
+        "TRUST_REQUIRED", "TRUST_SUPERSEDED", "INSUFFICIENT_LICENSES", "EXPORT_CONTROL_NOT_ALLOWED", "UNKNOWN_LICENSE", "LICENSE_NOT_ENFORCED",
+        "UNKNOWN_RETURN_CODE", "INVALID_SIGNATURE", "INVALID_MESSAGE", "CLOCK_SKEW", "POLL_ID_NOT_FOUND", "POLL_FAILED", "ACCOUNT_NOT_FOUND",
+        "VIRTUAL_ACCOUNT_REQUIRED", "PI_MOVED", "DUPLICATE_REPORT", "DATA_BEING_PROCESSED", "IN_TRANSITION", "NO_ACK",
+        "INVALID_PAYLOAD", "INVALID_REQUEST", "INVALID_ACTION", "INVALID_MULTIPART", "INVALID_FILE_NAME", "FILE_REQUIRED", "ARCHIVE_REJECTED",
+        "UPLOAD_TOO_LARGE", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "NOT_FOUND", "NOT_SIMULATED", "METHOD_NOT_ALLOWED",
+        "SERVICE_UNAVAILABLE", "INTERNAL_ERROR", "CONNECTION_RESET", "EMPTY_REPLY", "NO_REPLY", "TRUNCATED_REPLY",
+    };
+
     public static ActionSpec? Expectation(string name) => Expectations.FirstOrDefault(s => s.Name == name);
 }

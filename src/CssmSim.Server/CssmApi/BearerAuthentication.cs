@@ -27,6 +27,7 @@ public static class BearerAuthentication
             {
                 TokenRejection.Expired => "the access token has expired",
                 TokenRejection.UnknownPrincipal => "the access token's client or user no longer exists",
+                TokenRejection.Revoked => "the access token was revoked: its client's secret (or user's password) changed",
                 _ => "the access token is not one this simulator issued",
             });
         }

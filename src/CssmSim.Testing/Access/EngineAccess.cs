@@ -26,6 +26,7 @@ internal sealed class EngineAccess(IServiceProvider services)
     public FaultEngine Faults { get; } = services.GetRequiredService<FaultEngine>();
     public PollTransitionService Transitions { get; } = services.GetRequiredService<PollTransitionService>();
     public TokenService Tokens { get; } = services.GetRequiredService<TokenService>();
+    public Engine.Licensing.LicenseService Licenses { get; } = services.GetRequiredService<Engine.Licensing.LicenseService>();
     public PolicyService Policies { get; } = services.GetRequiredService<PolicyService>();
     public RequestJournal Journal { get; } = services.GetRequiredService<RequestJournal>();
     public SnapshotService Snapshots { get; } = services.GetRequiredService<SnapshotService>();

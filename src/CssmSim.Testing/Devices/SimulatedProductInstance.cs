@@ -116,6 +116,8 @@ public sealed class SimulatedProductInstance
     /// Builds one RUM report per entitlement with the given in-use counts (measured over the last day of
     /// <paramref name="at"/>, default now), signs each with this device's RUM key and sends USAGE_REPORTING.
     /// <paramref name="askForTrust"/> adds a trust request for this device (how CSLU gets trust without a token).
+    /// A tag may be one of the default seed's short names (<c>DNA_NWStack</c>, <c>AIR-DNA-A</c>, <c>DNA_HSEC</c>,
+    /// <c>CSSMSIM_ENFORCED_DEMO</c>), as in scenario files.
     /// </summary>
     public async Task<UsageReportResult> ReportUsageAsync(IEnumerable<(string Tag, long Count)> usage, bool askForTrust = false, DateTimeOffset? at = null,
         CancellationToken ct = default)
@@ -152,7 +154,8 @@ public sealed class SimulatedProductInstance
         foreach (var (tag, count) in usage)
         {
             var id = _nextReportId++;
-            var builder = new Engine.Usage.RumReportBuilder(new Engine.Usage.RumUdi(Udi.Pid, Udi.Serial), tag, id) { AssetName = Hostname };
+            // Short names (DNA_NWStack) resolve as in scenario files: reported as given, they were a license of their own.
+            var builder = new Engine.Usage.RumReportBuilder(new Engine.Usage.RumUdi(Udi.Pid, Udi.Serial), Engine.Licensing.LicenseShortNames.Resolve(tag), id) { AssetName = Hostname };
             builder.AddMeasurement(count, end.AddDays(-1), end);
             var signed = builder.BuildSigned(RumKey ?? new byte[32]);
             var signature = new JsonObject
@@ -239,7 +242,7 @@ public sealed class SimulatedProductInstance
     {
         var reply = await SendAsync("AUTHORIZATION_REQUEST", new JsonObject
         {
-            ["entitlements"] = new JsonArray(entitlements.Select(e => (JsonNode)new JsonObject { ["tag"] = e.Tag, ["count"] = e.Count }).ToArray()),
+            ["entitlements"] = new JsonArray(entitlements.Select(e => (JsonNode)new JsonObject { ["tag"] = Engine.Licensing.LicenseShortNames.Resolve(e.Tag), ["count"] = e.Count }).ToArray()),
             ["scope"] = "local",
             ["mode"] = replace ? "replace" : "add",
         }, ct);
