@@ -8,6 +8,9 @@ namespace CssmSim.Engine.Access;
 
 public enum GrantOutcome { Issued, InvalidClient, InvalidGrant }
 
+/// <summary>Why an authorization request (the login page of the authorization-code grant) was refused.</summary>
+public enum AuthorizeOutcome { Issued, InvalidClient, InvalidCredentials }
+
 /// <summary>The answer to a token request: a token, or which credential was wrong.</summary>
 public sealed record TokenGrant(GrantOutcome Outcome, string? AccessToken = null, int ExpiresIn = 0);
 
@@ -28,13 +31,25 @@ public sealed class AccessTokenService
     public const string SettingKey = "oauth_token_key";
     private const string Prefix = "cssmsim.";
 
+    private const string CodePrefix = "cssmsim-code.";
+    private const string UsedCodeSetting = "oauth_code_used:";
+    /// <summary>How long an authorization code may wait for its token request (RFC 6749 §4.1.2 recommends at most 10 minutes).</summary>
+    public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(10);
+
     private readonly IAccountStore _accounts;
+    private readonly IStateStore? _state;
     private readonly byte[] _key;
     private readonly TimeProvider _wall;
     private readonly TimeSpan _lifetime;
 
-    public AccessTokenService(IAccountStore accounts, byte[] key, TimeProvider wall, TimeSpan lifetime)
+    /// <param name="accounts">Clients and users.</param>
+    /// <param name="key">The HMAC key of tokens and codes.</param>
+    /// <param name="wall">Wall time (lifetimes do not follow the virtual clock).</param>
+    /// <param name="lifetime">Access token lifetime, at least 900 s.</param>
+    /// <param name="state">Where redeemed authorization codes are recorded (single use across processes); needed for that grant only.</param>
+    public AccessTokenService(IAccountStore accounts, byte[] key, TimeProvider wall, TimeSpan lifetime, IStateStore? state = null)
     {
+        _state = state;
         if (lifetime < TimeSpan.FromSeconds(900)) throw new ArgumentOutOfRangeException(nameof(lifetime), "OAuth:TokenLifetimeSeconds must be at least 900");
         _accounts = accounts;
         _key = key;
@@ -62,6 +77,68 @@ public sealed class AccessTokenService
         if (client is null || !SecretEquals(client.ClientSecret, clientSecret)) return new TokenGrant(GrantOutcome.InvalidClient);
         var user = await _accounts.FindUserAsync(username, ct);
         return user is null || !SecretEquals(user.Password, password) ? new TokenGrant(GrantOutcome.InvalidGrant) : Issue(clientId, username, Binding(client.ClientSecret, user.Password));
+    }
+
+    /// <summary>
+    /// The login step of the authorization-code grant: a known client and a seeded user's password
+    /// give a code bound to that client and <paramref name="redirectUri"/>, valid for <see cref="CodeLifetime"/>.
+    /// </summary>
+    public async Task<(AuthorizeOutcome Outcome, string? Code)> AuthorizeAsync(string clientId, string redirectUri, string username, string password,
+        CancellationToken ct = default)
+    {
+        if (await _accounts.FindApiClientAsync(clientId, ct) is null) return (AuthorizeOutcome.InvalidClient, null);
+        var user = await _accounts.FindUserAsync(username, ct);
+        if (user is null || !SecretEquals(user.Password, password)) return (AuthorizeOutcome.InvalidCredentials, null);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new CodePayload(clientId, redirectUri, username,
+            (_wall.GetUtcNow() + CodeLifetime).ToUnixTimeSeconds(), Convert.ToHexString(RandomNumberGenerator.GetBytes(16))));
+        return (AuthorizeOutcome.Issued, CodePrefix + Sign(payload));
+    }
+
+    /// <summary>
+    /// The token request of the authorization-code grant (RFC 6749 §4.1.3): the client must
+    /// authenticate, and the code must be ours, unexpired, issued to that client for that
+    /// <paramref name="redirectUri"/> (required: the sign-in always has one), and not redeemed before (the database decides, so two
+    /// processes cannot both redeem it).
+    /// </summary>
+    public async Task<TokenGrant> GrantAuthorizationCodeAsync(string clientId, string clientSecret, string code, string? redirectUri, CancellationToken ct = default)
+    {
+        var client = await _accounts.FindApiClientAsync(clientId, ct);
+        if (client is null || !SecretEquals(client.ClientSecret, clientSecret)) return new TokenGrant(GrantOutcome.InvalidClient);
+        if (!code.StartsWith(CodePrefix, StringComparison.Ordinal) || Verify(code[CodePrefix.Length..]) is not { } bytes)
+            return new TokenGrant(GrantOutcome.InvalidGrant);
+        CodePayload? payload;
+        try { payload = JsonSerializer.Deserialize<CodePayload>(bytes); }
+        catch (JsonException) { return new TokenGrant(GrantOutcome.InvalidGrant); }
+        if (payload is null || payload.Client != clientId || payload.Redirect != redirectUri
+            || DateTimeOffset.FromUnixTimeSeconds(payload.Exp) <= _wall.GetUtcNow()
+            || await _accounts.FindUserAsync(payload.User, ct) is not { } user)
+            return new TokenGrant(GrantOutcome.InvalidGrant);
+        var state = _state ?? throw new InvalidOperationException("the authorization-code grant needs the state store");
+        var marker = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        if (await state.GetOrAddSettingAsync(UsedCodeSetting + payload.Nonce, marker, ct) != marker) return new TokenGrant(GrantOutcome.InvalidGrant);
+        return Issue(clientId, payload.User, Binding(client.ClientSecret, user.Password));
+    }
+
+    private string Sign(byte[] payload)
+    {
+        var body = Base64Url(payload);
+        return body + "." + Base64Url(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(body)));
+    }
+
+    /// <summary>The payload of a signed <c>body.mac</c> value, or null when it is malformed or not signed with our key.</summary>
+    private byte[]? Verify(string signed)
+    {
+        var parts = signed.Split('.');
+        if (parts.Length != 2 || signed.Length > 4096) return null;
+        try
+        {
+            var mac = FromBase64Url(parts[1]);
+            return CryptographicOperations.FixedTimeEquals(mac, HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(parts[0]))) ? FromBase64Url(parts[0]) : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private TokenGrant Issue(string clientId, string? username, string binding)
@@ -126,6 +203,8 @@ public sealed class AccessTokenService
         var b = s.Replace('-', '+').Replace('_', '/');
         return Convert.FromBase64String(b.PadRight(b.Length + (4 - b.Length % 4) % 4, '='));
     }
+
+    private sealed record CodePayload(string Client, string Redirect, string User, long Exp, string Nonce);
 
     /// <summary>A keyed digest of the credentials a token was issued under (never the secret itself: tokens are readable).</summary>
     private string Binding(string clientSecret, string? password) =>

@@ -40,5 +40,5 @@ public sealed class AccountScope
 /// <summary>An OAuth client of the CSSM REST API (seed <c>apiClients</c>).</summary>
 public sealed record ApiClient(string ClientId, string ClientSecret, AccountScope Scope);
 
-/// <summary>A user for the OAuth password grant (seed <c>users</c>).</summary>
-public sealed record ApiUser(string Username, string Password, AccountScope Scope);
+/// <summary>A user for the OAuth password and authorization-code grants (seed <c>users</c>); <c>email</c> feeds userinfo.</summary>
+public sealed record ApiUser(string Username, string Password, AccountScope Scope, string? Email = null);

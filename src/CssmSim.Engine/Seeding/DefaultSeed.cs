@@ -26,6 +26,13 @@ public static class DefaultSeed
             # No enforced tag appears in the Cisco guides, so this one is the simulator's own.
             - {tag: "regid.2020-01.com.cisco.CSSMSIM_ENFORCED_DEMO,1.0_00000000-0000-4000-8000-000000000001", displayName: "Simulated enforced license (demo)", enforcement: enforced, type: PERPETUAL, quantity: 5}
           - {name: Lab, id: "234568"}
+        # search-slr-details: the C9800 wireless controller's software tag and the demo licenses it may reserve.
+        slrCatalog:
+        - softwareTag: "regid.2018-05.com.cisco.WLC_9500C,1.0_85665885-b865-4e32-8184-5510412fcb54"
+          udiPid: C9800-CL-K9
+          entitlements:
+          - {entitlementTag: "regid.2019-03.com.cisco.DNA_HSEC,1.0_509c41ab-05a8-431f-95fe-ec28086e8844", type: SPECIFIC, export: true}
+          - {entitlementTag: "regid.2020-01.com.cisco.CSSMSIM_ENFORCED_DEMO,1.0_00000000-0000-4000-8000-000000000001", type: SPECIFIC, export: false}
         """;
 
     private static readonly Lazy<SeedDocument> Parsed = new(() => SeedReader.Parse(Yaml));

@@ -14,7 +14,11 @@ public sealed class SeedDocument
     /// <summary>Fault rules, kept as JSON: the fault engine validates and merges them.</summary>
     public IReadOnlyList<JsonObject> Faults { get; init; } = [];
     public IReadOnlyList<SeedAccount> Accounts { get; init; } = [];
+    /// <summary>Software tag → reservable entitlements, for <c>search-slr-details</c> (software-apis.md).</summary>
+    public IReadOnlyList<SeedSlrCatalogEntry> SlrCatalog { get; init; } = [];
 }
+
+public sealed record SeedSlrCatalogEntry(string SoftwareTag, string? UdiPid, IReadOnlyList<Licensing.SlrEntitlement> Entitlements);
 
 public sealed record SeedApiClient(string ClientId, string? ClientSecret, IReadOnlyList<string>? Accounts);
 

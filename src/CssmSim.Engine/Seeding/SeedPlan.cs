@@ -12,7 +12,8 @@ namespace CssmSim.Engine.Seeding;
 public sealed record SeedPlan(
     IReadOnlyList<PlannedAccount> Accounts,
     IReadOnlyList<PlannedClient> Clients,
-    IReadOnlyList<PlannedUser> Users)
+    IReadOnlyList<PlannedUser> Users,
+    IReadOnlyList<SeedSlrCatalogEntry>? SlrCatalog = null)
 {
     public static SeedPlan Empty { get; } = new([], [], []);
 
@@ -53,7 +54,8 @@ public sealed record SeedPlan(
         return new SeedPlan(
             accounts,
             doc.ApiClients.Select(c => new PlannedClient(c.ClientId, c.ClientSecret, c.Accounts)).ToList(),
-            doc.Users.Select(u => new PlannedUser(u.Username, u.Password, u.Accounts)).ToList());
+            doc.Users.Select(u => new PlannedUser(u.Username, u.Password, u.Accounts, u.Email)).ToList(),
+            doc.SlrCatalog);
     }
 
     private static PlannedLicense PlanLicense(string path, SeedLicense l, DateOnly loadDate)
@@ -116,4 +118,4 @@ public sealed record PlannedLicense(
 
 public sealed record PlannedClient(string ClientId, string? ClientSecret, IReadOnlyList<string>? Accounts);
 
-public sealed record PlannedUser(string Username, string? Password, IReadOnlyList<string>? Accounts);
+public sealed record PlannedUser(string Username, string? Password, IReadOnlyList<string>? Accounts, string? Email = null);

@@ -31,7 +31,7 @@ public static class SeedReader
         var r = new NodeReader(errors);
         var doc = r.Object(root, "$", required: true);
         if (doc is null) { errors.ThrowIfAny("Invalid seed document"); }
-        r.OnlyKeys(doc!, "", "randomSeed", "apiClients", "users", "faults", "accounts");
+        r.OnlyKeys(doc!, "", "randomSeed", "apiClients", "users", "faults", "accounts", "slrCatalog");
 
         var result = new SeedDocument
         {
@@ -44,12 +44,13 @@ public static class SeedReader
             }),
             Users = Items(r, doc!, "users", "", (o, p) =>
             {
-                r.OnlyKeys(o, p, "username", "password", "email", "accounts");
+                r.OnlyKeys(o, p, "username", "password", "accounts", "email");
                 var name = r.String(o, "username", p, required: true);
-                return name is null ? null : new SeedUser(name, r.String(o, "password", p), r.StringList(o, "accounts", p), r.String(o, "email", p));
+                return name is null ? null : new SeedUser(name, r.String(o, "password", p), r.StringList(o, "accounts", p), r.String(o, "email", p, maxLength: 254));
             }),
             Faults = Items(r, doc!, "faults", "", (o, _) => o),
             Accounts = Items(r, doc!, "accounts", "", (o, p) => ReadAccount(r, o, p)),
+            SlrCatalog = Items(r, doc!, "slrCatalog", "", (o, p) => ReadSlrCatalogEntry(r, o, p)),
         };
 
         var domains = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -161,6 +162,21 @@ public static class SeedReader
         if (start is { } s && end is { } e && e < s) r.Errors.Add(NodeReader.Join(p, "endDate"), "must not be before startDate");
         return tag is null ? null : new SeedLicense(EntitlementTag.Normalize(tag), r.String(o, "displayName", p), enforcement, type,
             r.Integer(o, "quantity", p, 0, 1_000_000_000), start, end);
+    }
+
+    private static SeedSlrCatalogEntry? ReadSlrCatalogEntry(NodeReader r, JsonObject o, string p)
+    {
+        r.OnlyKeys(o, p, "softwareTag", "udiPid", "entitlements");
+        var softwareTag = r.String(o, "softwareTag", p, required: true, maxLength: 512);
+        var entitlements = Items(r, o, "entitlements", p, (eo, ep) =>
+        {
+            r.OnlyKeys(eo, ep, "entitlementTag", "type", "export");
+            var tag = r.String(eo, "entitlementTag", ep, required: true, maxLength: 512);
+            // FDM refuses a type longer than 32 characters (software-apis.md §search-slr-details).
+            var type = r.String(eo, "type", ep, maxLength: 32) ?? "SPECIFIC";
+            return tag is null ? null : new SlrEntitlement(EntitlementTag.Normalize(tag), type, r.Bool(eo, "export", ep) ?? false);
+        });
+        return softwareTag is null ? null : new SeedSlrCatalogEntry(softwareTag.Trim(), r.String(o, "udiPid", p, maxLength: 128), entitlements);
     }
 
     private static string? Id(NodeReader r, JsonObject o, string key, string p)

@@ -43,6 +43,8 @@ public interface IAccountStore
     Task SetPolicyJsonAsync(string smartAccountId, string? virtualAccountId, string? policyJson, CancellationToken ct = default);
     Task<ApiClient?> FindApiClientAsync(string clientId, CancellationToken ct = default);
     Task<ApiUser?> FindUserAsync(string username, CancellationToken ct = default);
+    /// <summary>The seeded software-tag catalog (seed <c>slrCatalog</c>), ordered by software tag.</summary>
+    Task<IReadOnlyList<SlrCatalogEntry>> ListSlrCatalogAsync(CancellationToken ct = default);
 }
 
 /// <summary>Whole-state operations: schema, seeding, reset, snapshots, internal settings.</summary>

@@ -13,6 +13,9 @@ namespace CssmSim.Server.CssmApi;
 /// </summary>
 internal static class AccountsApi
 {
+    /// <summary>The role every seeded client holds on the accounts it may see, as CSSM displays it.</summary>
+    public const string AdministratorRole = "Smart Account Administrator";
+
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup(ApiPaths.Prefix).WithTags("Accounts").ExcludeFromDescription().RequireBearer();
@@ -79,7 +82,7 @@ internal static class AccountsApi
         [property: JsonPropertyName("description")] string Description,
         [property: JsonPropertyName("commerceAccessLevel")] string CommerceAccessLevel);
 
-    private static async Task<IReadOnlyList<SmartAccount>> VisibleAccountsAsync(HttpContext ctx, ISimulatorStore store)
+    public static async Task<IReadOnlyList<SmartAccount>> VisibleAccountsAsync(HttpContext ctx, ISimulatorStore store)
     {
         var scope = ctx.Caller().Scope;
         return (await store.Accounts.ListSmartAccountsAsync(ctx.RequestAborted)).Where(a => scope.Allows(a.Domain)).ToList();
@@ -99,7 +102,7 @@ internal static class AccountsApi
         var accounts = await VisibleAccountsAsync(ctx, store);
         // Seeded clients administer the accounts they may see; CSSM's role names are display strings.
         var body = new ListV2Response("SUCCESS", "", accounts.Select(a => new ListV2Account("Active", a.Domain, a.Name, "CUSTOMER",
-            [new Role("Smart Account Administrator")])).ToList());
+            [new Role(AdministratorRole)])).ToList());
         return ApiJson.Ok(ctx, body);
     }
 

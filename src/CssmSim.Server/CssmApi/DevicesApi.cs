@@ -19,6 +19,12 @@ internal static class DevicesApi
         return app;
     }
 
+    /// <summary>CSSM's display name of a product instance, as the v1 devices API and the Software APIs show it.</summary>
+    public static string DisplayName(StoredProductInstance p) => new Engine.ProductInstances.Udi(p.Pid, p.Serial).DisplayName;
+
+    /// <summary>The product tag name the device APIs report: the PID (CssmSim knows no product regid per device).</summary>
+    public static string ProductTagName(StoredProductInstance p) => p.Pid;
+
     /// <summary>The <c>{"virtualAccounts","limit","offset"}</c> body shared by the licenses and devices APIs.</summary>
     public sealed record PageRequest(IReadOnlyList<string> VirtualAccounts, int Limit, int Offset)
     {
@@ -69,7 +75,7 @@ internal static class DevicesApi
         var devices = pageItems.Select(p => new JsonObject
         {
             ["hostName"] = p.Hostname,
-            ["displayName"] = $"UDI_PID:{p.Pid}; UDI_SN:{p.Serial}; ",
+            ["displayName"] = DisplayName(p),
             ["sudi"] = new JsonObject
             {
                 ["udiPid"] = p.Pid, ["udiSerialNumber"] = p.Serial, ["udiVid"] = null, ["uuid"] = p.Piid,
@@ -83,7 +89,7 @@ internal static class DevicesApi
             }).ToArray()),
             ["registrationDate"] = TokensApi.Date(p.TrustedAt ?? p.RegisteredAt),
             ["lastContactDate"] = p.LastContact is { } lc ? TokensApi.Date(lc) : null,
-            ["productTagName"] = p.Pid,
+            ["productTagName"] = ProductTagName(p),
             ["productDescription"] = p.Pid,
             ["virtualAccount"] = names[p.VirtualAccountId],
             ["productName"] = p.Pid,

@@ -234,7 +234,7 @@ internal static class LicensesApi
             : []);
 
     /// <summary>The Virtual Account the X-CSW headers select: 404 unknown, 403 not visible to the caller.</summary>
-    private static async Task<(SmartAccount Account, VirtualAccount Va)> SummaryAccountAsync(HttpContext ctx, ISimulatorStore store, string saId, string vaId)
+    public static async Task<(SmartAccount Account, VirtualAccount Va)> SummaryAccountAsync(HttpContext ctx, ISimulatorStore store, string saId, string vaId)
     {
         var owner = await store.Accounts.FindByVirtualAccountIdAsync(vaId, ctx.RequestAborted);
         if (owner is not { } found || found.Account.Id != saId)
@@ -246,7 +246,7 @@ internal static class LicensesApi
     }
 
     /// <summary>The tags to summarise in canonical form, or null for all (absent, null or empty).</summary>
-    private static HashSet<string>? ReadTags(JsonNode? node)
+    public static HashSet<string>? ReadTags(JsonNode? node)
     {
         if (node is null) return null;
         if (node is not JsonArray list) throw new ApiException(400, "data.tags must be a list of entitlement tags");

@@ -18,9 +18,9 @@ internal static class NotSimulatedApi
         var g = app.MapGroup("").WithTags("Not simulated").ExcludeFromDescription().WithMetadata(new SimOperation("notSimulated"));
         g.MapPost(ApiPaths.Prefix + "/v1/accounts/{domain}/dlc_convert", V1).WithName("NotSimulatedDlcConvert");
         g.MapPost(ApiPaths.Prefix + "/v1/subscription/search", V1).WithName("NotSimulatedSubscriptionSearch");
+        g.MapPost("/v1/software/apis/licensing/v1/account/{domain}/convert-bulk-dlc", V1).WithName("NotSimulatedConvertBulkDlc");
+        // Every Software APIs operation that software-apis.md does not specify (the specified ones have their own routes).
         g.MapMethods("/v1/software/apis/{**rest}", AnyMethod, V1).WithName("NotSimulatedSoftwareApis");
-        g.MapGet("/as/authorization.oauth2", OAuth).WithName("NotSimulatedAuthorize");
-        g.MapPost("/idp/userinfo.openid", OAuth).WithName("NotSimulatedUserInfo");
         g.MapMethods("/its/service/{service}/services/{name}", AnyMethod, Device).WithName("NotSimulatedCallHome");
         g.MapMethods("/cslu/v1/pi", AnyMethod, Device).WithName("NotSimulatedCsluPush");
         g.MapMethods("/cslu/v1/pi/{tenant}", AnyMethod, Device).WithName("NotSimulatedCsluTenantPush");
@@ -28,12 +28,6 @@ internal static class NotSimulatedApi
     }
 
     public static IResult V1(HttpContext ctx) => Answer(ctx, new { status = "ERROR", statusMessage = Message });
-
-    public static IResult OAuth(HttpContext ctx)
-    {
-        ctx.Journal().Operation = "notSimulated";
-        return Answer(ctx, new { error = "not_simulated", error_description = Message });
-    }
 
     public static IResult Device(HttpContext ctx) =>
         Answer(ctx, new { header = (object?)null, status = "FAILED", error = new { code = "NOT_SIMULATED", message = Message } });

@@ -34,16 +34,22 @@ internal static class OAuthApi
         string? Field(string name) => fields.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
 
         var grant = Field("grant_type") ?? throw new ApiException(400, "grant_type is required");
-        if (grant == "authorization_code") return NotSimulatedApi.OAuth(ctx);
-        if (grant is not ("client_credentials" or "password"))
-            throw new ApiException(400, $"grant_type '{grant}' is not supported; use client_credentials or password", "unsupported_grant_type");
+        if (grant is not ("client_credentials" or "password" or "authorization_code"))
+            throw new ApiException(400, $"grant_type '{grant}' is not supported; use client_credentials, password or authorization_code", "unsupported_grant_type");
 
         var (basicId, basicSecret) = ReadBasic(ctx);
         var clientId = basicId ?? Field("client_id") ?? throw new ApiException(400, "client_id is required");
         var clientSecret = basicSecret ?? Field("client_secret") ?? throw new ApiException(400, "client_secret is required");
 
         TokenGrant result;
-        if (grant == "password")
+        if (grant == "authorization_code")
+        {
+            var code = Field("code") ?? throw new ApiException(400, "code is required for the authorization_code grant");
+            result = await tokens.GrantAuthorizationCodeAsync(clientId, clientSecret, code, Field("redirect_uri"), ctx.RequestAborted);
+            if (result.Outcome == GrantOutcome.InvalidGrant)
+                throw new ApiException(400, "the authorization code is unknown, expired, already used, or was issued to another client or redirect_uri", "invalid_grant");
+        }
+        else if (grant == "password")
         {
             var username = Field("username") ?? throw new ApiException(400, "username is required for the password grant");
             var password = Field("password") ?? throw new ApiException(400, "password is required for the password grant");

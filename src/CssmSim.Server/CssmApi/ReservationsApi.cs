@@ -24,9 +24,19 @@ internal static class ReservationsApi
         return app;
     }
 
-    private static async Task<IResult> Reserve(HttpContext ctx, ISimulatorStore store, AuthorizationService authorizations, string domain, string va)
+    /// <summary>One request entry's result: the code as sent, the engine's outcome (null when the entry did not parse), and the error if any.</summary>
+    public sealed record EntryResult(JsonNode? ReservationCode, string? RequestCode, ReservationOutcome? Outcome, string? Error)
     {
-        var (account, virtualAccount) = await TokensApi.FindVirtualAccountAsync(ctx, store, domain, va);
+        public bool Succeeded => Error is null;
+    }
+
+    /// <summary>
+    /// Reads <c>reservationRequests</c> and runs each entry through the reservation engine: the one
+    /// path of both <c>reserve-licenses</c> and the Software APIs' <c>licenses/reserve</c>.
+    /// </summary>
+    public static async Task<IReadOnlyList<EntryResult>> ReserveEntriesAsync(HttpContext ctx, AuthorizationService authorizations,
+        Engine.Accounts.SmartAccount account, Engine.Accounts.VirtualAccount virtualAccount)
+    {
         var body = await RequestBodies.ReadJsonAsync(ctx) as JsonObject ?? throw new ApiException(400, "the body must be a JSON object");
         if (body["reservationRequests"] is not JsonArray requests || requests.Count == 0)
             throw new ApiException(400, "reservationRequests must be a non-empty list");
@@ -36,7 +46,7 @@ internal static class ReservationsApi
             && Engine.Authorizations.Codes.RequestCode.TryParse(c.GetValue<string>().Trim(), out var parsed, out _)
                 ? new Engine.ProductInstances.Udi(parsed!.Udi.Pid, parsed.Udi.Serial) : (Engine.ProductInstances.Udi?)null).OfType<Engine.ProductInstances.Udi>());
 
-        var results = new JsonArray();
+        var results = new List<EntryResult>();
         foreach (var item in requests)
         {
             var entry = item as JsonObject ?? throw new ApiException(400, "each reservationRequests item must be an object");
@@ -63,23 +73,40 @@ internal static class ReservationsApi
                 outcome = await authorizations.ReserveAsync(account, virtualAccount, new ReservationRequest(requestCode!, type == "UNIVERSAL", licenses), ctx.RequestAborted);
                 error = outcome.ErrorMessage;
             }
-            results.Add(new JsonObject
-            {
-                ["reservationCode"] = codeNode,
-                ["authorizationCode"] = outcome?.AuthorizationCode,
-                ["status"] = error is null ? "SUCCESS" : "ERROR",
-                ["statusMessage"] = error ?? "",
-            });
+            results.Add(new EntryResult(codeNode, requestCode, outcome, error));
         }
-        var failed = results.Count(r => r!["status"]!.GetValue<string>() == "ERROR");
+        return results;
+    }
+
+    /// <summary>The top-level status word and message of a reservation answer.</summary>
+    public static (string Status, string Message) Summary(IReadOnlyList<EntryResult> results)
+    {
+        var failed = results.Count(r => !r.Succeeded);
+        return failed == 0 ? ("SUCCESS", "") : ("ERROR", $"{failed} of {results.Count} reservation requests failed");
+    }
+
+    /// <summary>200, or 400 when every entry failed.</summary>
+    public static int HttpStatus(IReadOnlyList<EntryResult> results) => results.All(r => !r.Succeeded) ? 400 : 200;
+
+    private static async Task<IResult> Reserve(HttpContext ctx, ISimulatorStore store, AuthorizationService authorizations, string domain, string va)
+    {
+        var (account, virtualAccount) = await TokensApi.FindVirtualAccountAsync(ctx, store, domain, va);
+        var results = await ReserveEntriesAsync(ctx, authorizations, account, virtualAccount);
+        var (status, message) = Summary(results);
         var response = new JsonObject
         {
-            ["status"] = failed == 0 ? "SUCCESS" : "ERROR",
-            ["statusMessage"] = failed == 0 ? "" : $"{failed} of {results.Count} reservation requests failed",
-            ["authorizationCodes"] = results,
+            ["status"] = status,
+            ["statusMessage"] = message,
+            ["authorizationCodes"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
+            {
+                ["reservationCode"] = r.ReservationCode?.DeepClone(),
+                ["authorizationCode"] = r.Outcome?.AuthorizationCode,
+                ["status"] = r.Succeeded ? "SUCCESS" : "ERROR",
+                ["statusMessage"] = r.Error ?? "",
+            }).ToArray()),
         };
-        ctx.Journal().SetOutcome(failed == 0 ? "SUCCESS" : "ERROR");
-        return Results.Text(response.ToJsonString(ApiErrors.Json), "application/json", statusCode: failed == results.Count ? 400 : 200);
+        ctx.Journal().SetOutcome(status);
+        return Results.Text(response.ToJsonString(ApiErrors.Json), "application/json", statusCode: HttpStatus(results));
     }
 
     /// <summary>An integer or numeric string, as clients send both.</summary>

@@ -23,6 +23,7 @@ using CssmSim.Server.Pipeline;
 using CssmSim.Server.Portal;
 using CssmSim.Server.Slp;
 using CssmSim.Server.SmartTransport;
+using CssmSim.Server.SoftwareApis;
 
 namespace CssmSim.Server.Hosting;
 
@@ -166,6 +167,7 @@ public static class CssmComposition
         app.MapSlpApi();
         app.MapLicensesApi();
         app.MapReservationsApi();
+        app.MapSoftwareApis();
         app.MapControlApi();
         app.MapFaultsApi();
         app.MapClockApi();

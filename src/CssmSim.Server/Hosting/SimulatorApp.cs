@@ -54,7 +54,7 @@ public static class SimulatorApp
             await shared.InitializeAsync(ct);
             if (options.ResetOnStart) await state.ResetAsync(null, ct);
             var tokens = new AccessTokenService(store.Accounts, await AccessTokenService.LoadKeyAsync(store.State, ct), clock.Wall,
-                TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds));
+                TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds), store.State);
             var urls = ListenUrls(options.Urls, options.Https);
             var controlKey = ResolveControlKey(options, urls);
             runtime.MarkReady();

@@ -86,7 +86,7 @@ public static class ApiErrors
         return ctx.Response.WriteAsync(body.ToJsonString(Json));
     }
 
-    private static string CodeFor(int status) => status switch
+    public static string CodeFor(int status) => status switch
     {
         400 => "INVALID_REQUEST",
         401 => "UNAUTHORIZED",

@@ -31,7 +31,7 @@ public static class CswHeaders
         return (saId, vaId);
     }
 
-    private static bool IsDecimal(string s) => s.Length <= 19 && s.All(char.IsAsciiDigit);
+    public static bool IsDecimal(string s) => s.Length <= 19 && s.All(char.IsAsciiDigit);
 
     private static void RequireRequestingSystem(HttpRequest request)
     {

@@ -64,6 +64,20 @@ public sealed class DefaultSeedTests
     }
 
     [Fact]
+    public void The_default_seed_catalogs_the_C9800_software_tag_with_the_reservable_demo_licenses()
+    {
+        var entry = SeedReader.Parse(DefaultSeed.Yaml).SlrCatalog.ShouldHaveSingleItem();
+
+        entry.SoftwareTag.ShouldBe("regid.2018-05.com.cisco.WLC_9500C,1.0_85665885-b865-4e32-8184-5510412fcb54");
+        entry.UdiPid.ShouldBe("C9800-CL-K9");
+        entry.Entitlements.ShouldBe(
+        [
+            new CssmSim.Engine.Licensing.SlrEntitlement(Seeds.HsecTag, "SPECIFIC", true),
+            new CssmSim.Engine.Licensing.SlrEntitlement(Seeds.EnforcedDemoTag, "SPECIFIC", false),
+        ]);
+    }
+
+    [Fact]
     public void DefaultSeed_Document_is_the_parse_of_DefaultSeed_Yaml()
     {
         Seeds.Canonical(DefaultSeed.Document).ShouldBe(Seeds.Canonical(SeedReader.Parse(DefaultSeed.Yaml)));
@@ -87,6 +101,13 @@ public sealed class DefaultSeedTests
                     {"tag": "regid.2020-01.com.cisco.CSSMSIM_ENFORCED_DEMO,1.0_00000000-0000-4000-8000-000000000001", "displayName": "Simulated enforced license (demo)", "enforcement": "enforced", "type": "PERPETUAL", "quantity": 5}
                   ]},
                   {"name": "Lab", "id": "234568"}
+                ]
+              }],
+              "slrCatalog": [{
+                "softwareTag": "regid.2018-05.com.cisco.WLC_9500C,1.0_85665885-b865-4e32-8184-5510412fcb54", "udiPid": "C9800-CL-K9",
+                "entitlements": [
+                  {"entitlementTag": "regid.2019-03.com.cisco.DNA_HSEC,1.0_509c41ab-05a8-431f-95fe-ec28086e8844", "type": "SPECIFIC", "export": true},
+                  {"entitlementTag": "regid.2020-01.com.cisco.CSSMSIM_ENFORCED_DEMO,1.0_00000000-0000-4000-8000-000000000001", "type": "SPECIFIC", "export": false}
                 ]
               }]
             }

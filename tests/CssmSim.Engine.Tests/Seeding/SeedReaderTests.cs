@@ -148,6 +148,40 @@ public sealed class SeedReaderTests
     }
 
     [Fact]
+    public void A_user_email_and_the_slr_catalog_are_read_with_entitlement_tags_in_canonical_form()
+    {
+        var doc = SeedReader.Parse("""
+            users: [{username: alice, password: p, email: alice@example.com}]
+            slrCatalog:
+            - softwareTag: "regid.2017-07.com.cisco.ISR_4460,1.0_x"
+              udiPid: ISR4461/K9
+              entitlements: [{entitlementTag: "regid.2017-07.com.cisco.ISR_4460_PLR,1.0_x", type: UNIVERSAL, export: true}, {entitlementTag: "regid.x.Y,1.0_z"}]
+            """);
+
+        doc.Users.ShouldHaveSingleItem().Email.ShouldBe("alice@example.com");
+        var entry = doc.SlrCatalog.ShouldHaveSingleItem();
+        entry.SoftwareTag.ShouldBe("regid.2017-07.com.cisco.ISR_4460,1.0_x");
+        entry.UdiPid.ShouldBe("ISR4461/K9");
+        entry.Entitlements.ShouldBe([
+            new CssmSim.Engine.Licensing.SlrEntitlement("regid.2017-07.com.cisco.ISR_4460_PLR,1.0_x", "UNIVERSAL", true),
+            // Absent type and export: a SPECIFIC, not export-controlled entitlement.
+            new CssmSim.Engine.Licensing.SlrEntitlement("regid.x.Y,1.0_z", "SPECIFIC", false),
+        ]);
+    }
+
+    [Fact]
+    public void An_slr_catalog_entry_without_a_software_tag_or_with_a_long_type_is_refused_with_its_path()
+    {
+        var ex = Refused("""
+            slrCatalog:
+            - {udiPid: X}
+            - {softwareTag: t, entitlements: [{entitlementTag: e, type: "123456789012345678901234567890123"}]}
+            """);
+
+        ex.Errors.Keys.ShouldBe(["slrCatalog[0].softwareTag", "slrCatalog[1].entitlements[0].type"], ignoreOrder: true);
+    }
+
+    [Fact]
     public void A_license_error_names_its_full_json_path()
     {
         var ex = Refused("""

@@ -49,7 +49,9 @@ public sealed class SeedRestartTests
         await test.CloseAsync(test.Store);
 
         var restarted = test.Open();
-        var changedSeed = DefaultSeed.Yaml + "\n  - {name: Added, id: \"234569\"}\n";
+        const string lab = "  - {name: Lab, id: \"234568\"}";
+        DefaultSeed.Yaml.ShouldContain(lab);
+        var changedSeed = DefaultSeed.Yaml.Replace(lab, lab + "\n  - {name: Added, id: \"234569\"}", StringComparison.Ordinal);
         var applied = await Seeds.Service(restarted, new ManualTimeProvider(), changedSeed).InitializeAsync(Ct);
 
         applied.ShouldBeTrue();

@@ -9,7 +9,7 @@ namespace CssmSim.Server.Tests.Hostile;
 /// </summary>
 public static class ErrorShapes
 {
-    public enum Family { OAuth, V1, V2Search, Slp, SmartTransport, Control }
+    public enum Family { OAuth, V1, V2Search, Slp, SmartTransport, Control, Software }
 
     private const string Api = HostileSimulator.Api + "/";
 
@@ -21,6 +21,9 @@ public static class ErrorShapes
         if (p.StartsWith("/licservice/", StringComparison.Ordinal) || p.StartsWith("/its/", StringComparison.Ordinal) || p.StartsWith("/cslu/", StringComparison.Ordinal))
             return Family.SmartTransport;
         if (p.StartsWith("/_sim", StringComparison.Ordinal)) return Family.Control;
+        if ((p.StartsWith("/v1/software/apis/", StringComparison.Ordinal) && !IsNotSimulated(p))
+            || p.StartsWith("/services/api/enterprise-agreements/", StringComparison.Ordinal))
+            return Family.Software;
         if (p.StartsWith(Api, StringComparison.Ordinal))
         {
             var rest = p[Api.Length..].TrimEnd('/');
@@ -30,13 +33,22 @@ public static class ErrorShapes
         return Family.V1;
     }
 
+    /// <summary>The Software APIs paths software-apis.md specifies (each has its own route; the rest answer 501).</summary>
+    private static readonly string[] SpecifiedSoftwareApis =
+    [
+        "/v1/software/apis/accounts/v1/user/search-smart-accounts", "/v1/software/apis/pnp/v2/accounts", "/v1/software/apis/licensing/v2/accounts/",
+        "/v1/software/apis/licensing/v2/device/search", "/v1/software/apis/licensing/v3/accounts/", "/v1/software/apis/licensing/v2/get-summary",
+        "/v1/software/apis/licensing/v1/account/", "/v1/software/apis/licensing/v2/account/", "/v1/software/apis/licensing/v2/account-policy",
+        "/v1/software/apis/licensing/v1/search-slr-details", "/v1/software/apis/ea/",
+    ];
+
     /// <summary>The paths cssm-api.md §Not simulated lists: 501 whatever the input.</summary>
     public static bool IsNotSimulated(string path)
     {
         var p = path.Split('?')[0];
+        if (p.StartsWith("/v1/software/", StringComparison.Ordinal))
+            return p.EndsWith("/convert-bulk-dlc", StringComparison.Ordinal) || !SpecifiedSoftwareApis.Any(s => p.StartsWith(s, StringComparison.Ordinal));
         return p.StartsWith("/its/", StringComparison.Ordinal) || p.StartsWith("/cslu/", StringComparison.Ordinal)
-            || p.StartsWith("/v1/software/", StringComparison.Ordinal) || p.StartsWith("/idp/", StringComparison.Ordinal)
-            || p.StartsWith("/as/authorization", StringComparison.Ordinal)
             || p.EndsWith("/dlc_convert", StringComparison.Ordinal) || p.EndsWith("/v1/subscription/search", StringComparison.Ordinal);
     }
 
@@ -62,7 +74,7 @@ public static class ErrorShapes
             throw new ShouldAssertException("the error body is not JSON: " + context);
         }
         var family = Of(path);
-        if (status == 401 && family is Family.V1 or Family.V2Search or Family.Slp)
+        if (status == 401 && family is Family.V1 or Family.V2Search or Family.Slp or Family.Software)
         {
             // The bearer check answers in the OAuth shape on every API route (cssm-api.md §OAuth2).
             o.Select(kv => kv.Key).Order().ToArray().ShouldBe(new[] { "error", "error_description" }, context);
@@ -98,6 +110,19 @@ public static class ErrorShapes
                 o["status"]!.GetValue<string>().ShouldBe("FAILED", context);
                 o["error"]!["code"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace(context);
                 o["error"]!["message"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace(context);
+                break;
+            case Family.Software:
+                // Each Software API has its own error schema (software-apis.md §Common rules): a status word and a
+                // message, or the Enterprise Agreements {code, message, severity}.
+                mediaType.ShouldBe("application/json", context);
+                if (o.ContainsKey("severity"))
+                {
+                    o["code"]!.GetValue<int>().ShouldBe(status, context);
+                    o["message"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace(context);
+                    break;
+                }
+                o["status"]!.GetValue<string>().ShouldBeOneOf(["ERROR", "FAILED"], context);
+                ((o["statusMessage"] ?? o["message"])!.GetValue<string>()).ShouldNotBeNullOrWhiteSpace(context);
                 break;
             case Family.Control:
                 mediaType.ShouldBe("application/problem+json", context);

@@ -31,7 +31,7 @@ public sealed class HostileBodyTests(HostileSimulator sim) : IClassFixture<Hosti
         ["POST /_sim/usage-files/"] = "/_sim/usage-files?fileName=hostile.tar.gz&smartAccount=example.com&virtualAccount=DEFAULT",
         ["POST /as/token.oauth2"] = "/as/token.oauth2",
         ["POST /oauth2/default/v1/token"] = "/oauth2/default/v1/token",
-        ["POST /idp/userinfo.openid"] = "/idp/userinfo.openid",
+        ["POST /as/authorization.oauth2"] = "/as/authorization.oauth2",
         ["POST /licservice/license"] = "/licservice/license",
         ["POST /cslu/v1/pi"] = "/cslu/v1/pi",
         ["PUT /cslu/v1/pi"] = "/cslu/v1/pi",
@@ -42,9 +42,15 @@ public sealed class HostileBodyTests(HostileSimulator sim) : IClassFixture<Hosti
         ["POST /its/service/{service}/services/{name}"] = "/its/service/oddce/services/DDCEService",
         ["PUT /its/service/{service}/services/{name}"] = "/its/service/oddce/services/DDCEService",
         ["PATCH /its/service/{service}/services/{name}"] = "/its/service/oddce/services/DDCEService",
-        ["POST /v1/software/apis/{**rest}"] = "/v1/software/apis/licensing/v2/get-summary",
-        ["PUT /v1/software/apis/{**rest}"] = "/v1/software/apis/licensing/v2/get-summary",
-        ["PATCH /v1/software/apis/{**rest}"] = "/v1/software/apis/licensing/v2/get-summary",
+        ["POST /v1/software/apis/{**rest}"] = "/v1/software/apis/smartlicensing/v1/unspecified",
+        ["PUT /v1/software/apis/{**rest}"] = "/v1/software/apis/smartlicensing/v1/unspecified",
+        ["PATCH /v1/software/apis/{**rest}"] = "/v1/software/apis/smartlicensing/v1/unspecified",
+        ["POST /v1/software/apis/licensing/v1/account/{domain}/convert-bulk-dlc"] = "/v1/software/apis/licensing/v1/account/example.com/convert-bulk-dlc",
+        ["POST /v1/software/apis/licensing/v2/get-summary"] = "/v1/software/apis/licensing/v2/get-summary",
+        ["POST /v1/software/apis/licensing/v1/account/{domain}/virtual-account/{va}/licenses/reserve"] = "/v1/software/apis/licensing/v1/account/example.com/virtual-account/DEFAULT/licenses/reserve",
+        ["POST /v1/software/apis/licensing/v2/account/{domain}/virtual-account/{va}/licenses/reserve"] = "/v1/software/apis/licensing/v2/account/example.com/virtual-account/DEFAULT/licenses/reserve",
+        ["POST /v1/software/apis/licensing/v1/search-slr-details"] = "/v1/software/apis/licensing/v1/search-slr-details",
+        ["POST /v1/software/apis/licensing/v3/accounts/{domain}/devices/remove"] = "/v1/software/apis/licensing/v3/accounts/example.com/devices/remove?virtualAccountName=DEFAULT",
         ["POST " + HostileSimulator.Api + "/v1/accounts/{domain}/devices"] = HostileSimulator.Api + "/v1/accounts/example.com/devices",
         ["POST " + HostileSimulator.Api + "/v1/accounts/{domain}/dlc_convert"] = HostileSimulator.Api + "/v1/accounts/example.com/dlc_convert",
         ["POST " + HostileSimulator.Api + "/v1/accounts/{domain}/licenses"] = HostileSimulator.Api + "/v1/accounts/example.com/licenses",
@@ -64,6 +70,7 @@ public sealed class HostileBodyTests(HostileSimulator sim) : IClassFixture<Hosti
     public static readonly IReadOnlyDictionary<string, string> BodylessPosts = new Dictionary<string, string>
     {
         ["POST /_sim/reset"] = "takes its arguments from the query; a body is never read",
+        ["POST /idp/userinfo.openid"] = "reads only the bearer token; a body is never read",
     };
 
     public static TheoryData<string, string> Cases()

@@ -114,6 +114,27 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
             }),
         }),
         ["v3 summary"] = (Api + "/v3/licenses/summary", () => new JsonObject { ["data"] = new JsonObject { ["timestamp"] = 1700000000000L, ["nonce"] = "nonce-1", ["tags"] = new JsonArray(Tag) } }),
+        ["software summary"] = ("/v1/software/apis/licensing/v2/get-summary",
+            () => new JsonObject { ["data"] = new JsonObject { ["timestamp"] = 1700000000000L, ["nonce"] = "abcdefghijklmnopqrstuvwx", ["tags"] = new JsonArray(Tag) } }),
+        ["software reserve"] = ("/v1/software/apis/licensing/v1/account/example.com/virtual-account/DEFAULT/licenses/reserve", () => new JsonObject
+        {
+            ["reservationRequests"] = new JsonArray(new JsonObject
+            {
+                ["reservationCode"] = "CB-ZC9800-CL-K9:FIELD0001-AbCdEfGhI-3F", ["reservationType"] = "SPECIFIC",
+                ["licenses"] = new JsonArray(new JsonObject { ["entitlementTag"] = EnforcedTag, ["quantity"] = 1, ["precedence"] = "LONGEST_TERM_FIRST" }),
+            }),
+        }),
+        ["software slr details"] = ("/v1/software/apis/licensing/v1/search-slr-details",
+            () => new JsonObject { ["softwareTags"] = new JsonArray("regid.2018-05.com.cisco.WLC_9500C,1.0_85665885-b865-4e32-8184-5510412fcb54") }),
+        ["software devices remove"] = ("/v1/software/apis/licensing/v3/accounts/example.com/devices/remove?virtualAccountName=DEFAULT", () => new JsonObject
+        {
+            ["productInstancesRemoveRequests"] = new JsonArray(new JsonObject
+            {
+                ["sudi"] = new JsonObject { ["udiPid"] = "C9800-CL-K9", ["udiSerialNumber"] = "FIELD0001" },
+                ["productTagName"] = "C9800-CL-K9",
+                ["returnCode"] = "CAbcde-Fghijk-Lmnopq-Rstuvw-Xyz012-345678-9ABCDE-FGHIJK-LMN",
+            }),
+        }),
         ["patch fault"] = ("/_sim/faults/token-max-uses-bottleneck", () => new JsonObject { ["enabled"] = true, ["when"] = new JsonObject { ["concurrentAbove"] = 4 } }),
         // The field device holds no reservation and "Nowhere" is no Virtual Account: these name things that do not exist, on purpose.
         ["control reservation update (PUT)"] = (FieldDevice + "/reservation",
@@ -206,6 +227,8 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
             "/_sim/accounts/example.com/policy", // the same body as the VA policy template
             Api + "/v2/accounts/example.com/virtual-accounts/DEFAULT/reserve-licenses", // the v1 body
             Api + "/v2/licenses/summary", // the v3 body
+            "/as/authorization.oauth2", // a form: the sign-in of the authorization-code grant
+            "/v1/software/apis/licensing/v2/account/example.com/virtual-account/DEFAULT/licenses/reserve", // the v1 body
         ];
 
         var missing = HostileBodyTests.BodyRoutes.Values.Select(p => p.Split('?')[0])
@@ -220,6 +243,7 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
         "control token", "v1 token", "control trust code", "control va policy", "control clock set", "control clock advance", "control clock mode",
         "control fault", "control poll transition", "control seed", "smart transport usage", "smart transport authorization", "slp reportusage",
         "slp authrequest", "v1 licenses", "v1 devices", "v1 transfer", "v1 reserve", "v3 summary", "patch fault",
+        "software summary", "software reserve", "software slr details",
     };
 
     [Theory]

@@ -50,13 +50,13 @@ public sealed class HostileSimulator : IAsyncLifetime
     public HttpRequestMessage Request(HttpMethod method, string path, HttpContent? content)
     {
         var request = new HttpRequestMessage(method, path) { Content = content };
-        if (path.StartsWith("/services/api/", StringComparison.Ordinal))
+        if (path.StartsWith("/services/api/", StringComparison.Ordinal) || path.StartsWith("/v1/software/apis/", StringComparison.Ordinal))
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _bearer);
             request.Headers.TryAddWithoutValidation("X-CSW-SMART-ACCOUNT-ID", "123456");
             request.Headers.TryAddWithoutValidation("X-CSW-VIRTUAL-ACCOUNT-ID", "234567");
             request.Headers.TryAddWithoutValidation("X-CSW-REQUESTING-SYSTEM",
-                path.Contains("/summary", StringComparison.Ordinal) ? """{"display_name":"CSLU"}""" : """{"udi_pid":"C9800-CL-K9","udi_serial_number":"HOSTILE0001"}""");
+                path.Contains("summary", StringComparison.Ordinal) ? """{"display_name":"CSLU"}""" : """{"udi_pid":"C9800-CL-K9","udi_serial_number":"HOSTILE0001"}""");
         }
         return request;
     }

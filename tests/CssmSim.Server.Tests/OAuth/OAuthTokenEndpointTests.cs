@@ -159,16 +159,16 @@ public sealed class OAuthTokenEndpointTests
     }
 
     [Fact]
-    public async Task The_authorization_code_grant_answers_501_not_simulated()
+    public async Task An_authorization_code_this_simulator_did_not_issue_is_an_invalid_grant()
     {
         await using var sim = await TestSimulator.StartAsync();
 
-        using var response = await sim.Http.PostAsync("/as/token.oauth2?grant_type=authorization_code&code=abc", null, Ct);
+        using var response = await sim.Http.PostAsync("/as/token.oauth2?grant_type=authorization_code&code=abc&client_id=cssmsim&client_secret=cssmsim", null, Ct);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.NotImplemented);
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var body = await TestSimulator.ReadJsonAsync(response);
-        body["error"]!.GetValue<string>().ShouldBe("not_simulated");
-        body["error_description"]!.GetValue<string>().ShouldBe("not simulated by CssmSim");
+        body.ShouldHaveExactKeys("error", "error_description");
+        body["error"]!.GetValue<string>().ShouldBe("invalid_grant");
     }
 
     private static FormUrlEncodedContent Form(params (string, string)[] fields) =>

@@ -236,6 +236,14 @@ public static class Migrations
             CREATE TRIGGER clock_version_update AFTER UPDATE ON settings WHEN NEW.key = 'clock'
             BEGIN UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version/clock'; END;
             """),
+        new(8, "software-apis", """
+            ALTER TABLE api_users ADD COLUMN email TEXT NULL;
+            CREATE TABLE slr_catalog (
+                software_tag      TEXT PRIMARY KEY,
+                udi_pid           TEXT NULL,
+                entitlements_json TEXT NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);

@@ -21,6 +21,14 @@ internal static class SeedWriter
             plan.Clients[i].ClientSecret, plan.Clients[i].Accounts, $"apiClients[{i}]", "clientSecret", errors);
         for (var i = 0; i < plan.Users.Count; i++) UpsertPrincipal(c, tx, "api_users", "username", "password", plan.Users[i].Username,
             plan.Users[i].Password, plan.Users[i].Accounts, $"users[{i}]", "password", errors);
+        foreach (var u in plan.Users.Where(u => u.Email is not null))
+            Sql.Execute(c, tx, "UPDATE api_users SET email = $e WHERE username = $u", ("$e", u.Email), ("$u", u.Username));
+        // A catalog entry is replaced whole: its entitlement list is one value, keyed by software tag.
+        foreach (var e in plan.SlrCatalog ?? [])
+            Sql.Execute(c, tx, """
+                INSERT INTO slr_catalog (software_tag, udi_pid, entitlements_json) VALUES ($t, $p, $e)
+                ON CONFLICT (software_tag) DO UPDATE SET udi_pid = COALESCE($p, udi_pid), entitlements_json = $e
+                """, ("$t", e.SoftwareTag), ("$p", e.UdiPid), ("$e", JsonSerializer.Serialize(e.Entitlements)));
         foreach (var account in plan.Accounts) UpsertAccount(c, tx, account, errors);
         errors.ThrowIfAny("Seed document conflicts with the current state");
     }

@@ -72,7 +72,8 @@ public static class SnapshotTables
     public static IReadOnlyList<Table> All { get; } =
     [
         new("api_clients", "client_id", [T("client_id"), T("client_secret"), T("accounts_json", true)]),
-        new("api_users", "username", [T("username"), T("password"), T("accounts_json", true)]),
+        new("api_users", "username", [T("username"), T("password"), T("accounts_json", true), T("email", true)]),
+        new("slr_catalog", "software_tag", [T("software_tag"), T("udi_pid", true), T("entitlements_json")]),
         new("smart_accounts", "domain_key", [T("id"), T("domain"), T("domain_key"), T("name"), T("policy_json", true)]),
         new("virtual_accounts", "sa_id, name", [T("id"), T("sa_id"), T("name"), T("description"), I("is_default"), I("export_controlled_allowed"), T("policy_json", true)]),
         new("licenses", "va_id, tag", [T("va_id"), T("tag"), T("display_name"), T("enforcement"), T("license_type"), I("quantity"), T("start_date", true), T("end_date", true)]),

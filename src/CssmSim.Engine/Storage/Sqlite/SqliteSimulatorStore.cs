@@ -143,8 +143,13 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
             r => new ApiClient(r.GetString(0), r.GetString(1), ParseScope(r.NullableString(2))), ("$id", clientId)).FirstOrDefault(), ct);
 
     public Task<ApiUser?> FindUserAsync(string username, CancellationToken ct = default) =>
-        db.ReadAsync(c => Sql.Query(c, null, "SELECT username, password, accounts_json FROM api_users WHERE username = $u",
-            r => new ApiUser(r.GetString(0), r.GetString(1), ParseScope(r.NullableString(2))), ("$u", username)).FirstOrDefault(), ct);
+        db.ReadAsync(c => Sql.Query(c, null, "SELECT username, password, accounts_json, email FROM api_users WHERE username = $u",
+            r => new ApiUser(r.GetString(0), r.GetString(1), ParseScope(r.NullableString(2)), r.NullableString(3)), ("$u", username)).FirstOrDefault(), ct);
+
+    public Task<IReadOnlyList<SlrCatalogEntry>> ListSlrCatalogAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<SlrCatalogEntry>>(c => Sql.Query(c, null, "SELECT software_tag, udi_pid, entitlements_json FROM slr_catalog ORDER BY software_tag",
+            r => new SlrCatalogEntry(r.GetString(0), r.NullableString(1),
+                System.Text.Json.JsonSerializer.Deserialize<List<SlrEntitlement>>(r.GetString(2)) ?? [])), ct);
 
     private static SmartAccount ReadAccount(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2));
 
