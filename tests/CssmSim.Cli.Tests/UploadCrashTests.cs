@@ -13,8 +13,8 @@ namespace CssmSim.Cli.Tests;
 /// </summary>
 public sealed class UploadCrashTests : IDisposable
 {
-    private const int Udis = 1500;
-    private const int ReportsPerUdi = 8; // 12,000 reports
+    private const int Udis = 400;
+    private const int ReportsPerUdi = 30; // 12,000 reports
     private const string Tag = "regid.2018-06.com.cisco.DNA_NWStack,1.0_e7244e71-3ad5-4608-8bf0-d12f67c80896";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private readonly string _dir = Directory.CreateTempSubdirectory("cssmsim-uploadcrash-").FullName;
