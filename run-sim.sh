@@ -1,15 +1,49 @@
 #!/usr/bin/env bash
 # CssmSim launcher.
-#   ./run-sim.sh               restore, build and serve on http://127.0.0.1:8080 (+ https://127.0.0.1:8443
+#   ./run-sim.sh               build (once) and serve on http://127.0.0.1:8080 (+ https://127.0.0.1:8443
 #                              when certs/tls.crt exists), SQLite file data/cssmsim.db, default seed
 #   ./run-sim.sh ARGS...       the same, with ARGS passed to `cssmsim serve` (e.g. --store memory)
 #   ./run-sim.sh test [ARGS]   install what the tests need, then run every test project
 #   ./run-sim.sh scenario FILE... [OPTIONS]
-#                              build and run `cssmsim scenario run` (in-process simulator, or --target URL)
-#   ./run-sim.sh docker [ARGS] build and run the Docker image, where a Docker engine exists
+#                              run `cssmsim scenario run` (in-process simulator, or --target URL)
+#   ./run-sim.sh cli ARGS...   run `cssmsim ARGS` (e.g. cli --help, cli certs init --out certs --force)
+#   ./run-sim.sh docker [ARGS] build and run the Docker image (docker, or podman where no Docker engine runs)
+# cssmsim is built once in Release into artifacts/run and run directly; a later start skips the
+# build unless a file under src/ changed. Relative paths in ARGS are the caller's, not the repository's.
 set -euo pipefail
-cd "$(dirname "$0")"
+root="$(cd "$(dirname "$0")" && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Builds cssmsim (Release) into artifacts/run unless the last build is newer than every source file
+# (a `find -newer` over src/, a few milliseconds; `dotnet run`'s own up-to-date check takes 10-20 s).
+ensure_built() {
+  local out="$root/artifacts/run" stamp="$root/artifacts/run/.built"
+  if [ -f "$out/cssmsim.dll" ] && [ -f "$stamp" ] && [ -z "$(find "$root/src" "$root/Directory.Build.props" "$root/Directory.Packages.props" \
+      \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
+  local started=$SECONDS next
+  mkdir -p "$out"; next="$(mktemp "$out/.building.XXXXXX")"   # its time is the build's start: edits made during the build count
+  if [ -f "$out/cssmsim.dll" ]; then
+    echo "run-sim.sh: sources changed; rebuilding cssmsim (Release, usually 20-90 s)..." >&2
+  else
+    echo "run-sim.sh: first start: building cssmsim (Release) into artifacts/run. This takes 2-5 minutes on an idle" >&2
+    echo "run-sim.sh: 2-core machine, up to 10 on a busy one (restoring NuGet packages, then compiling 5 projects);" >&2
+    echo "run-sim.sh: later starts skip it and answer in about 2 s." >&2
+  fi
+  echo "run-sim.sh: [1/2] restoring packages..." >&2
+  dotnet restore "$root/src/CssmSim.Cli/CssmSim.Cli.csproj" --nologo -v q >&2
+  echo "run-sim.sh: [2/2] compiling (each project is listed as it completes)..." >&2
+  dotnet build "$root/src/CssmSim.Cli/CssmSim.Cli.csproj" -c Release -o "$out" --no-restore --nologo -v m -clp:NoSummary -tl:off >&2
+  mv -f "$next" "$stamp"
+  echo "run-sim.sh: built in $((SECONDS - started)) s; starting cssmsim" >&2
+}
+
+# `cssmsim ARGS` from that build, in the caller's folder.
+cssmsim() {
+  ensure_built
+  exec dotnet "$root/artifacts/run/cssmsim.dll" "$@"
+}
 
 apt_updated=0
 # Installs a Debian package when its command is missing (CI and fresh machines run as root).
@@ -32,14 +66,15 @@ run_tests() {
   set +e
   dotnet test CssmSim.sln "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  # The fixture package as another team gets it: pack CssmSim.Testing (with the Server and Engine
-  # packages it depends on) into artifacts/packages, then run tests/CssmSim.Consumer.Tests, which is
+  # The fixture packages as another team gets them: pack CssmSim.Testing (with the Server and Engine
+  # packages it depends on) and CssmSim.Testing.Xunit into artifacts/packages, then run tests/CssmSim.Consumer.Tests, which is
   # not in the solution and restores CssmSim.* only from that folder, into a packages folder of its
   # own that is cleared of CssmSim.* first, so no cache serves an older pack.
   (
     set -e
     rm -rf artifacts/packages artifacts/consumer-packages/cssmsim.*
     dotnet pack src/CssmSim.Testing/CssmSim.Testing.csproj -c Debug -o artifacts/packages --nologo -v q
+    dotnet pack src/CssmSim.Testing.Xunit/CssmSim.Testing.Xunit.csproj -c Debug -o artifacts/packages --nologo -v q
     dotnet restore tests/CssmSim.Consumer.Tests --force --nologo -v q
     dotnet build tests/CssmSim.Consumer.Tests --no-restore --no-incremental --nologo -v q
     dotnet test tests/CssmSim.Consumer.Tests --no-build --nologo
@@ -63,6 +98,11 @@ run_tests() {
     echo "run-sim.sh: the installed cssmsim tool ran --help and a scenario"
   ) 2>&1 | tee -a "$log"
   local tool_rc=${PIPESTATUS[0]}
+  tests/launchers/check-launchers.sh 2>&1 | tee -a "$log"; local launchers_rc=${PIPESTATUS[0]}   # run-sim.sh/.ps1 as users call them, the CI recipe
+  # Code layout against .editorconfig (whitespace only: no build, no network); fix with the same
+  # command without --verify-no-changes.
+  dotnet format whitespace --folder --verify-no-changes --exclude "**/obj/**" "**/bin/**" "artifacts/**" -v q 2>&1 | tee -a "$log"
+  local format_rc=${PIPESTATUS[0]}
   set -e
   # One closing line over all projects, e.g. "tests: 212 passed, 0 failed, 0 skipped".
   awk '/(Passed|Failed)! +- +Failed:/ {
@@ -73,39 +113,68 @@ run_tests() {
   [ "$rc" -eq 0 ] || echo "run-sim.sh: dotnet test exited $rc (a failed build or test; see above)" >&2
   [ "$consumer_rc" -eq 0 ] || echo "run-sim.sh: the consumer tests of the packed CssmSim.Testing exited $consumer_rc (see above)" >&2
   [ "$tool_rc" -eq 0 ] || echo "run-sim.sh: packing, installing or running the cssmsim dotnet tool failed with $tool_rc (see above)" >&2
+  [ "$format_rc" -eq 0 ] || echo "run-sim.sh: code layout differs from .editorconfig (dotnet format whitespace exited $format_rc; see above)" >&2
+  tests/container/run.sh || return $?  # the Docker face: image built with podman, container checked from outside
   [ "$rc" -ne 0 ] && return "$rc"
   [ "$consumer_rc" -ne 0 ] && return "$consumer_rc"
-  return "$tool_rc"
+  [ "$tool_rc" -ne 0 ] && return "$tool_rc"
+  [ "$format_rc" -ne 0 ] && return "$format_rc"
+  [ "$launchers_rc" -eq 0 ] || echo "run-sim.sh: a launcher check in tests/launchers failed with $launchers_rc (see above)" >&2
+  return "$launchers_rc"
 }
 
 case "${1:-}" in
   test)
     shift
+    cd "$root"
     run_tests "$@"
     ;;
   scenario)
     shift
     if [ $# -eq 0 ]; then
-      echo "usage: ./run-sim.sh scenario FILE... [--target URL] [--key KEY] [--seed N] [--no-reset] [--junit out.xml]" >&2
+      echo "usage: ./run-sim.sh scenario FILE... [--target URL] [--key KEY] [--random-seed N] [--no-reset] [--junit out.xml]" >&2
       exit 2
     fi
-    exec dotnet run --project src/CssmSim.Cli -c Release -- scenario run "$@"
+    cssmsim scenario run "$@"
+    ;;
+  cli)
+    shift
+    cssmsim "$@"
     ;;
   docker)
     shift
+    cd "$root"
+    # Host ports as in docker-compose.yml: CSSMSIM_BIND (0.0.0.0), CSSMSIM_HTTP_PORT, CSSMSIM_HTTPS_PORT.
+    ports=(-p "${CSSMSIM_BIND:-0.0.0.0}:${CSSMSIM_HTTP_PORT:-8080}:8080" -p "${CSSMSIM_BIND:-0.0.0.0}:${CSSMSIM_HTTPS_PORT:-8443}:8443")
     if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
       docker build -t cssmsim .
-      exec docker run --rm -p 8080:8080 -p 8443:8443 -v cssmsim-data:/data cssmsim "$@"
+      exec docker run --rm "${ports[@]}" -v cssmsim-data:/data cssmsim "$@"
     fi
-    echo "run-sim.sh: no Docker engine is reachable here; use ./run-sim.sh to run the simulator directly" >&2
+    if command -v podman >/dev/null 2>&1; then
+      . tests/container/podman.sh
+      if command -v debootstrap >/dev/null 2>&1; then
+        tests/container/build.sh localhost/cssmsim   # no registry pulls: local Debian base, host-side publish
+      else
+        podman build --format docker -t localhost/cssmsim .   # the official .NET images
+      fi
+      exec podman run --rm "${ports[@]}" -v cssmsim-data:/data localhost/cssmsim "$@"
+    fi
+    echo "run-sim.sh: neither a Docker engine nor podman is available here; use ./run-sim.sh to run the simulator directly" >&2
     exit 1
     ;;
   *)
     args=("$@")
     if [ ${#args[@]} -eq 0 ]; then
       args=(--urls http://127.0.0.1:8080)
-      [ -f certs/tls.crt ] && args+=(--https)
+      [ -f "$root/certs/tls.crt" ] && args+=(--https)
     fi
-    exec dotnet run --project src/CssmSim.Cli -c Release -- serve "${args[@]}"
+    # The simulator's own files stay in the repository whichever folder it is started from (unless an
+    # appsettings.json there or CSSMSIM__ variables say otherwise; flags win over both).
+    if [ ! -f appsettings.json ]; then
+      export CSSMSIM__Store="${CSSMSIM__Store:-sqlite:$root/data/cssmsim.db}"
+      export CSSMSIM__Certs__Directory="${CSSMSIM__Certs__Directory:-$root/certs}"
+      export CSSMSIM__Control__KeyFile="${CSSMSIM__Control__KeyFile:-$root/data/control.key}"
+    fi
+    cssmsim serve "${args[@]}"
     ;;
 esac

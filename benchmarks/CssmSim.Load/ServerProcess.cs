@@ -29,7 +29,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts <c>cssmsim serve --urls URL --store STORE</c> in <paramref name="workingDirectory"/> and waits for its banner.</summary>
     public static Task<ServerProcess> StartSimulatorAsync(string url, string store, string workingDirectory,
         IDictionary<string, string>? environment = null, CancellationToken ct = default) =>
-        StartAsync(CssmsimDll, ["serve", "--urls", url, "--store", store], url, workingDirectory, environment, ct);
+        // Warning: a console line per request would weigh on the throughput figures.
+        StartAsync(CssmsimDll, ["serve", "--urls", url, "--store", store, "--log-level", "Warning"], url, workingDirectory, environment, ct);
 
     /// <summary>Starts this driver's bare ASP.NET Core comparison server.</summary>
     public static Task<ServerProcess> StartBareAsync(string url, CancellationToken ct = default) =>

@@ -24,12 +24,12 @@ public sealed class Workloads
     public HttpClient Http { get; }
 
     /// <summary>A client without a connection limit: each concurrent driver client keeps its own keep-alive connection.</summary>
-    public static HttpClient NewClient(Uri baseAddress) => new(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = int.MaxValue,
-        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        UseCookies = false,
-    }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    public static HttpClient NewClient(Uri baseAddress) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
 
     /// <summary>A registration token in the demo account's DEFAULT VA without a use limit (so the built-in max-uses bottleneck never applies).</summary>
     public async Task<string> CreateTokenAsync(CancellationToken ct = default)

@@ -13,6 +13,7 @@ public static class CliApp
         root.Subcommands.Add(CertsCommand.Create());
         root.Subcommands.Add(ScenarioCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(HealthcheckCommand.Create());
         return root;
     }
 }

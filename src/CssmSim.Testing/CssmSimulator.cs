@@ -242,8 +242,8 @@ public sealed class CssmSimulator : IAsyncDisposable
 
     private static SimulatorOptions ToServerOptions(CssmSimulatorOptions o) => new()
     {
-        // Port 0 everywhere: parallel simulators never compete for a port.
-        Urls = o.Https ? ["http://127.0.0.1:0", "https://127.0.0.1:0"] : ["http://127.0.0.1:0"],
+        // Port 0 unless asked for: parallel simulators never compete for a port.
+        Urls = o.Https ? [$"http://127.0.0.1:{o.Port}", "https://127.0.0.1:0"] : [$"http://127.0.0.1:{o.Port}"],
         Https = false,
         Store = o.Store.Location,
         Seed = o.Seed.Document,

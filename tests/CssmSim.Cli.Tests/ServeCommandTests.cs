@@ -88,7 +88,7 @@ public sealed class ServeCommandTests : IDisposable
         await using var sim = CliProcess.Start(_dir, null, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", "memory", "--seed", "seed.yaml");
         await sim.WaitUntilListeningAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        (await http.PostAsync("/_sim/seed", new StringContent("accounts: [{domain: extra.test, virtualAccounts: [X]}]"), Ct)).EnsureSuccessStatusCode();
+        (await http.PostAsync("/_sim/seed", new StringContent("accounts: [{domain: extra.test, virtualAccounts: [X]}]", Encoding.UTF8, "application/yaml"), Ct)).EnsureSuccessStatusCode();
 
         (await http.PostAsync("/_sim/reset", null, Ct)).EnsureSuccessStatusCode();
         var snapshot = await http.GetStringAsync("/_sim/snapshot", Ct);

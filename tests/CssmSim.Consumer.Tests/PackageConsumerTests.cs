@@ -85,7 +85,7 @@ public sealed class PackageConsumerTests
     }
 }
 
-/// <summary>The package's xunit fixture, shared by a class, reset before each test.</summary>
+/// <summary>The CssmSim.Testing.Xunit package's fixture, shared by a class, reset before each test.</summary>
 public sealed class FixtureConsumerTests(CssmSimulatorFixture fixture) : IClassFixture<CssmSimulatorFixture>, IAsyncLifetime
 {
     public ValueTask InitializeAsync() => new(fixture.ResetAsync(Ct));
@@ -102,6 +102,18 @@ public sealed class FixtureConsumerTests(CssmSimulatorFixture fixture) : IClassF
 
         result.ShouldAllBeTrusted();
         Assert.Single(await fixture.Simulator.Tokens.ListAsync(ct: Ct));
+    }
+
+    [Fact]
+    public async Task A_simulator_logs_into_the_running_tests_output()
+    {
+        var output = TestContext.Current.TestOutputHelper!;
+
+        await using (await CssmSimulator.StartAsync(o => o.LogTo(output, Microsoft.Extensions.Logging.LogLevel.Debug), Ct))
+        {
+        }
+
+        Assert.Contains("[cssmsim dbug] Host: Hosting started", output.Output);
     }
 
     [Fact]

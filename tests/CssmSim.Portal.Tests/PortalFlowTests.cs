@@ -170,7 +170,7 @@ public sealed partial class PortalFlowTests
         page.ShouldContain("<span id=\"policy-name\">Lab policy</span>");
         page.ShouldContain("Customer Policy");
         invalidHtml.ShouldContain("First report (days) must be a whole number");
-        xml.ShouldStartWith("<smartLicense><smartLicensePolicy>");
+        xml.ShouldStartWith("<smartLicensePolicy><data>");
         var data = Regex.Match(xml, "<data>([^<]+)</data>").Groups[1].Value;
         System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(data)).ShouldContain("\"policy_name\":\"Lab policy\"");
     }

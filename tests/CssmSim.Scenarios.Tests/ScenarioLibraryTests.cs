@@ -46,6 +46,8 @@ public sealed class ScenarioLibraryTests
             "ha-pair-trust-all.yaml", "offline-tar-upload-ack.yaml", "slac-hseck9-balance.yaml", "slr-reserve-return.yaml", "token-exhausted.yaml",
             "token-expired.yaml", "token-max-uses-bottleneck.yaml", "trust-code-in-ack.yaml", "trust-happy-path.yaml",
             "trust-licengine-fail-to-connect.yaml", "udi-already-registered.yaml", "usage-report-ack-with-policy.yaml",
+            // Issue 15: SLR confirmation and update, PLR returned through authrequest, compliance, TERM expiry.
+            "slr-update-reserved-licenses.yaml", "plr-reserve-return-authrequest.yaml", "compliance-insufficient-licenses.yaml", "term-license-expiry.yaml",
         ], ignoreOrder: true);
     }
 

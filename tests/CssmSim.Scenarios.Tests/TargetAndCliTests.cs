@@ -130,6 +130,50 @@ public sealed class TargetAndCliTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unreachable_target_exits_2_with_a_clear_message()
+    {
+        var file = Write("ok.yaml", "name: ok\nsteps:\n  - device: { as: d, pid: P, serial: S }\n");
+        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop(); // nothing listens there now
+
+        var (code, output, error) = await CliAsync("scenario", "run", file, "--target", $"http://127.0.0.1:{port}");
+
+        code.ShouldBe(2);
+        error.ShouldContain($"cssmsim: cannot reach --target http://127.0.0.1:{port}/");
+        output.ShouldNotContain("expectations met");
+    }
+
+    [Fact]
+    public async Task Validate_refuses_an_unknown_fault_operation_and_an_unknown_error_code_with_exit_2()
+    {
+        var file = Write("typos.yaml", """
+            name: typos
+            faults:
+              - match: { surface: smart-transport, operation: TRUST_ESTABLISMENT }
+                effect: { error: LS_LICENGINE_FAIL_TO_CONNECT }
+            steps:
+              - createToken: { as: t }
+              - device: { as: d, pid: P, serial: S }
+              - trust: { devices: d, token: t }
+              - addFault: { match: { surface: slp, operation: reportusage }, effect: { error: MY_CUSTOM_CODE } }
+            expect:
+              - failed: { devices: d, error: LS_LICENGINE_FAIL_TO_CONECT }
+              - failed: { devices: d, error: MY_CUSTOM_CODE, exactly: 0 }
+              - failed: { devices: d, error: HTTP_503, exactly: 0 }
+            """);
+
+        var (code, _, error) = await CliAsync("scenario", "validate", file);
+
+        code.ShouldBe(2);
+        error.ShouldContain($"{file}:3:51: fault rule match.operation: unknown operation 'TRUST_ESTABLISMENT' for surface smart-transport");
+        error.ShouldContain($"{file}:11:34: unknown error code 'LS_LICENGINE_FAIL_TO_CONECT' in 'failed' (did you mean 'LS_LICENGINE_FAIL_TO_CONNECT'?)");
+        error.ShouldNotContain("MY_CUSTOM_CODE' in");
+        error.ShouldNotContain("HTTP_503' in");
+    }
+
+    [Fact]
     public async Task Validate_checks_a_folder_and_schema_prints_the_schema()
     {
         var (code, output, _) = await CliAsync("scenario", "validate", Repo.Scenarios);
@@ -147,6 +191,6 @@ public sealed class TargetAndCliTests : IDisposable
         var (code, output, _) = await CliAsync("scenario", "run", "--help");
 
         code.ShouldBe(0);
-        foreach (var option in new[] { "--target", "--key", "--seed", "--random-seed", "--no-reset", "--junit" }) output.ShouldContain(option);
+        foreach (var option in new[] { "--target", "--key", "--random-seed", "--no-reset", "--junit" }) output.ShouldContain(option);
     }
 }

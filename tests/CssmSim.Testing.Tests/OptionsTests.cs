@@ -68,6 +68,28 @@ public sealed class OptionsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_fixture_logs_a_line_per_request_and_each_fault_applied_to_the_test_output()
+    {
+        var output = TestContext.Current.TestOutputHelper.ShouldNotBeNull();
+
+        await using (var cssm = await CssmSimulator.StartAsync(o => o.LogTo(output)))
+        {
+            using var http = cssm.CreateClient();
+            using var rule = await http.PostAsync("/_sim/faults", new StringContent(
+                """{"name": "oauth down", "match": {"surface": "oauth"}, "effect": {"status": 503}}""", System.Text.Encoding.UTF8, "application/json"),
+                TestContext.Current.CancellationToken);
+            rule.EnsureSuccessStatusCode();
+            using var token = await http.PostAsync("/as/token.oauth2?grant_type=client_credentials&client_id=cssmsim&client_secret=cssmsim", null,
+                TestContext.Current.CancellationToken);
+            token.StatusCode.ShouldBe(System.Net.HttpStatusCode.ServiceUnavailable);
+        } // stopping waits for the requests in flight, so their lines are written
+
+        output.Output.ShouldContain("[cssmsim info] RequestLogging: POST /_sim/faults 201");
+        output.Output.ShouldMatch(@"\[cssmsim info\] RequestLogging: POST /as/token.oauth2 503 \d+\.\d ms operation=token udi=-");
+        output.Output.ShouldMatch(@"\[cssmsim info\] RequestLogging: fault rule rule-\d+ \(oauth down\) applied to POST /as/token.oauth2 operation=token");
+    }
+
+    [Fact]
     public void A_test_output_that_refuses_writes_drops_the_line_instead_of_failing()
     {
         var finished = new RecordingOutput { Refuse = true };

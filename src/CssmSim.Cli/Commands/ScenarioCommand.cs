@@ -28,8 +28,9 @@ public static class ScenarioCommand
         var files = Files();
         var target = new Option<string?>("--target") { Description = "A running simulator's URL, e.g. http://127.0.0.1:8080 (default: one started in this process)." };
         var key = new Option<string?>("--key") { Description = "Control API key (X-CssmSim-Key) of the target." };
-        var seed = new Option<long?>("--seed") { Description = "Random seed (randomSeed) for ids, tokens and probabilistic faults; the same as --random-seed." };
-        var randomSeed = new Option<long?>("--random-seed") { Description = "Random seed (randomSeed); overrides the scenario seed's." };
+        // --seed is kept for existing scripts, hidden: `serve --seed` takes a seed document, so the number is --random-seed here too.
+        var seed = new Option<long?>("--seed") { Description = "Former name of --random-seed.", Hidden = true };
+        var randomSeed = new Option<long?>("--random-seed") { Description = "Random seed (randomSeed) for ids, tokens and probabilistic faults; overrides the scenario seed's." };
         var noReset = new Option<bool>("--no-reset") { Description = "Do not reset the simulator first; serials, token descriptions and fault ids get a run-id suffix." };
         var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report to this file." };
         var run = new Command("run", "Run scenarios: exit 0 when every expectation holds, 1 when one fails, 2 for an invalid file or usage.")
@@ -44,6 +45,11 @@ public static class ScenarioCommand
             if (parse.GetValue(target) is { } t && (!Uri.TryCreate(t, UriKind.Absolute, out targetUri) || targetUri.Scheme is not ("http" or "https")))
             {
                 await error.WriteLineAsync($"cssmsim: --target must be an http:// or https:// URL, not '{t}'");
+                return Invalid;
+            }
+            if (targetUri is not null && await Unreachable(targetUri, ct) is { } why)
+            {
+                await error.WriteLineAsync($"cssmsim: cannot reach --target {targetUri}: {why}. Start the simulator first (./run-sim.sh or cssmsim serve), or leave out --target to run one in this process.");
                 return Invalid;
             }
             var report = new ConsoleReport(output, interactive: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
@@ -73,6 +79,25 @@ public static class ScenarioCommand
             return results.All(r => r.Passed) ? Passed : Failed;
         });
         return run;
+    }
+
+    // A target that does not answer is a usage error (exit 2), not "0 of 0 expectations met" (exit 1).
+    private static async Task<string?> Unreachable(Uri target, CancellationToken ct)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) }) { Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            using var reply = await http.GetAsync(new Uri(target, "/_sim/health"), ct);
+            return null; // any HTTP answer: the control key or the health body is the runner's business
+        }
+        catch (HttpRequestException e)
+        {
+            return e.InnerException?.Message ?? e.Message;
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return "no answer within 30 s";
+        }
     }
 
     private static Command Validate()

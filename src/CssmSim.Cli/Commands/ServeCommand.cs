@@ -19,7 +19,9 @@ public static class ServeCommand
         var seed = new Option<string>("--seed") { Description = "Seed document (JSON or YAML) loaded at start and restored by reset. Env: CSSMSIM__Seed" };
         var randomSeed = new Option<long?>("--random-seed") { Description = "Overrides the seed's randomSeed (ids, tokens, random faults). Env: CSSMSIM__RandomSeed" };
         var https = new Option<bool>("--https") { Description = "Also serve HTTPS on port 8443 of each host, with the TLS certificate from certs/. Env: CSSMSIM__Https" };
-        var cmd = new Command("serve", "Run the simulator until stopped (Ctrl+C).") { urls, store, seed, randomSeed, https };
+        var reset = new Option<bool>("--reset") { Description = "Start from the seed alone: drop what an existing store holds (a new store always starts from the seed). Env: CSSMSIM__Reset" };
+        var logLevel = new Option<string>("--log-level") { Description = "Trace, Debug, Information (default: a line per request), Warning, Error, Critical or None. Env: CSSMSIM__Logging__LogLevel__Default" };
+        var cmd = new Command("serve", "Run the simulator until stopped (Ctrl+C).") { urls, store, seed, randomSeed, https, reset, logLevel };
         cmd.SetAction(async (parse, ct) =>
         {
             var flags = new Dictionary<string, string?>();
@@ -28,13 +30,18 @@ public static class ServeCommand
             if (parse.GetValue(seed) is { } sd) flags["Seed"] = sd;
             if (parse.GetValue(randomSeed) is { } rs) flags["RandomSeed"] = rs.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (parse.GetValue(https)) flags["Https"] = "true";
+            if (parse.GetValue(reset)) flags["Reset"] = "true";
+            if (parse.GetValue(logLevel) is { } ll) flags["Logging:LogLevel:Default"] = ll;
             return await RunAsync(BuildConfiguration(flags), ct);
         });
         return cmd;
     }
 
+    // ASPNETCORE_URLS is read too (as any ASP.NET Core server does), below CSSMSIM__Urls and --urls.
     public static IConfiguration BuildConfiguration(IDictionary<string, string?> flags) => new ConfigurationBuilder()
         .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+        .AddInMemoryCollection(Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is { Length: > 0 } aspnetUrls
+            ? new Dictionary<string, string?> { ["Urls"] = aspnetUrls } : [])
         .AddEnvironmentVariables("CSSMSIM__")
         .AddInMemoryCollection(flags)
         .Build();
@@ -52,6 +59,14 @@ public static class ServeCommand
             return 2;
         }
 
+        // Progress before the banner, so a slow first start (migrations, a large store, a big seed) never looks hung.
+        var listen = SimulatorApp.ListenUrls(options.Urls, options.Https);
+        if (ListenProbe.FindTaken(listen) is { } taken)
+        {
+            await Console.Error.WriteLineAsync($"cssmsim: cannot listen on {taken.Url}: {taken.Reason} (another cssmsim or program has it; choose another with --urls). Nothing was written.");
+            return 1;
+        }
+        Console.WriteLine($"cssmsim: opening store {options.Store} and applying {(config["Seed"] is { Length: > 0 } f ? "seed " + f : "the default seed")}...");
         SimulatorServer server;
         try
         {
@@ -64,6 +79,7 @@ public static class ServeCommand
         }
         await using (server)
         {
+            Console.WriteLine($"cssmsim: starting to listen on {string.Join(", ", listen)}...");
             try
             {
                 await server.StartAsync(ct);
@@ -73,20 +89,18 @@ public static class ServeCommand
                 await Console.Error.WriteLineAsync("cssmsim: cannot listen: " + e.Message);
                 return 1;
             }
-            var version = typeof(SimulatorApp).Assembly.GetName().Version?.ToString(3);
-            Console.WriteLine($"CssmSim {version} listening on {string.Join(", ", server.Addresses)}");
+            foreach (var line in await StartBanner.LinesAsync(server, options, config["Seed"] is { Length: > 0 } sf ? sf : null, ct))
+                Console.WriteLine(line);
             foreach (var broken in server.Services.GetRequiredService<CssmSim.Engine.Faults.FaultEngine>().Unloadable)
                 await Console.Error.WriteLineAsync($"cssmsim: warning: fault rule '{broken.Id}' in the store cannot be loaded and stays disabled: {broken.Problem}");
-            // Read back from the database, so a durability setting that did not take effect shows here.
-            var durability = server.Services.GetService(typeof(CssmSim.Engine.Storage.ISimulatorStore)) is CssmSim.Engine.Storage.Sqlite.SqliteSimulatorStore sqlite
-                ? await sqlite.DurabilityAsync(ct) : null;
-            Console.WriteLine($"  store {options.Store}{(durability is null ? "" : $" ({durability})")}, signing {(options.SigningAlgorithm == CssmSim.Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
             if (options.Portal)
                 Console.WriteLine($"  portal {server.BaseAddress}portal" + (server.ControlKey.Value is null ? "" : " (sign in with the control API key)"));
             if (server.ControlKey.Generated)
                 Console.WriteLine($"  control API key (generated; saved to {server.ControlKey.File}): {server.ControlKey.Value}");
             else if (server.ControlKey.File is not null)
                 Console.WriteLine($"  control API key: loaded from {server.ControlKey.File}");
+            if (options.MinimumLogLevel <= Microsoft.Extensions.Logging.LogLevel.Information)
+                Console.WriteLine("  a log line per request follows (--log-level Warning quiets it)");
             await server.WaitForShutdownAsync(ct);
         }
         return 0;

@@ -15,7 +15,7 @@ public sealed record TokenGrant(GrantOutcome Outcome, string? AccessToken = null
 public sealed record Caller(string ClientId, string? Username, AccountScope Scope);
 
 /// <summary>Why a bearer token was refused.</summary>
-public enum TokenRejection { None, Malformed, BadSignature, Expired, UnknownPrincipal }
+public enum TokenRejection { None, Malformed, BadSignature, Expired, UnknownPrincipal, Revoked }
 
 /// <summary>
 /// OAuth2 for the CSSM REST API. Access tokens are self-contained and HMAC-signed with a key kept
@@ -53,7 +53,7 @@ public sealed class AccessTokenService
         var client = await _accounts.FindApiClientAsync(clientId, ct);
         return client is null || !SecretEquals(client.ClientSecret, clientSecret)
             ? new TokenGrant(GrantOutcome.InvalidClient)
-            : Issue(clientId, null);
+            : Issue(clientId, null, Binding(client.ClientSecret, null));
     }
 
     public async Task<TokenGrant> GrantPasswordAsync(string clientId, string clientSecret, string username, string password, CancellationToken ct = default)
@@ -61,14 +61,14 @@ public sealed class AccessTokenService
         var client = await _accounts.FindApiClientAsync(clientId, ct);
         if (client is null || !SecretEquals(client.ClientSecret, clientSecret)) return new TokenGrant(GrantOutcome.InvalidClient);
         var user = await _accounts.FindUserAsync(username, ct);
-        return user is null || !SecretEquals(user.Password, password) ? new TokenGrant(GrantOutcome.InvalidGrant) : Issue(clientId, username);
+        return user is null || !SecretEquals(user.Password, password) ? new TokenGrant(GrantOutcome.InvalidGrant) : Issue(clientId, username, Binding(client.ClientSecret, user.Password));
     }
 
-    private TokenGrant Issue(string clientId, string? username)
+    private TokenGrant Issue(string clientId, string? username, string binding)
     {
         var expires = _wall.GetUtcNow() + _lifetime;
         var payload = JsonSerializer.SerializeToUtf8Bytes(new TokenPayload(clientId, username, expires.ToUnixTimeSeconds(),
-            Convert.ToHexString(RandomNumberGenerator.GetBytes(8))));
+            Convert.ToHexString(RandomNumberGenerator.GetBytes(8)), binding));
         var body = Base64Url(payload);
         var mac = Base64Url(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(body)));
         return new TokenGrant(GrantOutcome.Issued, Prefix + body + "." + mac, (int)_lifetime.TotalSeconds);
@@ -102,12 +102,17 @@ public sealed class AccessTokenService
         var client = await _accounts.FindApiClientAsync(payload.Client, ct);
         if (client is null) return (null, TokenRejection.UnknownPrincipal);
         var scope = client.Scope;
+        string? password = null;
         if (payload.User is not null)
         {
             var user = await _accounts.FindUserAsync(payload.User, ct);
             if (user is null) return (null, TokenRejection.UnknownPrincipal);
             scope = scope.Intersect(user.Scope);
+            password = user.Password;
         }
+        // A changed client secret (or user password) revokes the tokens issued under the old one.
+        if (payload.Sec is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(payload.Sec), Encoding.ASCII.GetBytes(Binding(client.ClientSecret, password))))
+            return (null, TokenRejection.Revoked);
         return (new Caller(client.ClientId, payload.User, scope), TokenRejection.None);
     }
 
@@ -122,5 +127,9 @@ public sealed class AccessTokenService
         return Convert.FromBase64String(b.PadRight(b.Length + (4 - b.Length % 4) % 4, '='));
     }
 
-    private sealed record TokenPayload(string Client, string? User, long Exp, string Nonce);
+    /// <summary>A keyed digest of the credentials a token was issued under (never the secret itself: tokens are readable).</summary>
+    private string Binding(string clientSecret, string? password) =>
+        Base64Url(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("credentials\0" + clientSecret + "\0" + (password ?? ""))))[..22];
+
+    private sealed record TokenPayload(string Client, string? User, long Exp, string Nonce, string? Sec = null);
 }

@@ -32,7 +32,24 @@ public sealed record SlacSetOutcome(CssmError? Error, IReadOnlyList<SlacOutcome>
 }
 
 /// <summary>One reservation request entry (cssm-api.md §Reservations).</summary>
-public sealed record ReservationRequest(string RequestCode, bool Universal, IReadOnlyList<(string Tag, long Count)> Licenses);
+/// <param name="RequestCode">The device's request code.</param>
+/// <param name="Universal">PLR (true) or SLR.</param>
+/// <param name="Licenses">Tags and counts.</param>
+/// <param name="Replace">True for CSSM's "Update Reserved Licenses": <paramref name="Licenses"/> is the whole new set, not an addition.</param>
+public sealed record ReservationRequest(string RequestCode, bool Universal, IReadOnlyList<(string Tag, long Count)> Licenses, bool Replace = false);
+
+/// <summary>A product instance's reservation as CSSM's inventory shows it.</summary>
+public sealed record ReservationView(StoredAuthorization Authorization)
+{
+    /// <summary>The label CSSM puts beside a reserved product instance's last contact (seed 002 L2188, seed 000 L1758).</summary>
+    public const string ReservedLabel = "Reserved Licenses";
+    public const string AwaitingLabel = "Awaiting confirmation";
+
+    public bool Confirmed => Authorization.State == "CONFIRMED";
+
+    /// <summary><c>Reserved Licenses</c> once the device's confirmation code was entered, else <c>Awaiting confirmation</c>.</summary>
+    public string Label => Confirmed ? ReservedLabel : AwaitingLabel;
+}
 
 /// <summary>A reservation entry's result: the code to give the device, or why it failed (nothing held then).</summary>
 public sealed record ReservationOutcome(string? AuthorizationCode, string? ErrorMessage, StoredAuthorization? Authorization)
@@ -136,11 +153,22 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
     /// Releases a product instance's SLACs: those a decodable return code names, else (the UDI known from
     /// context) all of them or those holding <paramref name="tags"/>; real devices' codes cannot be decoded.
     /// </summary>
-    public async Task<ReturnOutcome> ReturnSlacAsync(Udi udi, string? returnCode, IReadOnlyCollection<string>? tags, CancellationToken ct = default)
+    public Task<ReturnOutcome> ReturnSlacAsync(Udi udi, string? returnCode, IReadOnlyCollection<string>? tags, CancellationToken ct = default) =>
+        ReturnForDeviceAsync(udi, returnCode, tags, includeReservations: false, ct);
+
+    /// <summary>
+    /// A return with the device known from context (SLP <c>authrequest</c> with a <c>remove_code</c>): like
+    /// <see cref="ReturnSlacAsync"/>, but the code may also return the device's SLR or PLR reservation
+    /// (cssm-api.md §Reservations: a reservation holds licenses until the device's return code is entered).
+    /// </summary>
+    public Task<ReturnOutcome> ReturnAnyAsync(Udi udi, string returnCode, CancellationToken ct = default) =>
+        ReturnForDeviceAsync(udi, returnCode, null, includeReservations: true, ct);
+
+    private async Task<ReturnOutcome> ReturnForDeviceAsync(Udi udi, string? returnCode, IReadOnlyCollection<string>? tags, bool includeReservations, CancellationToken ct)
     {
         if (returnCode is not null && !ReturnCode.IsWellFormed(returnCode.Trim()))
             return new ReturnOutcome(CssmCodes.UnknownReturnCode, "the return code is not well-formed (eight groups of six and one of three)", [], null);
-        var active = (await store.Authorizations.ListActiveAsync(udi.ToString(), ct)).Where(a => a.Kind == "SLAC").ToList();
+        var active = (await store.Authorizations.ListActiveAsync(udi.ToString(), ct)).Where(a => a.Kind == "SLAC" || includeReservations).ToList();
         var normalized = tags?.Select(EntitlementTag.Normalize).ToHashSet(StringComparer.Ordinal);
         // A code of ours names one authorization; otherwise the UDI is known from the context, and any
         // well-formed code releases its authorizations (real devices' codes cannot be decoded).
@@ -153,8 +181,12 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
         if (chosen.Count == 0) return new ReturnOutcome(CssmCodes.UnknownReturnCode, $"{udi} holds no authorization to return", [], null);
         await store.Authorizations.ReturnAsync(chosen.Select(a => a.Id).ToList(), clock.GetUtcNow(), ct);
         var owner = await store.Accounts.FindByVirtualAccountIdAsync(chosen[0].VirtualAccountId, ct);
-        await events.AppendAsync(EventTypes.SlacReturned, owner?.Account.Id, owner?.VirtualAccount.Name, udi.ToString(),
-            new { authorization_ids = chosen.Select(a => a.Id) }, ct);
+        if (chosen.Where(a => a.Kind == "SLAC").Select(a => a.Id).ToList() is { Count: > 0 } slacs)
+            await events.AppendAsync(EventTypes.SlacReturned, owner?.Account.Id, owner?.VirtualAccount.Name, udi.ToString(),
+                new { authorization_ids = slacs }, ct);
+        foreach (var reservation in chosen.Where(a => a.Kind != "SLAC"))
+            await events.AppendAsync(EventTypes.ReservationReturned, owner?.Account.Id, owner?.VirtualAccount.Name, udi.ToString(),
+                new { authorization_id = reservation.Id }, ct);
         var proof = returnCode?.Trim() ?? string.Join(",", chosen.Select(a => a.Id));
         return new ReturnOutcome(null, null, chosen, ConfirmationCode.For(proof));
     }
@@ -181,7 +213,7 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
         var kind = request.Universal ? "PLR" : "SLR";
         var held = (pi is null ? [] : await store.Authorizations.ListActiveAsync(pi.Udi, ct)).Where(a => a.Kind == kind)
             .SelectMany(a => a.Entitlements).GroupBy(e => e.Tag).ToDictionary(g => g.Key, g => g.Sum(e => e.Count));
-        var wanted = held.Select(h => new AuthorizedCount(h.Key, h.Value)).ToList();
+        var wanted = request.Replace ? [] : held.Select(h => new AuthorizedCount(h.Key, h.Value)).ToList();
         foreach (var (rawTag, count) in request.Licenses)
         {
             var tag = EntitlementTag.Normalize(rawTag);
@@ -237,6 +269,28 @@ public sealed class AuthorizationService(ISimulatorStore store, TimeProvider clo
         await events.AppendAsync(authorization.Kind == "SLAC" ? EventTypes.SlacReturned : EventTypes.ReservationReturned, owner?.Account.Id,
             owner?.VirtualAccount.Name, authorization.Udi, new { authorization_id = authorization.Id }, ct);
         return new ReturnOutcome(null, null, [authorization], ConfirmationCode.For(code));
+    }
+
+    /// <summary>The product instance's active SLR or PLR reservation (the newest), or null.</summary>
+    public async Task<ReservationView?> ReservationOfAsync(Udi udi, CancellationToken ct = default) =>
+        (await store.Authorizations.ListActiveAsync(udi.ToString(), ct)).Where(a => a.Kind is "SLR" or "PLR")
+            .OrderByDescending(a => a.IssuedAt).Select(a => new ReservationView(a)).FirstOrDefault();
+
+    /// <summary>
+    /// CSSM's "Update Reserved Licenses": a new authorization code for the changed set (every license listed again),
+    /// replacing the old one in one store transaction; it is in transition until the device's confirmation code is
+    /// entered (seed 002 L2337, L2445-2504).
+    /// </summary>
+    public async Task<ReservationOutcome> UpdateReservationAsync(SmartAccount account, VirtualAccount va, Udi udi, IReadOnlyList<(string Tag, long Count)> licenses,
+        CancellationToken ct = default)
+    {
+        var current = await ReservationOfAsync(udi, ct);
+        if (current is null || current.Authorization.VirtualAccountId != va.Id)
+            return new ReservationOutcome(null, $"{udi} holds no reservation in Virtual Account '{va.Name}'", null);
+        if (current.Authorization.Kind != "SLR" || current.Authorization.RequestCode is not { } requestCode)
+            return new ReservationOutcome(null, $"only a specific reservation (SLR) can be updated; {udi} holds a {current.Authorization.Kind}", null);
+        if (licenses.Count == 0) return new ReservationOutcome(null, "a SPECIFIC reservation needs at least one license", null);
+        return await ReserveAsync(account, va, new ReservationRequest(requestCode, false, licenses, Replace: true), ct);
     }
 
     /// <summary>A device's confirmation code ends its authorization's "in transition" state.</summary>

@@ -12,7 +12,7 @@ namespace CssmSim.Engine.Devices;
 /// </summary>
 public sealed record AuthorizationAsk(IReadOnlyList<(string Tag, long Count)>? Entitlements, string? Mode, string? Scope);
 
-/// <summary>One item of an SLP authrequest: SLACs for a UDI, or (no keys and a remove code) their return.</summary>
+/// <summary>One item of an SLP authrequest: SLACs for a UDI, or (no keys and a remove code) the return of its SLACs and reservations.</summary>
 public sealed record SlpAuthorizationItem(Udi Udi, string Hostname, IReadOnlyList<(string Tag, long Count)> Keys, string? RemoveCode);
 
 /// <summary>An SLP item's result: the product instance's PIID and the SLAC issued, or why not.</summary>
@@ -67,7 +67,8 @@ public sealed class AuthorizationOperations(AuthorizationService authorizations,
         var pi = await instances.JoinAsync(item.Udi, va, item.Hostname, ct);
         if (item.Keys.Count == 0 && item.RemoveCode is not null)
         {
-            var returned = await authorizations.ReturnSlacAsync(item.Udi, item.RemoveCode, null, ct);
+            // The device's code returns its SLACs and its SLR/PLR reservation alike (cssm-api.md §Reservations).
+            var returned = await authorizations.ReturnAnyAsync(item.Udi, item.RemoveCode, ct);
             return new SlpAuthorizationResult(pi.Piid, returned.Succeeded ? null : new CssmError(returned.ErrorCode!, returned.ErrorMessage!), null);
         }
         var outcome = await authorizations.RequestSlacAsync(new SlacRequest(item.Udi, item.Keys, Replace: false, Confirmed: true), ct);

@@ -11,14 +11,30 @@ public sealed record LicenseBalance(
     Enforcement Enforcement,
     License? Pool,
     UsageSplit Usage,
-    bool StartsLater)
+    bool StartsLater,
+    bool Expired = false)
 {
-    public long Purchased => Pool?.Quantity ?? 0;
+    /// <summary>CSSM's alert for a license whose balance is negative (Inventory → Licenses, "Alerts" column).</summary>
+    public const string InsufficientLicenses = "Insufficient Licenses";
+
+    /// <summary>The pool's licenses; a TERM or DEMO license past its end date has left the pool.</summary>
+    public long Purchased => Expired ? 0 : Pool?.Quantity ?? 0;
     public long InUse => Usage.InUse;
     public long Reserved => Usage.Reserved;
     public long Pending => Usage.Pending;
     public long Available => LicenseAccounting.Available(Purchased, Usage);
-    public bool InCompliance => Available >= 0;
+
+    /// <summary>
+    /// Derived, never stored: out of compliance when use exceeds the pool (negative available), or when an
+    /// enforced or export-controlled license is used beyond what authorization codes cover.
+    /// </summary>
+    public bool InCompliance => Available >= 0 && !UsedWithoutAuthorization;
+
+    /// <summary>Reported use of an enforced or export-controlled license that no authorization covers.</summary>
+    public bool UsedWithoutAuthorization => Enforcement != Enforcement.Unenforced && InUse > 0;
+
+    /// <summary>The license's alerts as CSSM lists them: <c>Insufficient Licenses</c> when the balance is negative.</summary>
+    public IReadOnlyList<string> Alerts => Available < 0 ? [InsufficientLicenses] : [];
 
     /// <summary>Purchased licenses whose term has begun.</summary>
     public long Entitled => StartsLater ? 0 : Purchased;

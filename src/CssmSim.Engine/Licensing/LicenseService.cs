@@ -10,6 +10,12 @@ namespace CssmSim.Engine.Licensing;
 /// <param name="TargetVirtualAccount">The receiving Virtual Account of the same Smart Account, by name or id.</param>
 public sealed record TransferEntry(string License, string? LicenseType, long Quantity, string TargetVirtualAccount);
 
+/// <summary>A license a product instance consumes: max(reported, authorized) of one tag.</summary>
+public sealed record DeviceLicense(string Tag, string DisplayName, long Quantity);
+
+/// <summary>What a product instance consumes and whether it is in compliance.</summary>
+public sealed record DeviceStanding(IReadOnlyList<DeviceLicense> Licenses, bool InCompliance);
+
 /// <summary>The outcome of a transfer: all entries made, or none and why.</summary>
 public sealed record TransferResult(bool Succeeded, string Message)
 {
@@ -58,13 +64,58 @@ public sealed class LicenseService(ISimulatorStore store, TimeProvider clock, IA
             if (byTag.TryGetValue(tag, out var license))
             {
                 result.Add(new LicenseBalance(virtualAccount.Id, license.Tag, license.DisplayName, license.Enforcement, license, usage,
-                    license.StartDate is { } start && start > today));
+                    license.StartDate is { } start && start > today, IsExpired(license, today)));
                 continue;
             }
             // Use without a pool entry: named as the Smart Account's other Virtual Accounts name the tag.
             elsewhere ??= await AccountLicensesAsync(virtualAccount, ct);
             elsewhere.TryGetValue(tag, out var known);
             result.Add(new LicenseBalance(virtualAccount.Id, tag, known?.DisplayName ?? tag, known?.Enforcement ?? Enforcement.Unenforced, null, usage, false));
+        }
+        return result;
+    }
+
+    /// <summary>A TERM or DEMO license whose end date has passed on the simulator clock (its last day still counts).</summary>
+    public static bool IsExpired(License license, DateOnly today) => license.Type.IsSubscription() && license.EndDate is { } end && end < today;
+
+    /// <summary>Today on the simulator clock.</summary>
+    public DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+
+    /// <summary>How long a product instance may go without reporting before it is out of compliance (seed 004: "reporting license usage within 90 days").</summary>
+    public static readonly TimeSpan ReportingWindow = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// The licenses each product instance of one Virtual Account consumes, per tag max(reported, authorized)
+    /// (SPEC §2), and whether it is in compliance: every license it consumes is in compliance in the
+    /// Virtual Account, it uses no enforced license beyond its authorization, and it reported within
+    /// <see cref="ReportingWindow"/> (its last contact, else its registration).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, DeviceStanding>> DevicesAsync(VirtualAccount virtualAccount, IReadOnlyList<StoredProductInstance> instances,
+        CancellationToken ct = default)
+    {
+        var balances = (await BalancesAsync(virtualAccount, ct)).ToDictionary(b => EntitlementTag.Normalize(b.Tag), StringComparer.Ordinal);
+        var now = clock.GetUtcNow();
+        var result = new Dictionary<string, DeviceStanding>(StringComparer.Ordinal);
+        foreach (var pi in instances.Where(p => p.VirtualAccountId == virtualAccount.Id))
+        {
+            var reported = (await store.Usage.InUseOfAsync(pi.Udi, ct)).GroupBy(u => EntitlementTag.Normalize(u.Tag), StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Sum(u => Math.Max(0, u.InUse)), StringComparer.Ordinal);
+            var authorized = (await store.Authorizations.ListActiveAsync(pi.Udi, ct)).SelectMany(a => a.Entitlements)
+                .GroupBy(e => EntitlementTag.Normalize(e.Tag), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(e => e.Count), StringComparer.Ordinal);
+            var licenses = new List<DeviceLicense>();
+            var inCompliance = now - (pi.LastContact ?? pi.TrustedAt ?? pi.RegisteredAt) <= ReportingWindow;
+            foreach (var tag in reported.Keys.Union(authorized.Keys).Order(StringComparer.Ordinal))
+            {
+                var used = reported.GetValueOrDefault(tag);
+                var held = authorized.GetValueOrDefault(tag);
+                var quantity = Math.Max(used, held);
+                if (quantity <= 0) continue;
+                balances.TryGetValue(tag, out var balance);
+                licenses.Add(new DeviceLicense(tag, balance?.DisplayName ?? tag, quantity));
+                if (balance is { InCompliance: false } || (balance?.Enforcement ?? Enforcement.Unenforced) != Enforcement.Unenforced && used > held)
+                    inCompliance = false;
+            }
+            result[pi.Udi] = new DeviceStanding(licenses, inCompliance);
         }
         return result;
     }
@@ -92,6 +143,9 @@ public sealed class LicenseService(ISimulatorStore store, TimeProvider clock, IA
                 return TransferResult.Refused($"{at}.quantity must be from {MinTransferQuantity} to {MaxTransferQuantity}; got {e.Quantity}");
             var (balance, problem) = Resolve(pooled, e.License);
             if (balance is null) return TransferResult.Refused($"{at}.license: {problem} in Virtual Account '{source.Name}'");
+            // An expired TERM or DEMO license has left the pool: nothing of it can move.
+            if (balance.Expired)
+                return TransferResult.Refused($"{at}.license: '{balance.DisplayName}' in Virtual Account '{source.Name}' expired on {balance.Pool!.EndDate:yyyy-MM-dd}");
             if (!string.IsNullOrWhiteSpace(e.LicenseType) && !string.Equals(e.LicenseType.Trim(), balance.Pool!.Type.ToWire(), StringComparison.OrdinalIgnoreCase))
                 return TransferResult.Refused($"{at}.licenseType: '{balance.DisplayName}' in Virtual Account '{source.Name}' is {balance.Pool!.Type.ToWire()}, not {e.LicenseType.Trim()}");
             var target = string.IsNullOrWhiteSpace(e.TargetVirtualAccount) ? null

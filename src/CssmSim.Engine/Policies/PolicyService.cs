@@ -90,9 +90,12 @@ public sealed class PolicyService
         return IssuedFor(va.Id, version, merged, sa, va).Element.Value;
     }
 
-    /// <summary>The standalone policy file: <c>&lt;smartLicense&gt;&lt;smartLicensePolicy&gt;...&lt;/smartLicensePolicy&gt;&lt;/smartLicense&gt;</c>.</summary>
-    public async Task<string> GetPolicyFileAsync(SmartAccount sa, VirtualAccount va, CancellationToken ct = default) =>
-        SignedArtefact.File(await GetPolicyElementAsync(sa, va, ct));
+    /// <summary>
+    /// The standalone policy file: the bare <c>&lt;smartLicensePolicy&gt;</c> root (artefacts.md §Policy file),
+    /// because Cisco's IOS XE SLP sample refuses any other root.
+    /// </summary>
+    public Task<string> GetPolicyFileAsync(SmartAccount sa, VirtualAccount va, CancellationToken ct = default) =>
+        GetPolicyElementAsync(sa, va, ct);
 
     /// <summary>The standalone policy file of a Virtual Account named by domain and VA name (or id).</summary>
     /// <exception cref="EntityNotFoundException">No such Smart Account or Virtual Account.</exception>

@@ -19,6 +19,9 @@ public sealed record ProductInstanceView(StoredProductInstance Instance, IReadOn
 /// <summary>One page of a Virtual Account's product instances and how many there are in all.</summary>
 public sealed record ProductInstancePage(int Total, int Skip, IReadOnlyList<ProductInstanceView> Items);
 
+/// <summary>A product instance transfer: done (with the receiving Virtual Account), or refused and why (nothing moved).</summary>
+public sealed record TransferOutcome(bool Succeeded, string Message, VirtualAccount? Target);
+
 /// <summary>Why a removal did nothing.</summary>
 public enum RemovalProblem
 {
@@ -83,6 +86,25 @@ public sealed class ProductInstanceService(ISimulatorStore store, EventLog event
         var inUse = (await store.Usage.InUseOfAsync(pi.Udi, ct)).Where(u => u.InUse > 0).ToList();
         var authorizations = await store.Authorizations.ListActiveAsync(pi.Udi, ct);
         return new ProductInstanceView(pi, inUse, authorizations);
+    }
+
+    /// <summary>
+    /// CSSM's Transfer (seed 004 L115): moves an instance of <paramref name="from"/> to another Virtual Account of the
+    /// same Smart Account, with its reported use and authorizations, so the accounting of both moves along.
+    /// </summary>
+    public async Task<TransferOutcome> TransferAsync(SmartAccount account, VirtualAccount from, string udi, string targetVirtualAccount, CancellationToken ct = default)
+    {
+        var key = udi.Trim();
+        var pi = await store.Inventory.FindProductInstanceAsync(key, ct);
+        if (pi is null || pi.VirtualAccountId != from.Id) return new TransferOutcome(false, $"no product instance '{key}' in Virtual Account '{from.Name}'", null);
+        var target = string.IsNullOrWhiteSpace(targetVirtualAccount) ? null : await store.Accounts.FindVirtualAccountAsync(account.Id, targetVirtualAccount.Trim(), ct);
+        if (target is null) return new TransferOutcome(false, $"no Virtual Account '{targetVirtualAccount}' in Smart Account {account.Domain}", null);
+        if (target.Id == from.Id) return new TransferOutcome(false, $"'{key}' is already in Virtual Account '{from.Name}'", null);
+        if (!await store.Inventory.MoveProductInstanceAsync(pi.Udi, from.Id, target.Id, ct))
+            return new TransferOutcome(false, $"no product instance '{key}' in Virtual Account '{from.Name}'", null);
+        await events.AppendAsync(EventTypes.PiMoved, account.Id, target.Name, pi.Udi,
+            new { from_virtual_account_id = from.Id, to_virtual_account_id = target.Id, transfer = true }, ct);
+        return new TransferOutcome(true, "", target);
     }
 
     /// <summary>Removes an instance of <paramref name="va"/> whatever it holds (control API, resets).</summary>

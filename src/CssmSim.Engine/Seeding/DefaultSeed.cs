@@ -9,6 +9,8 @@ public static class DefaultSeed
     public const string Yaml = """
         randomSeed: 1
         apiClients: [{clientId: cssmsim, clientSecret: cssmsim}]
+        # Three public clients use the password grant (client cssmsim/cssmsim plus this user).
+        users: [{username: cssmsim-user, password: cssmsim, email: cssmsim-user@example.com}]
         accounts:
         - domain: example.com
           name: Example Co

@@ -18,7 +18,7 @@ public sealed class SeedDocument
 
 public sealed record SeedApiClient(string ClientId, string? ClientSecret, IReadOnlyList<string>? Accounts);
 
-public sealed record SeedUser(string Username, string? Password, IReadOnlyList<string>? Accounts);
+public sealed record SeedUser(string Username, string? Password, IReadOnlyList<string>? Accounts, string? Email = null);
 
 public sealed class SeedAccount
 {

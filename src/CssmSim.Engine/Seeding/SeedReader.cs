@@ -44,9 +44,9 @@ public static class SeedReader
             }),
             Users = Items(r, doc!, "users", "", (o, p) =>
             {
-                r.OnlyKeys(o, p, "username", "password", "accounts");
+                r.OnlyKeys(o, p, "username", "password", "email", "accounts");
                 var name = r.String(o, "username", p, required: true);
-                return name is null ? null : new SeedUser(name, r.String(o, "password", p), r.StringList(o, "accounts", p));
+                return name is null ? null : new SeedUser(name, r.String(o, "password", p), r.StringList(o, "accounts", p), r.String(o, "email", p));
             }),
             Faults = Items(r, doc!, "faults", "", (o, _) => o),
             Accounts = Items(r, doc!, "accounts", "", (o, p) => ReadAccount(r, o, p)),
@@ -65,7 +65,7 @@ public static class SeedReader
     private static SeedAccount? ReadAccount(NodeReader r, JsonObject o, string p)
     {
         r.OnlyKeys(o, p, "domain", "name", "accountId", "policy", "virtualAccounts");
-        var domain = r.String(o, "domain", p, required: true, maxLength: 253);
+        var domain = CheckedName(r, r.String(o, "domain", p, required: true, maxLength: 253), NodeReader.Join(p, "domain"), domain: true);
         var vas = new List<SeedVirtualAccount>();
         var arr = r.Array(o, "virtualAccounts", p);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -77,7 +77,7 @@ public static class SeedReader
                 // A bare string is shorthand for {"name": ...}.
                 JsonValue v when v.TryGetValue<string>(out var name) => string.IsNullOrWhiteSpace(name)
                     ? Fail<SeedVirtualAccount>(r, vp, "must not be empty")
-                    : new SeedVirtualAccount { Name = name },
+                    : CheckedName(r, name, vp) is { } checkedName ? new SeedVirtualAccount { Name = checkedName } : null,
                 JsonObject vo => ReadVirtualAccount(r, vo, vp),
                 _ => Fail<SeedVirtualAccount>(r, vp, "must be a name or an object"),
             };
@@ -96,10 +96,22 @@ public static class SeedReader
         };
     }
 
+    /// <summary>NFC, and no invisible characters: look-alike names must not make look-alike accounts.</summary>
+    private static string? CheckedName(NodeReader r, string? name, string path, bool domain = false)
+    {
+        if (name is null) return null;
+        if ((domain ? Names.DomainProblem(name) : Names.NameProblem(name)) is { } problem)
+        {
+            r.Errors.Add(path, problem);
+            return null;
+        }
+        return Names.Normalize(name);
+    }
+
     private static SeedVirtualAccount? ReadVirtualAccount(NodeReader r, JsonObject o, string p)
     {
         r.OnlyKeys(o, p, "name", "id", "default", "description", "exportControlledAllowed", "policy", "licenses", "tokens", "productInstances");
-        var name = r.String(o, "name", p, required: true, maxLength: 256);
+        var name = CheckedName(r, r.String(o, "name", p, required: true, maxLength: 256), NodeReader.Join(p, "name"));
         var va = new SeedVirtualAccount
         {
             Name = name ?? "",

@@ -44,6 +44,9 @@ public sealed class SeedService
     /// <summary>The start-up seed document (its fault rules are applied by <see cref="SimulatorState"/>).</summary>
     public SeedDocument Startup => _startup;
 
+    /// <summary>What <see cref="InitializeAsync"/> did with the start-up seed (null before it ran).</summary>
+    public StartupSeedOutcome? StartupOutcome { get; private set; }
+
     /// <summary>
     /// Migrates, then applies the start-up seed unless this very seed was applied to the store
     /// before: a restart keeps what users created, while a changed seed file is merged in.
@@ -57,9 +60,15 @@ public sealed class SeedService
     public async Task<bool> InitializeAsync(CancellationToken ct = default, bool markApplied = true)
     {
         await _store.State.MigrateAsync(ct);
-        if (await _store.State.GetSettingAsync(AppliedSeedSetting, ct) == _startupFingerprint) return false;
+        var applied = await _store.State.GetSettingAsync(AppliedSeedSetting, ct);
+        if (applied == _startupFingerprint)
+        {
+            StartupOutcome = StartupSeedOutcome.AlreadyApplied;
+            return false;
+        }
         await _store.State.ApplySeedAsync(Plan(_startup, Ids), ct);
         if (markApplied) await MarkStartupAppliedAsync(ct);
+        StartupOutcome = applied is null ? StartupSeedOutcome.NewStore : StartupSeedOutcome.MergedIntoExisting;
         return true;
     }
 
@@ -99,4 +108,12 @@ public sealed class SeedService
 
     private SeedPlan Plan(SeedDocument doc, DerivedIds ids) =>
         SeedPlan.From(doc, ids, DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime));
+}
+
+/// <summary>What a start did with its seed: a new store got it, an existing one had it merged in, or already had it.</summary>
+public enum StartupSeedOutcome
+{
+    NewStore,
+    MergedIntoExisting,
+    AlreadyApplied,
 }

@@ -9,6 +9,7 @@ using Org.BouncyCastle.Crypto.Operators;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.X509;
+using Org.BouncyCastle.X509.Extension;
 
 namespace CssmSim.Engine.Signing;
 
@@ -34,7 +35,7 @@ internal static class DevCertificateGenerator
         var (caKey, tlsKey, rsaSigningKey) = (rsaKeys[0].Result, rsaKeys[1].Result, rsaKeys[2].Result);
 
         var caName = new X509Name($"{Organisation},CN=CssmSim Development Root CA (testing only)");
-        var caKeyId = SubjectKeyIdentifier.CreateSha1KeyIdentifier(SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(caKey.Public));
+        var caKeyId = X509ExtensionUtilities.CreateSubjectKeyIdentifier(SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(caKey.Public));
 
         var ca = NewBuilder(caName, caName, caKey.Public, notBefore, longLived);
         ca.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(true));
@@ -47,7 +48,7 @@ internal static class DevCertificateGenerator
 
         var tls = NewLeafBuilder(caName, "CssmSim Development TLS (testing only)", tlsKey.Public, notBefore, notBefore.AddYears(10), authorityKeyId);
         tls.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.DigitalSignature | KeyUsage.KeyEncipherment));
-        tls.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.IdKPServerAuth));
+        tls.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_serverAuth));
         tls.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(sans));
         var tlsCertificate = SignWith(tls, caKey.Private);
 
@@ -174,7 +175,7 @@ internal static class DevCertificateGenerator
         var builder = NewBuilder(issuer, new X509Name($"{Organisation},CN={commonName}"), publicKey, notBefore, notAfter);
         builder.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
         builder.AddExtension(X509Extensions.SubjectKeyIdentifier, false,
-            SubjectKeyIdentifier.CreateSha1KeyIdentifier(SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(publicKey)));
+            X509ExtensionUtilities.CreateSubjectKeyIdentifier(SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(publicKey)));
         builder.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, authorityKeyId);
         return builder;
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Digests;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -11,8 +10,6 @@ namespace CssmSim.Engine.Signing;
 /// <summary>Per-call BouncyCastle signers over immutable, already-parsed keys.</summary>
 internal static class SignatureAlgorithms
 {
-    private const int ChunkSize = 16 * 1024;
-
     /// <summary>
     /// One SecureRandom for every thread: it keeps no state of its own and draws from the OS
     /// generator, which is thread-safe, unlike BouncyCastle's default digest-based PRNG.
@@ -30,7 +27,7 @@ internal static class SignatureAlgorithms
     {
         var signer = NewSigner(algorithm);
         signer.Init(true, new ParametersWithRandom(privateKey, Random));
-        Feed(signer, data);
+        signer.BlockUpdate(data);
         return signer.GenerateSignature();
     }
 
@@ -44,7 +41,7 @@ internal static class SignatureAlgorithms
 
         var signer = NewSigner(algorithm);
         signer.Init(false, publicKey);
-        Feed(signer, data);
+        signer.BlockUpdate(data);
         try
         {
             return signer.VerifySignature(signature.ToArray());
@@ -64,34 +61,14 @@ internal static class SignatureAlgorithms
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown signing algorithm."),
     };
 
-    // BouncyCastle 1.8 only takes arrays; copy through a pooled buffer instead of one copy per payload.
-    private static void Feed(ISigner signer, ReadOnlySpan<byte> data)
-    {
-        if (data.IsEmpty)
-        {
-            return;
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(data.Length, ChunkSize));
-        try
-        {
-            while (!data.IsEmpty)
-            {
-                var n = Math.Min(data.Length, buffer.Length);
-                data[..n].CopyTo(buffer);
-                signer.BlockUpdate(buffer, 0, n);
-                data = data[n..];
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
     private sealed class OsRandomGenerator : IRandomGenerator
     {
         public void AddSeedMaterial(byte[] seed)
+        {
+            // The OS generator seeds itself.
+        }
+
+        public void AddSeedMaterial(ReadOnlySpan<byte> seed)
         {
             // The OS generator seeds itself.
         }
@@ -105,5 +82,7 @@ internal static class SignatureAlgorithms
 
         public void NextBytes(byte[] bytes, int start, int len) =>
             System.Security.Cryptography.RandomNumberGenerator.Fill(bytes.AsSpan(start, len));
+
+        public void NextBytes(Span<byte> bytes) => System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
     }
 }

@@ -77,6 +77,11 @@ public enum TrustRefusal
     TokenUsesExhausted,
     /// <summary>A UDI in scope already has trust and the request was not forced (<see cref="TrustIssueResult.Registered"/> names them).</summary>
     UdiAlreadyRegistered,
+    /// <summary>
+    /// A UDI in scope belongs to another Virtual Account than the token's and the request was not forced
+    /// (seed 000 L6148, "Smart Account-Virtual Account mismatch"; <see cref="TrustIssueResult.Registered"/> names them).
+    /// </summary>
+    AccountMismatch,
 }
 
 /// <summary>What a trust issue did, or why it was refused (nothing changed then).</summary>
@@ -114,6 +119,12 @@ public interface IInventoryStore
     /// <summary>Creates a product instance without trust (seed, SLP calls, uploads) or updates its hostname and VA.</summary>
     Task UpsertProductInstanceAsync(StoredProductInstance instance, CancellationToken ct = default);
     Task<bool> DeleteProductInstanceAsync(string udi, CancellationToken ct = default);
+    /// <summary>
+    /// Moves a product instance of <paramref name="fromVirtualAccountId"/> with its active authorizations to
+    /// <paramref name="toVirtualAccountId"/> in one transaction (its reports follow it: usage is counted by the
+    /// instance's Virtual Account); false when it is not in the source.
+    /// </summary>
+    Task<bool> MoveProductInstanceAsync(string udi, string fromVirtualAccountId, string toVirtualAccountId, CancellationToken ct = default);
     Task TouchAsync(string udi, DateTimeOffset at, CancellationToken ct = default);
 
     Task AppendEventAsync(DateTimeOffset time, string type, string? smartAccountId, string? virtualAccountName, string? udi, string detailsJson, CancellationToken ct = default);

@@ -61,12 +61,34 @@ public sealed class SimulatorClock : TimeProvider
         }
     }
 
+    /// <summary>
+    /// The latest instant the clock may show. Dates a thousand years on leave room for every expiry
+    /// and deadline computed from "now" (a year-9999 clock made adding a token's days overflow: a 500).
+    /// </summary>
+    public static readonly DateTimeOffset Latest = new(9000, 12, 31, 23, 59, 59, TimeSpan.Zero);
+
+    /// <summary>The earliest instant the clock may show.</summary>
+    public static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>True when <paramref name="delta"/> from now stays within <see cref="Earliest"/>..<see cref="Latest"/>.</summary>
+    public bool CanAdvance(TimeSpan delta, DateTimeOffset? from = null)
+    {
+        var now = from ?? GetUtcNow();
+        return delta >= TimeSpan.Zero ? Latest - now >= delta : now - Earliest >= -delta;
+    }
+
     /// <summary>Moves the clock by <paramref name="delta"/> (may be negative). A system clock becomes virtual.</summary>
-    public void Advance(TimeSpan delta) => Set(GetUtcNow() + delta);
+    public void Advance(TimeSpan delta)
+    {
+        if (!CanAdvance(delta)) throw new ArgumentOutOfRangeException(nameof(delta), $"the clock must stay between {Earliest:yyyy-MM-dd} and {Latest:yyyy-MM-dd}");
+        Set(GetUtcNow() + delta);
+    }
 
     /// <summary>Puts the clock at <paramref name="instant"/>; a frozen clock stays frozen there.</summary>
     public void Set(DateTimeOffset instant)
     {
+        if (instant < Earliest || instant > Latest)
+            throw new ArgumentOutOfRangeException(nameof(instant), $"the clock must stay between {Earliest:yyyy-MM-dd} and {Latest:yyyy-MM-dd}");
         lock (_gate)
         {
             if (_mode == ClockMode.Frozen) { _frozenAt = instant; return; }

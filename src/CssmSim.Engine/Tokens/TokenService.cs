@@ -33,13 +33,19 @@ public sealed record TokenRequest(string Description, int ExpiresAfterDays, int?
 /// </summary>
 public sealed class TokenService(ISimulatorStore store, TimeProvider clock, Func<DerivedIds> ids, EventLog events)
 {
-    public async Task<TokenView> CreateAsync(SmartAccount account, VirtualAccount va, TokenRequest request, CancellationToken ct = default)
+    /// <summary>The checks <see cref="CreateAsync"/> makes, all at once (the portal shows every problem of its dialog together).</summary>
+    public static void Validate(TokenRequest request)
     {
         var errors = new ValidationErrors();
         if (request.ExpiresAfterDays is < 1 or > 365) errors.Add("expiresAfterDays", "must be between 1 and 365");
         if (request.MaxUses is < 1) errors.Add("maxUsesAllowed", "must be at least 1, or null for unlimited");
         if (request.Description.Length > 512) errors.Add("description", "must be at most 512 characters");
         errors.ThrowIfAny("Invalid token");
+    }
+
+    public async Task<TokenView> CreateAsync(SmartAccount account, VirtualAccount va, TokenRequest request, CancellationToken ct = default)
+    {
+        Validate(request);
 
         var now = clock.GetUtcNow();
         var expires = now.AddDays(request.ExpiresAfterDays);

@@ -11,6 +11,16 @@ using CssmSim.Engine.Tokens;
 
 namespace CssmSim.Engine.Trust;
 
+/// <summary>Trust error codes beyond the token and registration ones.</summary>
+public static class TrustErrors
+{
+    /// <summary>
+    /// The token's Smart or Virtual Account does not hold the product instance (seed 000 L6148, "Smart Account-Virtual
+    /// Account mismatch"); <c>force</c> moves it instead.
+    /// </summary>
+    public const string AccountMismatch = "SA_VA_MISMATCH";
+}
+
 /// <summary>An HA set member named in a trust request.</summary>
 public sealed record HaMember(string? Role, Udi Udi);
 
@@ -147,6 +157,8 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
         TrustRefusal.TokenExpired => new(CssmCodes.TokenExpired, "The ID token has expired."),
         TrustRefusal.TokenUsesExhausted => new(CssmCodes.TokenUsesExhausted, $"The ID token has been used the maximum number of times ({result?.MaxUses})."),
         TrustRefusal.UdiAlreadyRegistered => new(CssmCodes.UdiAlreadyRegistered, "The product instance is already registered: " + string.Join(", ", result?.Registered ?? [])),
+        TrustRefusal.AccountMismatch => new(TrustErrors.AccountMismatch, "Smart Account-Virtual Account mismatch: the Smart Account or Virtual Account the ID token was "
+            + "generated for does not include the product instance " + string.Join(", ", result?.Registered ?? [])),
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, null),
     };
 

@@ -42,6 +42,9 @@ public sealed class UploadedUsageFile
     /// <summary>Form 4: the return codes, one per non-blank line, trimmed, in order.</summary>
     public IReadOnlyList<string> ReturnCodes { get; init; } = [];
 
+    /// <summary>Form 4: for each of <see cref="ReturnCodes"/>, the UDI a <c>UDI:</c> line named before it (<c>PID:x,SN:y</c>), else null.</summary>
+    public IReadOnlyList<string?> ReturnCodeUdis { get; init; } = [];
+
     /// <summary>The size of the upload as received.</summary>
     public long CompressedBytes { get; init; }
 

@@ -205,7 +205,8 @@ public static class UsageFileReader
             FileName = fileName,
             Form = codes is null ? UsageFileForm.RumFile : UsageFileForm.ReturnFile,
             Entries = [new UsageFileEntry { Path = name, InnerPath = name, Content = content }],
-            ReturnCodes = codes ?? [],
+            ReturnCodes = codes?.Select(c => c.Code).ToList() ?? [],
+            ReturnCodeUdis = codes?.Select(c => c.Udi).ToList() ?? [],
             CompressedBytes = content.Length,
             ExpandedBytes = context.ExpandedBytes,
             ArchiveEntryCount = 0,
@@ -213,28 +214,45 @@ public static class UsageFileReader
     }
 
     /// <summary>
-    /// The codes when every non-blank line is a return code (and there is at least one), else
-    /// null. Works on the bytes (codes are ASCII) and stops at the first line that is not a code,
-    /// so a large RUM file costs one short look.
+    /// The codes when every non-blank line is a return code (and there is at least one), else null.
+    /// Also reads the file a device saves (<c>license smart authorization return ... offline path</c>, seed 000
+    /// L2612, L3589-3593): an optional "Enter this return code ..." line, then <c>UDI: PID:x,SN:y</c> and
+    /// <c>Return code: CODE</c> lines; each code keeps the UDI named before it. Works on the bytes (codes are
+    /// ASCII) and stops at the first line that is neither, so a large RUM file costs one short look.
     /// </summary>
-    private static List<string>? ReturnCodesOf(ReadOnlySpan<byte> content)
+    private static List<(string Code, string? Udi)>? ReturnCodesOf(ReadOnlySpan<byte> content)
     {
         if (content.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) content = content[3..];
-        var codes = new List<string>();
+        var codes = new List<(string, string?)>();
         Span<char> chars = stackalloc char[59];
+        string? udi = null;
+        var first = true;
         while (!content.IsEmpty)
         {
             var end = content.IndexOf((byte)'\n');
             var line = (end < 0 ? content : content[..end]).Trim(" \t\r\f\v"u8);
             content = end < 0 ? default : content[(end + 1)..];
             if (line.IsEmpty) continue;
+            if (first && StartsWithIgnoreCase(line, "Enter this return code"u8) && line.Length <= 200) { first = false; continue; }
+            first = false;
+            if (StartsWithIgnoreCase(line, "UDI:"u8) && line.Length <= 300)
+            {
+                var text = System.Text.Encoding.ASCII.GetString(line[4..].Trim(" \t"u8));
+                if (!ProductInstances.Udi.TryParse(text, out var parsed)) return null;
+                udi = parsed.ToString();
+                continue;
+            }
+            if (StartsWithIgnoreCase(line, "Return code:"u8)) line = line["Return code:".Length..].Trim(" \t"u8);
             if (line.Length != chars.Length) return null;
             for (var i = 0; i < line.Length; i++) chars[i] = (char)line[i];
             if (!IsReturnCode(chars)) return null;
-            codes.Add(new string(chars));
+            codes.Add((new string(chars), udi));
         }
         return codes.Count > 0 ? codes : null;
     }
+
+    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> line, ReadOnlySpan<byte> prefix) =>
+        line.Length >= prefix.Length && System.Text.Ascii.EqualsIgnoreCase(line[..prefix.Length], prefix);
 
     private static int ReadUpTo(Stream stream, byte[] buffer)
     {

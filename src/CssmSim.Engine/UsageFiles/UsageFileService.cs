@@ -364,14 +364,19 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
     private async Task ReturnCodesAsync(UploadedUsageFile upload, ErrorList errors, CancellationToken ct)
     {
         var entry = upload.Entries.Count > 0 ? upload.Entries[0].Path : upload.FileName;
-        foreach (var code in upload.ReturnCodes)
+        for (var i = 0; i < upload.ReturnCodes.Count; i++)
         {
+            var code = upload.ReturnCodes[i];
             if (authorizations is null)
             {
                 errors.Add(entry, null, $"UNKNOWN_RETURN_CODE: return code {code}: this simulator holds no authorizations to return");
                 continue;
             }
-            var outcome = await authorizations.ReturnByCodeAsync(code, ct);
+            // A device's saved file names the UDI of each code: that is the context in which any well-formed code
+            // releases the UDI's authorization (artefacts.md §Reservation and SLAC codes); a bare code must decode.
+            var outcome = i < upload.ReturnCodeUdis.Count && upload.ReturnCodeUdis[i] is { } named && Udi.TryParse(named, out var udi)
+                ? await authorizations.ReturnAnyAsync(udi, code, ct)
+                : await authorizations.ReturnByCodeAsync(code, ct);
             if (!outcome.Succeeded) errors.Add(entry, null, $"{outcome.ErrorCode}: return code {code}: {outcome.ErrorMessage}");
         }
     }
@@ -439,6 +444,7 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
             ? upload.Entries.Select(e => new UsageFileEntry { Path = name, InnerPath = name, Content = e.Content }).ToList()
             : upload.Entries,
         ReturnCodes = upload.ReturnCodes,
+        ReturnCodeUdis = upload.ReturnCodeUdis,
         CompressedBytes = upload.CompressedBytes,
         ExpandedBytes = upload.ExpandedBytes,
         ArchiveEntryCount = upload.ArchiveEntryCount,

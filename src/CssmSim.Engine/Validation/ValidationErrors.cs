@@ -6,18 +6,36 @@ namespace CssmSim.Engine.Validation;
 /// </summary>
 public sealed class ValidationErrors
 {
-    private readonly SortedDictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Messages kept; the rest are only counted. A 2 MiB body of empty items once produced a
+    /// million messages (gigabytes in memory, a 60 MiB answer): the first hundred say enough.
+    /// </summary>
+    public const int MaxListed = 100;
 
-    public bool Any => _errors.Count > 0;
+    /// <summary>The key under which the count of messages left out is reported.</summary>
+    public const string OmittedKey = "...";
+
+    private readonly SortedDictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    private int _total;
+
+    public bool Any => _total > 0;
+
+    /// <summary>Every message added, listed or not.</summary>
+    public int Total => _total;
 
     public void Add(string path, string message)
     {
+        if (++_total > MaxListed) return;
         if (!_errors.TryGetValue(path, out var list)) _errors[path] = list = [];
         list.Add(message);
     }
 
-    public IReadOnlyDictionary<string, string[]> ToDictionary() =>
-        _errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string[]> ToDictionary()
+    {
+        var result = _errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+        if (_total > MaxListed) result[OmittedKey] = [$"{_total - MaxListed} more errors not listed ({_total} in all; the first {MaxListed} are shown)"];
+        return result;
+    }
 
     public void ThrowIfAny(string title)
     {

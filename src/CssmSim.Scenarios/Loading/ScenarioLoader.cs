@@ -22,6 +22,9 @@ public static partial class ScenarioLoader
         string text;
         try
         {
+            // Size before reading: a scenario is a few KB, and the parser holds the whole text.
+            if (new FileInfo(path).Length > Engine.Seeding.StructuredText.MaxChars * 4L)
+                throw new ScenarioFileException([new ScenarioError(path, 1, 1, $"the file is larger than the {Engine.Seeding.StructuredText.MaxChars}-character limit")]);
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -46,6 +49,7 @@ public static partial class ScenarioLoader
         public List<ScenarioError> Errors { get; } = [];
         public Dictionary<RefKind, HashSet<string>> Defined { get; } = new() { [RefKind.Devices] = [], [RefKind.Token] = [], [RefKind.Upload] = [] };
         public int Budget = MaxNodes;
+        public HashSet<string> FaultErrorCodes { get; } = new(StringComparer.Ordinal);
 
         public void Error(SNode at, string message) => Errors.Add(new ScenarioError(File, at.Line, at.Column, message));
     }
@@ -55,14 +59,14 @@ public static partial class ScenarioLoader
         // JSON indented with tabs is valid JSON but not YAML; a raw newline cannot occur inside a
         // JSON string, so tabs that start a line are indentation and can become spaces.
         if (text.TrimStart().StartsWith('{') || text.TrimStart().StartsWith('[')) text = LeadingTabs().Replace(text, m => new string(' ', m.Length * 4));
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(text));
+            stream = Engine.Seeding.StructuredText.LoadYaml(text);
         }
-        catch (YamlException e)
+        catch (Engine.Seeding.StructuredText.FormatException e)
         {
-            ctx.Errors.Add(new ScenarioError(ctx.File, (int)e.Start.Line, (int)e.Start.Column, "not valid YAML or JSON: " + (e.InnerException?.Message ?? e.Message)));
+            ctx.Errors.Add(new ScenarioError(ctx.File, (int)Math.Max(1, e.Line), (int)Math.Max(1, e.Column), "not valid YAML or JSON: " + e.Message));
             return null;
         }
         if (stream.Documents.Count == 0) return null;
@@ -148,7 +152,11 @@ public static partial class ScenarioLoader
                 var faultSpec = addFault with { Args = addFault.Args.Select(a => a with { Required = false }).ToList() };
                 foreach (var item in fl.Items)
                 {
-                    if (item is SMap fm && CheckKeys(fm, faultSpec, "fault rule", ctx)) faults.Add((JsonObject)fm.ToJson());
+                    if (item is SMap fm && CheckKeys(fm, faultSpec, "fault rule", ctx))
+                    {
+                        CheckFaultRule(fm, ctx, mayBePatch: true);
+                        faults.Add((JsonObject)fm.ToJson());
+                    }
                     else if (item is not SMap) ctx.Error(item, $"a fault rule is a mapping (match, when, effect), not {item.Kind}");
                 }
             }
@@ -207,7 +215,12 @@ public static partial class ScenarioLoader
             ctx.Error(value, $"'{spec.Name}' takes a mapping of keys ({string.Join(", ", spec.Args.Select(a => a.Name))}), not {value.Kind}");
             return null;
         }
-        CheckKeys(args, spec, $"'{spec.Name}'", ctx);
+        if (CheckKeys(args, spec, $"'{spec.Name}'", ctx))
+        {
+            if (spec.Name == "addFault") CheckFaultRule(args, ctx, mayBePatch: false);
+            if (spec.Name == "failed" && args["error"] is SScalar { IsNull: false } error) CheckErrorCode(error, "'failed'", ctx);
+            if (spec.Name == "journal" && args["errorCode"] is SScalar { IsNull: false } errorCode) CheckErrorCode(errorCode, "'journal'", ctx);
+        }
         return new ScenarioAction(spec, value, key.Line);
     }
 
@@ -322,8 +335,8 @@ public static partial class ScenarioLoader
         for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
         for (var j = 0; j <= b.Length; j++) d[0, j] = j;
         for (var i = 1; i <= a.Length; i++)
-        for (var j = 1; j <= b.Length; j++)
-            d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            for (var j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
         return d[a.Length, b.Length];
     }
 }

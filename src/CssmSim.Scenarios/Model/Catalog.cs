@@ -141,16 +141,28 @@ public static class Catalog
             new("count", ArgType.Integer, "How many (default 1).", Min: 1),
         ]),
         new("returnSlac", "AUTHORIZATION_RETURN with each device's return code; the SLAC is removed.", [Devices]),
-        new("reserve", "Specific License Reservation: each device's request code goes through the CSSM reserve-licenses API; the SLR code is installed.",
+        new("reserve", "License reservation: each device's request code goes through the CSSM reserve-licenses API; an SLR code is installed (it awaits confirmation until confirmReservation), a PLR code is kept.",
         [
             Devices,
             new("licenses", ArgType.Licenses, "A list of {tag, quantity}.", Required: true),
+            new("type", ArgType.Text, "SPECIFIC (SLR, the default) or UNIVERSAL (PLR).", Allowed: ["SPECIFIC", "UNIVERSAL"]),
             SmartAccount, VirtualAccount,
             new("clientId", ArgType.Text, "OAuth client for the CSSM API (default cssmsim)."),
             new("clientSecret", ArgType.Text, "Its secret (default cssmsim)."),
         ]),
-        new("returnReservation", "Enters each device's SLR return code in CSSM (Remove Product Instance): the reservation goes back to the pool.",
+        new("confirmReservation", "Enter Confirmation Code: each device's confirmation code (printed after installing its SLR code) goes into CSSM; the reservation shows Reserved Licenses.",
             [Devices, SmartAccount, VirtualAccount]),
+        new("updateReservation", "Update Reserved Licenses: the whole new set for each device's SLR; the new code is installed and awaits confirmReservation.",
+        [
+            Devices,
+            new("licenses", ArgType.Licenses, "The whole new set, a list of {tag, quantity}.", Required: true),
+            SmartAccount, VirtualAccount,
+        ]),
+        new("returnReservation", "Enters each device's return code in CSSM: the control API's return-codes (default), or SLP authrequest with a per-item remove_code as Cisco's offline tools send it; the reservation goes back to the pool.",
+        [
+            Devices, SmartAccount, VirtualAccount,
+            new("via", ArgType.Text, "returnCode (the default) or authrequest.", Allowed: ["returnCode", "authrequest"]),
+        ]),
         new("clock", "Moves or sets the simulator's virtual clock (control.md §Clock).",
         [
             new("advance", ArgType.Duration, "Move forward by PnDTnHnMnS."),
@@ -219,8 +231,18 @@ public static class Catalog
             new("purchased", ArgType.Integer, "Purchased quantity.", Min: 0),
             new("inUse", ArgType.Integer, "In use.", Min: 0),
             new("reserved", ArgType.Integer, "Reserved or authorized (SLR, SLAC).", Min: 0),
-            new("available", ArgType.Integer, "Available.", Min: 0),
-        ]) { OneOf = ["purchased", "inUse", "reserved", "available"] },
+            new("pending", ArgType.Integer, "Of the reserved, how many await the device's confirmation code.", Min: 0),
+            new("available", ArgType.Integer, "Available (negative on over-use)."),
+            new("status", ArgType.Text, "Derived compliance.", Allowed: ["In Compliance", "Out of Compliance"]),
+            new("insufficient", ArgType.Boolean, "Whether it carries CSSM's Insufficient Licenses alert (negative balance)."),
+            new("expired", ArgType.Boolean, "Whether a TERM or DEMO license is past its end date on the simulator clock."),
+        ]) { OneOf = ["purchased", "inUse", "reserved", "pending", "available", "status", "insufficient", "expired"] },
+        new("reservation", "Devices whose reservation is in a state: IN_TRANSITION (Awaiting confirmation) or CONFIRMED (Reserved Licenses); default bound: all of them.",
+        [
+            Devices, SmartAccount, VirtualAccount,
+            new("state", ArgType.Text, "The reservation's state.", Required: true, Allowed: ["IN_TRANSITION", "CONFIRMED"]),
+            .. Bounds("devices"),
+        ]),
         new("ack", "The last ACK each device imported.",
         [
             Devices,
@@ -251,6 +273,23 @@ public static class Catalog
     ];
 
     public static ActionSpec? Step(string name) => Steps.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>
+    /// Error codes the simulator itself answers on the device and API surfaces (smart-transport.md,
+    /// slp.md, cssm-api.md), plus those the runner records for connection-level fault effects.
+    /// <c>failed.error</c> and <c>journal.errorCode</c> must name one of these, a transport failure
+    /// (<c>CONNECTION_FAILED</c>, <c>HTTP_nnn</c>) or a code a fault rule of the same file produces.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ErrorCodes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "TOKEN_NOT_FOUND", "TOKEN_REVOKED", "TOKEN_EXPIRED", "TOKEN_USES_EXHAUSTED", "UDI_ALREADY_REGISTERED", "LS_LICENGINE_FAIL_TO_CONNECT",
+        "TRUST_REQUIRED", "TRUST_SUPERSEDED", "INSUFFICIENT_LICENSES", "EXPORT_CONTROL_NOT_ALLOWED", "UNKNOWN_LICENSE", "LICENSE_NOT_ENFORCED",
+        "UNKNOWN_RETURN_CODE", "INVALID_SIGNATURE", "INVALID_MESSAGE", "CLOCK_SKEW", "POLL_ID_NOT_FOUND", "POLL_FAILED", "ACCOUNT_NOT_FOUND",
+        "VIRTUAL_ACCOUNT_REQUIRED", "PI_MOVED", "DUPLICATE_REPORT", "DATA_BEING_PROCESSED", "IN_TRANSITION", "NO_ACK",
+        "INVALID_PAYLOAD", "INVALID_REQUEST", "INVALID_ACTION", "INVALID_MULTIPART", "INVALID_FILE_NAME", "FILE_REQUIRED", "ARCHIVE_REJECTED",
+        "UPLOAD_TOO_LARGE", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "NOT_FOUND", "NOT_SIMULATED", "METHOD_NOT_ALLOWED",
+        "SERVICE_UNAVAILABLE", "INTERNAL_ERROR", "CONNECTION_RESET", "EMPTY_REPLY", "NO_REPLY", "TRUNCATED_REPLY",
+    };
 
     public static ActionSpec? Expectation(string name) => Expectations.FirstOrDefault(s => s.Name == name);
 }

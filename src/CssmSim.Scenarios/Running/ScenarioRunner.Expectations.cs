@@ -109,13 +109,42 @@ public sealed partial class ScenarioRunner
                     if (row is null) return (false, $"{Va(e)} holds no {e.Text("tag")}");
                     var ok = true;
                     var parts = new List<string>();
-                    foreach (var key in new[] { "purchased", "inUse", "reserved", "available" })
+                    foreach (var key in new[] { "purchased", "inUse", "reserved", "pending", "available" })
                     {
                         var value = row[key]?.GetValue<long>() ?? 0;
                         parts.Add($"{key} {value}");
                         if (e.Long(key) is { } want && want != value) ok = false;
                     }
+                    var status = row["status"]?.ToString();
+                    var insufficient = row["alerts"]?.AsArray().Any(a => a?.ToString() == "Insufficient Licenses") == true;
+                    var expired = row["expired"]?.GetValue<bool>() == true;
+                    parts.Add(status ?? "no status");
+                    if (insufficient) parts.Add("Insufficient Licenses");
+                    if (expired) parts.Add("expired");
+                    if (e.Text("status") is { } wantStatus && wantStatus != status) ok = false;
+                    if (e.Bool("insufficient") is { } wantInsufficient && wantInsufficient != insufficient) ok = false;
+                    if (e.Bool("expired") is { } wantExpired && wantExpired != expired) ok = false;
                     return (ok, string.Join(", ", parts));
+                }
+                case "reservation":
+                {
+                    var devices = Devices(e);
+                    var want = e.Text("state")!;
+                    var states = new List<string>();
+                    foreach (var d in devices)
+                    {
+                        try
+                        {
+                            var r = await _c.GetAsync(VaPath(e) + "/product-instances/" + E(d.Udi.ToString()) + "/reservation", ct);
+                            states.Add(r?["state"]?.ToString() ?? "none");
+                        }
+                        catch (SimulatorRequestException x) when (x.Status == HttpStatusCode.NotFound)
+                        {
+                            states.Add("none");
+                        }
+                    }
+                    var n = states.Count(x => x == want);
+                    return Count(e, n, devices.Count, devices.Count, $"{n} of {devices.Count} {want} ({string.Join(", ", states.Distinct())})");
                 }
                 case "ack": return CheckAck(e);
                 case "authorized":

@@ -94,6 +94,8 @@ public sealed partial class ScenarioRunner
                 case "returnSlac": return await ReturnSlacAsync(s, ct);
                 case "reserve": return await ReserveAsync(s, ct);
                 case "returnReservation": return await ReturnReservationAsync(s, ct);
+                case "confirmReservation": return await ConfirmReservationAsync(s, ct);
+                case "updateReservation": return await UpdateReservationAsync(s, ct);
                 case "clock":
                 {
                     _clockChanged = true;
@@ -151,6 +153,10 @@ public sealed partial class ScenarioRunner
         /// <summary>A transport failure as an error code: what the device saw instead of a CSSM reply.</summary>
         private static string TransportError(Exception e) => e switch
         {
+            SmartTransportException { Failure: TransportFailure.ConnectionFailed } => "CONNECTION_FAILED",
+            SmartTransportException { Failure: TransportFailure.Timeout } => "TIMEOUT",
+            SmartTransportException { Failure: TransportFailure.HttpStatus, Status: { } status } => "HTTP_" + (int)status,
+            SmartTransportException => "INVALID_REPLY",
             HttpRequestException => "CONNECTION_FAILED",
             TaskCanceledException => "TIMEOUT",
             InvalidOperationException when AnsweredPattern().Match(e.Message) is { Success: true } m => "HTTP_" + m.Groups[1].Value,
@@ -392,6 +398,7 @@ public sealed partial class ScenarioRunner
         {
             _accessToken ??= await _c.AccessTokenAsync(s.Text("clientId") ?? "cssmsim", s.Text("clientSecret") ?? "cssmsim", ct);
             var licenses = s.Pairs("licenses", "quantity");
+            var universal = s.Text("type") == "UNIVERSAL";
             var devices = Devices(s);
             var path = $"/services/api/smart-accounts-and-licensing/v1/accounts/{E(Account(s))}/virtual-accounts/{E(Va(s))}/reserve-licenses";
             foreach (var d in devices)
@@ -401,7 +408,7 @@ public sealed partial class ScenarioRunner
                     ["reservationRequests"] = new JsonArray(new JsonObject
                     {
                         ["reservationCode"] = d.CreateReservationRequestCode(),
-                        ["reservationType"] = "SPECIFIC",
+                        ["reservationType"] = universal ? "UNIVERSAL" : "SPECIFIC",
                         ["licenses"] = new JsonArray(licenses.Select(l => (JsonNode)new JsonObject
                         {
                             ["entitlementTag"] = Tags.Resolve(l.Tag), ["quantity"] = l.Count, ["precedence"] = "LONGEST_TERM_FIRST",
@@ -420,12 +427,103 @@ public sealed partial class ScenarioRunner
                 }
                 var entry = reply?["authorizationCodes"]?.AsArray().FirstOrDefault();
                 var code = entry?["authorizationCode"]?.GetValue<string>();
-                var ok = code is not null && await d.InstallAuthorizationAsync(code, ct);
-                if (ok) State(d).Authorized = true;
+                // A PLR code (six groups of six) is typed into the device, which keeps nothing the simulator can read back.
+                var ok = code is not null && (universal ? entry?["status"]?.ToString() == "SUCCESS" : await d.InstallAuthorizationAsync(code, ct));
+                if (ok) State(d).Authorized = !universal;
                 State(d).Record("reserve", ok, ok ? null : entry?["statusMessage"]?.ToString() ?? reply?["statusMessage"]?.ToString() ?? "RESERVATION_FAILED");
                 _observer?.Advanced(devices.IndexOf(d) + 1, devices.Count);
             }
             return Tally(devices, "reserved");
+        }
+
+        private async Task<string> ConfirmReservationAsync(ScenarioAction s, CancellationToken ct)
+        {
+            var devices = Devices(s);
+            foreach (var d in devices)
+            {
+                if (d.ConfirmationCode is not { } code)
+                {
+                    State(d).Record("confirm", false, "NOTHING_INSTALLED");
+                    continue;
+                }
+                try
+                {
+                    await _c.PostAsync(VaPath(s) + "/product-instances/" + E(d.Udi.ToString()) + "/reservation/confirmation", new JsonObject { ["confirmationCode"] = code }, ct);
+                    State(d).Record("confirm", true, null);
+                }
+                catch (SimulatorRequestException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.BadRequest or HttpStatusCode.NotFound)
+                {
+                    State(d).Record("confirm", false, e.Code ?? $"HTTP_{(int)e.Status!}");
+                }
+            }
+            return Tally(devices, "confirmed");
+        }
+
+        private async Task<string> UpdateReservationAsync(ScenarioAction s, CancellationToken ct)
+        {
+            var devices = Devices(s);
+            var licenses = new JsonArray(s.Pairs("licenses", "quantity").Select(l => (JsonNode)new JsonObject { ["tag"] = Tags.Resolve(l.Tag), ["quantity"] = l.Count }).ToArray());
+            foreach (var d in devices)
+            {
+                try
+                {
+                    var reply = await _c.SendAsync(HttpMethod.Put, VaPath(s) + "/product-instances/" + E(d.Udi.ToString()) + "/reservation",
+                        new JsonObject { ["licenses"] = licenses.DeepClone() }, ct);
+                    var ok = reply?["authorizationCode"]?.GetValue<string>() is { } code && await d.InstallAuthorizationAsync(code, ct);
+                    if (ok) State(d).Authorized = true;
+                    State(d).Record("update", ok, ok ? null : "INSTALL_FAILED");
+                }
+                catch (SimulatorRequestException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.BadRequest or HttpStatusCode.NotFound)
+                {
+                    State(d).Record("update", false, e.Code ?? $"HTTP_{(int)e.Status!}");
+                }
+            }
+            return Tally(devices, "updated");
+        }
+
+        /// <summary>
+        /// Cisco's offline tools return a reservation through SLP authrequest: <c>"keys": []</c> and the device's return code
+        /// as <c>remove_code</c> in each licenses[] item, then a poll until COMPLETE.
+        /// </summary>
+        private async Task<bool> ReturnViaAuthRequestAsync(ScenarioAction s, SimulatedProductInstance d, CancellationToken ct)
+        {
+            _accessToken ??= await _c.AccessTokenAsync("cssmsim", "cssmsim", ct);
+            var accounts = await _c.SendAsync(HttpMethod.Get, "/services/api/smart-accounts-and-licensing/v2/accounts/search", null, ct, _accessToken);
+            var account = accounts?["accounts"]?.AsArray().FirstOrDefault(a => a?["domain"]?.ToString() == Account(s));
+            var va = account?["virtual_accounts"]?.AsArray().FirstOrDefault(v => v?["name"]?.ToString() == Va(s));
+            if (account is null || va is null) return false;
+            var headers = new Dictionary<string, string>
+            {
+                ["X-CSW-SMART-ACCOUNT-ID"] = account["account_id"]!.ToString(),
+                ["X-CSW-VIRTUAL-ACCOUNT-ID"] = va["virtual_account_id"]!.ToString(),
+                ["X-CSW-REQUESTING-SYSTEM"] = "{\"udi_pid\":\"CSSMSIM-SCENARIO\",\"udi_serial_number\":\"1\"}",
+            };
+            // A device's own code: the installed authorization's, else one the simulator cannot decode (a PLR device's).
+            var returnCode = d.Authorization is not null ? d.ReturnCode()
+                : Engine.Authorizations.Codes.ReturnCode.Generate(Guid.NewGuid(), new Engine.Authorizations.Codes.UdiRef(d.Udi.Pid, d.Udi.Serial));
+            var body = new JsonObject
+            {
+                ["data"] = new JsonObject
+                {
+                    ["timestamp"] = DateTimeOffset.UnixEpoch.ToUnixTimeMilliseconds(),
+                    ["nonce"] = "scenario-return",
+                    ["licenses"] = new JsonArray(new JsonObject
+                    {
+                        ["sudi"] = new JsonObject { ["udi_pid"] = d.Udi.Pid, ["udi_serial_number"] = d.Udi.Serial },
+                        ["hostname"] = "", ["keys"] = new JsonArray(), ["remove_code"] = returnCode,
+                    }),
+                },
+            };
+            var accepted = await _c.SendAsync(HttpMethod.Post, "/services/api/smart-accounts-and-licensing/v2/devices/authrequest", body, ct, _accessToken, headers);
+            if (accepted?["poll_id"] is not { } pollId) return false;
+            for (var i = 0; i < 10; i++)
+            {
+                var polled = await _c.SendAsync(HttpMethod.Post, "/services/api/smart-accounts-and-licensing/v2/accounts/poll",
+                    new JsonObject { ["data"] = new JsonObject { ["poll_id"] = pollId.DeepClone(), ["action"] = "authorizations" } }, ct, _accessToken, headers);
+                if (polled?["status"]?.ToString() != "COMPLETE") continue;
+                return polled["data"]?["authorizations"]?.AsArray().FirstOrDefault()?["status"]?.ToString() == "SUCCESS";
+            }
+            return false;
         }
 
         private async Task<string> ReturnReservationAsync(ScenarioAction s, CancellationToken ct)
@@ -433,6 +531,13 @@ public sealed partial class ScenarioRunner
             var devices = Devices(s);
             foreach (var d in devices)
             {
+                if (s.Text("via") == "authrequest")
+                {
+                    var returned = await ReturnViaAuthRequestAsync(s, d, ct);
+                    if (returned) State(d).Authorized = false;
+                    State(d).Record("return", returned, returned ? null : "RETURN_FAILED");
+                    continue;
+                }
                 if (d.Authorization is null || !State(d).Authorized)
                 {
                     State(d).Record("return", false, "NOTHING_INSTALLED");

@@ -185,14 +185,14 @@ public sealed partial class ScenarioRunner : IDisposable
         private void ResolveSeedTags(JsonObject seed)
         {
             foreach (var account in seed["accounts"]?.AsArray() ?? [])
-            foreach (var va in account?["virtualAccounts"]?.AsArray() ?? [])
-            {
-                foreach (var license in (va as JsonObject)?["licenses"]?.AsArray() ?? [])
-                    if (license?["tag"] is JsonValue t && t.TryGetValue<string>(out var tag)) license["tag"] = Tags.Resolve(tag);
-                if (!_o.NoReset) continue;
-                foreach (var pi in (va as JsonObject)?["productInstances"]?.AsArray() ?? [])
-                    if (pi?["udi_serial_number"] is JsonValue sn && sn.TryGetValue<string>(out var serial)) pi["udi_serial_number"] = Suffix(serial);
-            }
+                foreach (var va in account?["virtualAccounts"]?.AsArray() ?? [])
+                {
+                    foreach (var license in (va as JsonObject)?["licenses"]?.AsArray() ?? [])
+                        if (license?["tag"] is JsonValue t && t.TryGetValue<string>(out var tag)) license["tag"] = Tags.Resolve(tag);
+                    if (!_o.NoReset) continue;
+                    foreach (var pi in (va as JsonObject)?["productInstances"]?.AsArray() ?? [])
+                        if (pi?["udi_serial_number"] is JsonValue sn && sn.TryGetValue<string>(out var serial)) pi["udi_serial_number"] = Suffix(serial);
+                }
         }
 
         private async Task PatchFaultAsync(string id, JsonObject patch, CancellationToken ct)

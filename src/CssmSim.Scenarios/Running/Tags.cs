@@ -1,16 +1,12 @@
+using CssmSim.Engine.Licensing;
+
 namespace CssmSim.Scenarios.Running;
 
-/// <summary>Short names for the default seed's entitlement tags, so scenario files stay readable.</summary>
+/// <summary>Short names for the default seed's entitlement tags, so scenario files stay readable (the fixture resolves the same ones).</summary>
 public static class Tags
 {
-    public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["DNA_NWStack"] = "regid.2018-06.com.cisco.DNA_NWStack,1.0_e7244e71-3ad5-4608-8bf0-d12f67c80896",
-        ["AIR-DNA-A"] = "regid.2017-08.com.cisco.AIR-DNA-A,1.0_b6308627-3ab0-4a11-a3d9-586911a0d790",
-        ["DNA_HSEC"] = "regid.2019-03.com.cisco.DNA_HSEC,1.0_509c41ab-05a8-431f-95fe-ec28086e8844",
-        ["CSSMSIM_ENFORCED_DEMO"] = "regid.2020-01.com.cisco.CSSMSIM_ENFORCED_DEMO,1.0_00000000-0000-4000-8000-000000000001",
-    };
+    public static IReadOnlyDictionary<string, string> Aliases => LicenseShortNames.Aliases;
 
     /// <summary>The full tag for a short name; anything else as given.</summary>
-    public static string Resolve(string tag) => Aliases.TryGetValue(tag, out var full) ? full : tag;
+    public static string Resolve(string tag) => LicenseShortNames.Resolve(tag);
 }

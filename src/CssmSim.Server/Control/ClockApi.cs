@@ -8,7 +8,7 @@ using CssmSim.Server.Pipeline;
 namespace CssmSim.Server.Control;
 
 /// <summary><c>/_sim/clock</c>: the virtual clock that token expiry, deadlines and artefact times read.</summary>
-public static class ClockApi
+internal static class ClockApi
 {
     public static IEndpointRouteBuilder MapClockApi(this IEndpointRouteBuilder app)
     {
@@ -50,14 +50,18 @@ public static class ClockApi
         if (body["set"] is { } s)
         {
             if (s.GetValueKind() == JsonValueKind.String && DateTimeOffset.TryParse(s.GetValue<string>(), CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) && at.Year is >= 1970 and <= 9000)
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) && at >= SimulatorClock.Earliest && at <= SimulatorClock.Latest)
                 set = at;
-            else errors.Add("set", "must be an ISO-8601 date-time, e.g. 2027-01-01T00:00:00Z");
+            else errors.Add("set", $"must be an ISO-8601 date-time from {SimulatorClock.Earliest:yyyy-MM-dd} to {SimulatorClock.Latest:yyyy-MM-dd}, e.g. 2027-01-01T00:00:00Z");
         }
         TimeSpan? advance = null;
         if (body["advance"] is { } a)
         {
-            if (a.GetValueKind() == JsonValueKind.String && IsoDuration.TryParse(a.GetValue<string>(), out var d)) advance = d;
+            if (a.GetValueKind() == JsonValueKind.String && IsoDuration.TryParse(a.GetValue<string>(), out var d))
+            {
+                if (clock.CanAdvance(d, set)) advance = d;
+                else errors.Add("advance", $"would move the clock outside {SimulatorClock.Earliest:yyyy-MM-dd}..{SimulatorClock.Latest:yyyy-MM-dd}");
+            }
             else errors.Add("advance", "must be an ISO-8601 duration PnDTnHnMnS (no Y, M or W), e.g. P30D or PT1H30M");
         }
         if (!errors.Any && mode is null && set is null && advance is null) errors.Add("$", "give advance, set or mode");

@@ -14,7 +14,7 @@ namespace CssmSim.Server.Control;
 /// The simulator's own API under <c>/_sim</c> (control.md §Control API): what tests, scenario
 /// runners and non-.NET suites use to set up, inspect and reset the simulator.
 /// </summary>
-public static class ControlApi
+internal static class ControlApi
 {
     public const string GroupName = "control";
     private const long SeedLimit = 16 * 1024 * 1024;
@@ -153,7 +153,7 @@ public static class ControlApi
 }
 
 /// <summary>A journal entry as the control API shows it (control.md §Journal and events).</summary>
-public sealed record JournalView(
+internal sealed record JournalView(
     long id, string time, string surface, string? operation, string method, string path, string? smartAccount,
     string? virtualAccount, string? udi, string? tokenId, int httpStatus, string outcome, string? errorCode,
     JournalFault? fault, long latencyMs, string requestId, string? requestBody, string? responseBody, bool truncated)
@@ -164,7 +164,7 @@ public sealed record JournalView(
 }
 
 /// <summary>ISO-8601 UTC with milliseconds and <c>Z</c>, the only date format the simulator writes.</summary>
-public static class Iso
+internal static class Iso
 {
     public static string Millis(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }

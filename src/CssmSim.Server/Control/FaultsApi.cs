@@ -5,7 +5,7 @@ using CssmSim.Server.Pipeline;
 namespace CssmSim.Server.Control;
 
 /// <summary><c>/_sim/faults</c>: fault rules, their counters, and the operations they can match.</summary>
-public static class FaultsApi
+internal static class FaultsApi
 {
     private static JsonObject List(FaultEngine faults)
     {

@@ -17,7 +17,7 @@ namespace CssmSim.Server.Control;
 /// that the portal, the fixture and scenarios use (tokens, product instances, trust-code files),
 /// and <c>/_sim/events</c>.
 /// </summary>
-public static class InventoryApi
+internal static class InventoryApi
 {
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
     {
@@ -36,6 +36,7 @@ public static class InventoryApi
             .WithSummary("{udi_pid, udi_serial_number, force?}: a trust code file for offline install (token_id null).");
         app.MapGet("/_sim/events", Events).WithTags("Inventory").WithGroupName(ControlApi.GroupName).WithName("SimEvents")
             .WithSummary("The event log: ?smartAccount=&virtualAccount=&type=&since=&limit=.");
+        app.MapReservationsControlApi();
         return app;
     }
 

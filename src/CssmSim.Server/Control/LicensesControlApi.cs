@@ -11,7 +11,7 @@ namespace CssmSim.Server.Control;
 /// <c>GET /_sim/accounts/{domain}/virtual-accounts/{va}/licenses</c>: a Virtual Account's license
 /// pool with its accounting, without OAuth (what the portal, the fixture and scenarios read).
 /// </summary>
-public static class LicensesControlApi
+internal static class LicensesControlApi
 {
     public static IEndpointRouteBuilder MapLicensesControlApi(this IEndpointRouteBuilder app)
     {
@@ -33,9 +33,14 @@ public static class LicensesControlApi
         [property: JsonPropertyName("purchased")] long Purchased,
         [property: JsonPropertyName("inUse")] long InUse,
         [property: JsonPropertyName("reserved")] long Reserved,
+        // Of the reserved, what awaits the device's confirmation code.
+        [property: JsonPropertyName("pending")] long Pending,
         [property: JsonPropertyName("available")] long Available,
         [property: JsonPropertyName("startDate")] string? StartDate,
-        [property: JsonPropertyName("endDate")] string? EndDate);
+        [property: JsonPropertyName("endDate")] string? EndDate,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("expired")] bool Expired,
+        [property: JsonPropertyName("alerts")] IReadOnlyList<string> Alerts);
 
     private static async Task<IResult> List(HttpContext ctx, ISimulatorStore store, LicenseService licenses, string domain, string va)
     {
@@ -44,8 +49,8 @@ public static class LicensesControlApi
             ?? throw new EntityNotFoundException($"no Virtual Account '{va}' in Smart Account {account.Domain}");
         var balances = await licenses.BalancesAsync(virtualAccount, ctx.RequestAborted);
         return Results.Json(new SimLicenses(balances.Select(b => new SimLicense(
-            b.Tag, b.DisplayName, b.Pool?.Type.ToWire(), b.Enforcement.ToWire(), b.Purchased, b.InUse, b.Reserved, b.Available,
-            Date(b.Pool?.StartDate), Date(b.Pool?.EndDate))).ToList()), ApiJson.Options);
+            b.Tag, b.DisplayName, b.Pool?.Type.ToWire(), b.Enforcement.ToWire(), b.Purchased, b.InUse, b.Reserved, b.Pending, b.Available,
+            Date(b.Pool?.StartDate), Date(b.Pool?.EndDate), CssmApi.LicensesApi.ComplianceOf(b), b.Expired, b.Alerts)).ToList()), ApiJson.Options);
     }
 
     private static string? Date(DateOnly? d) => d?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

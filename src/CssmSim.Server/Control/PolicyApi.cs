@@ -11,7 +11,7 @@ namespace CssmSim.Server.Control;
 /// custom policies at Smart and Virtual Account level, the effective policy a device receives, and
 /// the signed policy file (control.md §Control API; artefacts.md §Policy file).
 /// </summary>
-public static class PolicyApi
+internal static class PolicyApi
 {
     private const long BodyLimit = 64 * 1024;
 
@@ -34,7 +34,7 @@ public static class PolicyApi
             .WithSummary("The effective policy JSON of the Virtual Account, exactly as signed into the policy file a device receives: "
                 + "the VA's custom policy, else the Smart Account's, else none, merged onto the Cisco default, with per-attribute sources.");
         api.MapGet("/virtual-accounts/{va}/policy.xml", DownloadFile).WithName("DownloadVirtualAccountPolicyFile")
-            .WithSummary("The signed policy file (<smartLicense><smartLicensePolicy>...), as an attachment policy_<va>.xml; "
+            .WithSummary("The signed policy file (bare <smartLicensePolicy> root, as Cisco's IOS XE SLP sample imports it), as an attachment policy_<va>.xml; "
                 + "byte-identical while the policy stays the same.");
         api.MapPut("/virtual-accounts/{va}/policy", PutVirtualAccount).WithName("SetVirtualAccountPolicy")
             .WithSummary("Sets the Virtual Account's custom policy (same body as the Smart Account level; it replaces, not extends, "

@@ -5,7 +5,7 @@ using CssmSim.Server.Pipeline;
 namespace CssmSim.Server.Control;
 
 /// <summary><c>/_sim/poll-transitions</c>: how many polls or how much virtual time asynchronous jobs take.</summary>
-public static class PollTransitionsApi
+internal static class PollTransitionsApi
 {
     public static IEndpointRouteBuilder MapPollTransitionsApi(this IEndpointRouteBuilder app)
     {

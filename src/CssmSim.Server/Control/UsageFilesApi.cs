@@ -19,7 +19,7 @@ using Microsoft.Net.Http.Headers;
 namespace CssmSim.Server.Control;
 
 /// <summary>Offline usage files: upload, status and ACK download (artefacts.md §Offline usage upload).</summary>
-public static class UsageFilesApi
+internal static class UsageFilesApi
 {
     /// <summary>What a multipart body may add around the file (boundaries, part headers, small fields).</summary>
     private const long MultipartOverhead = 64 * 1024;
@@ -40,8 +40,9 @@ public static class UsageFilesApi
         return app;
     }
 
-    private static async Task<IResult> Upload(HttpContext ctx, UsageFileService files)
+    private static async Task<IResult> Upload(HttpContext ctx, UsageFileService files, UploadGate gate)
     {
+        using var slot = gate.Enter();
         var upload = await ReadUploadAsync(ctx, files.Limits.MaxCompressedBytes);
         var query = ctx.Request.Query;
         // The query names the account; an HTML form may send it as fields beside the file instead.
@@ -179,7 +180,7 @@ public static class UsageFilesApi
         try
         {
             var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (!multipart) return new ReceivedUpload(request.Query["fileName"], await ReadCappedAsync(request.Body, maxBytes, ct), fields);
+            if (!multipart) return new ReceivedUpload(request.Query["fileName"], await ReadCappedAsync(request.Body, maxBytes, ct, expected: request.ContentLength), fields);
 
             var boundary = HeaderUtilities.RemoveQuotes(media!.Boundary).Value;
             if (string.IsNullOrEmpty(boundary)) throw new ApiException(400, "the multipart/form-data content type has no boundary", "INVALID_MULTIPART");
@@ -218,9 +219,11 @@ public static class UsageFilesApi
         }
     }
 
-    private static async Task<byte[]> ReadCappedAsync(Stream body, long maxBytes, CancellationToken ct, Func<ApiException>? tooLarge = null)
+    private static async Task<byte[]> ReadCappedAsync(Stream body, long maxBytes, CancellationToken ct, Func<ApiException>? tooLarge = null, long? expected = null)
     {
-        using var buffer = new MemoryStream();
+        // Sized from Content-Length when known: a growing buffer doubles (and copies) its way up,
+        // which cost three to four times the body per upload.
+        using var buffer = new MemoryStream(expected is > 0 and <= int.MaxValue && expected <= maxBytes ? (int)expected : 0);
         var chunk = new byte[81920];
         int n;
         while ((n = await body.ReadAsync(chunk, ct)) > 0)
@@ -228,7 +231,7 @@ public static class UsageFilesApi
             if (buffer.Length + n > maxBytes) throw tooLarge?.Invoke() ?? TooLarge(maxBytes);
             buffer.Write(chunk, 0, n);
         }
-        return buffer.ToArray();
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 
     private static ApiException TooLarge(long maxBytes) =>

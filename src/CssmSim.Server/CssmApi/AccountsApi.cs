@@ -11,7 +11,7 @@ namespace CssmSim.Server.CssmApi;
 /// Account discovery (cssm-api.md §Accounts): the v2 search clients use to find account and
 /// virtual-account ids, the v2 account list with roles, and the v1 search and virtual accounts.
 /// </summary>
-public static class AccountsApi
+internal static class AccountsApi
 {
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {

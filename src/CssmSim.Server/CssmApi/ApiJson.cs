@@ -5,7 +5,7 @@ using CssmSim.Server.Pipeline;
 namespace CssmSim.Server.CssmApi;
 
 /// <summary>JSON answers of the CSSM-facing APIs: exact names from the DTOs, nulls written, compact.</summary>
-public static class ApiJson
+internal static class ApiJson
 {
     public static readonly JsonSerializerOptions Options = new(ApiErrors.Json)
     {

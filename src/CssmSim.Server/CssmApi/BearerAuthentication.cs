@@ -9,7 +9,7 @@ namespace CssmSim.Server.CssmApi;
 /// The bearer check on every CSSM API route: missing, unknown or expired tokens get 401
 /// <c>{"error":"invalid_token"}</c> whatever the route's family (cssm-api.md §OAuth2).
 /// </summary>
-public static class BearerAuthentication
+internal static class BearerAuthentication
 {
     private const string CallerKey = "cssmsim.caller";
 
@@ -27,6 +27,7 @@ public static class BearerAuthentication
             {
                 TokenRejection.Expired => "the access token has expired",
                 TokenRejection.UnknownPrincipal => "the access token's client or user no longer exists",
+                TokenRejection.Revoked => "the access token was revoked: its client's secret (or user's password) changed",
                 _ => "the access token is not one this simulator issued",
             });
         }

@@ -10,7 +10,7 @@ namespace CssmSim.Server.CssmApi;
 /// <c>POST v1/accounts/{domain}/devices</c>: product instances of some or all Virtual Accounts
 /// (cssm-api.md §Licenses, devices). Every documented key is present; unknown ones are null.
 /// </summary>
-public static class DevicesApi
+internal static class DevicesApi
 {
     public static IEndpointRouteBuilder MapDevicesApi(this IEndpointRouteBuilder app)
     {
@@ -49,7 +49,7 @@ public static class DevicesApi
         }
     }
 
-    private static async Task<IResult> List(HttpContext ctx, ISimulatorStore store, string domain)
+    private static async Task<IResult> List(HttpContext ctx, ISimulatorStore store, Engine.Licensing.LicenseService licenses, string domain)
     {
         var account = await AccountsApi.FindAccountAsync(ctx, store, domain);
         var body = await RequestBodies.ReadJsonAsync(ctx) as JsonObject ?? throw new ApiException(400, "the body must be a JSON object");
@@ -62,12 +62,10 @@ public static class DevicesApi
         var selected = page.VirtualAccounts.Count == 0 ? vas : vas.Where(v => page.VirtualAccounts.Contains(v.Name)).ToList();
         var names = selected.ToDictionary(v => v.Id, v => v.Name);
         var all = await store.Inventory.ListProductInstancesAsync(names.Keys, ctx.RequestAborted);
-        var displayNames = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var va in selected)
-            foreach (var l in await store.Accounts.ListLicensesAsync(va.Id, ctx.RequestAborted)) displayNames.TryAdd(l.Tag, l.DisplayName);
         var pageItems = all.Skip(page.Offset).Take(page.Limit).ToList();
-        var usage = new Dictionary<string, IReadOnlyList<TagUsage>>(StringComparer.Ordinal);
-        foreach (var p in pageItems) usage[p.Udi] = await store.Usage.InUseOfAsync(p.Udi, ctx.RequestAborted);
+        var standings = new Dictionary<string, Engine.Licensing.DeviceStanding>(StringComparer.Ordinal);
+        foreach (var va in selected.Where(v => pageItems.Any(p => p.VirtualAccountId == v.Id)))
+            foreach (var (udi, standing) in await licenses.DevicesAsync(va, pageItems, ctx.RequestAborted)) standings[udi] = standing;
         var devices = pageItems.Select(p => new JsonObject
         {
             ["hostName"] = p.Hostname,
@@ -77,11 +75,11 @@ public static class DevicesApi
                 ["udiPid"] = p.Pid, ["udiSerialNumber"] = p.Serial, ["udiVid"] = null, ["uuid"] = p.Piid,
                 ["macAddress"] = null, ["suvi"] = null, ["hostIdentifier"] = null,
             },
-            // What the device's latest reports say it uses, by license display name.
-            ["licenseUsage"] = new JsonArray(usage[p.Udi].Where(u => u.InUse > 0).Select(u => (JsonNode)new JsonObject
+            // Per license display name, max(reported, authorized) (SPEC §2): a SLAC or reservation shows before any report.
+            ["licenseUsage"] = new JsonArray(standings[p.Udi].Licenses.Select(l => (JsonNode)new JsonObject
             {
-                ["license"] = displayNames.GetValueOrDefault(u.Tag, u.Tag),
-                ["quantity"] = u.InUse,
+                ["license"] = l.DisplayName,
+                ["quantity"] = l.Quantity,
             }).ToArray()),
             ["registrationDate"] = TokensApi.Date(p.TrustedAt ?? p.RegisteredAt),
             ["lastContactDate"] = p.LastContact is { } lc ? TokensApi.Date(lc) : null,
@@ -90,7 +88,7 @@ public static class DevicesApi
             ["virtualAccount"] = names[p.VirtualAccountId],
             ["productName"] = p.Pid,
             ["productType"] = p.HaRole is null ? "Standalone" : "HA " + p.HaRole,
-            ["status"] = "In Compliance",
+            ["status"] = standings[p.Udi].InCompliance ? LicensesApi.InCompliance : LicensesApi.OutOfCompliance,
         }).ToList();
         var result = new JsonObject
         {

@@ -17,7 +17,7 @@ namespace CssmSim.Server.CssmApi;
 /// the v1 license list per Virtual Account, the v3 (and v2) summary of one Virtual Account chosen
 /// by the X-CSW headers, and transfers between Virtual Accounts of one Smart Account.
 /// </summary>
-public static class LicensesApi
+internal static class LicensesApi
 {
     public const string InCompliance = "In Compliance";
     // CSSM's wording for a pool whose use exceeds its licenses (the legacy license state, and the
@@ -60,7 +60,9 @@ public static class LicensesApi
         [property: JsonPropertyName("isPortable")] bool IsPortable,
         [property: JsonPropertyName("ahaApps")] bool AhaApps,
         [property: JsonPropertyName("licenseSubstitutions")] IReadOnlyList<LicenseSubstitutionV1> LicenseSubstitutions,
-        [property: JsonPropertyName("licenseDetails")] IReadOnlyList<LicenseDetailV1> LicenseDetails);
+        [property: JsonPropertyName("licenseDetails")] IReadOnlyList<LicenseDetailV1> LicenseDetails,
+        // CSSM's "Alerts" column (seed 002 L4929-4940): "Insufficient Licenses" when the balance is negative.
+        [property: JsonPropertyName("alerts")] IReadOnlyList<string> Alerts);
 
     /// <summary>The substitution item shape; the simulator models no license substitution, so lists stay empty.</summary>
     public sealed record LicenseSubstitutionV1(
@@ -118,6 +120,9 @@ public static class LicensesApi
 
     public static string ComplianceOf(LicenseBalance b) => b.InCompliance ? InCompliance : OutOfCompliance;
 
+    /// <summary>A license detail is <c>EXPIRED</c> once a TERM or DEMO end date passed on the simulator clock.</summary>
+    public static string DetailStatus(LicenseBalance b) => b.Expired ? "EXPIRED" : "ACTIVE";
+
     private static async Task<IResult> List(HttpContext ctx, ISimulatorStore store, LicenseService licenses, string domain)
     {
         var account = await AccountsApi.FindAccountAsync(ctx, store, domain);
@@ -142,7 +147,8 @@ public static class LicensesApi
     public static LicenseV1 ToV1(VirtualAccount va, LicenseBalance b) => new(
         b.DisplayName, va.Name, b.Purchased, b.InUse, b.Available, ComplianceOf(b), "PREPAID", b.Pending, b.Reserved,
         IsPortable: false, AhaApps: false, [],
-        b.Pool is { } pool ? [new LicenseDetailV1(pool.Type.ToWire(), pool.Quantity, Day(pool, pool.StartDate), Day(pool, pool.EndDate), null, "ACTIVE")] : []);
+        b.Pool is { } pool ? [new LicenseDetailV1(pool.Type.ToWire(), pool.Quantity, Day(pool, pool.StartDate), Day(pool, pool.EndDate), null, DetailStatus(b))] : [],
+        b.Alerts);
 
     private static async Task<IResult> Transfer(HttpContext ctx, ISimulatorStore store, LicenseService licenses, string domain, string va)
     {
@@ -224,7 +230,7 @@ public static class LicensesApi
         // Every simulated license is prepaid.
         PrepaidEntitled: b.Entitled, PrepaidInUse: b.InUse, PrepaidReserved: b.Reserved,
         b.Pool is { } pool
-            ? [new SummaryLicenseDetail("PREPAID", pool.Quantity, 0, Day(pool, pool.StartDate), Day(pool, pool.EndDate), null, "ACTIVE", null, pool.Type.ToWire())]
+            ? [new SummaryLicenseDetail("PREPAID", pool.Quantity, 0, Day(pool, pool.StartDate), Day(pool, pool.EndDate), null, DetailStatus(b), null, pool.Type.ToWire())]
             : []);
 
     /// <summary>The Virtual Account the X-CSW headers select: 404 unknown, 403 not visible to the caller.</summary>

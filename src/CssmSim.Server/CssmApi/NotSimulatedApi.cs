@@ -8,7 +8,7 @@ namespace CssmSim.Server.CssmApi;
 /// family's shape, before any bearer check, journaled as <c>notSimulated</c>, so a client learns
 /// at once that the simulator, not its own code, is the limit.
 /// </summary>
-public static class NotSimulatedApi
+internal static class NotSimulatedApi
 {
     public const string Message = "not simulated by CssmSim";
     private static readonly string[] AnyMethod = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -11,7 +11,7 @@ namespace CssmSim.Server.CssmApi;
 /// The OAuth2 token endpoints of cloudsso.cisco.com and id.cisco.com (cssm-api.md §OAuth2).
 /// Credentials may come as form fields, as query parameters on an empty POST, or as HTTP Basic.
 /// </summary>
-public static class OAuthApi
+internal static class OAuthApi
 {
     private const long FormLimit = 64 * 1024;
 

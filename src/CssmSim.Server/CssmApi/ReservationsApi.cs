@@ -12,7 +12,7 @@ namespace CssmSim.Server.CssmApi;
 /// <c>reserve-licenses</c> (cssm-api.md §Reservations): SLR and PLR codes for air-gapped devices,
 /// one result per request entry; 400 with the same body when every entry failed.
 /// </summary>
-public static class ReservationsApi
+internal static class ReservationsApi
 {
     public static IEndpointRouteBuilder MapReservationsApi(this IEndpointRouteBuilder app)
     {

@@ -12,7 +12,7 @@ using CssmSim.Server.Pipeline;
 namespace CssmSim.Server.CssmApi;
 
 /// <summary>Product instance registration tokens, v1 (cssm-api.md §Registration tokens).</summary>
-public static class TokensApi
+internal static class TokensApi
 {
     public static IEndpointRouteBuilder MapTokensApi(this IEndpointRouteBuilder app)
     {

@@ -102,7 +102,9 @@ public static class CssmComposition
     /// <summary>What the HTTP surfaces share: the request journal, the control key, the control API's OpenAPI document, the portal.</summary>
     public static IServiceCollection AddCssmSurfaces(this IServiceCollection s, SimulatorOptions options, string? controlKey)
     {
-        s.AddSingleton(new RequestJournal(options.JournalCapacity));
+        s.AddSingleton(new RequestJournal(options.JournalCapacity, options.JournalMaxBytes));
+        s.AddSingleton(new UploadGate(options.UploadsMaxInFlight));
+        s.AddSingleton(sp => new FailedAttempts(options.MaxFailedAttempts, TimeSpan.FromSeconds(options.LockoutSeconds), sp.GetRequiredService<SimulatorClock>().Wall));
         s.AddSingleton(new ControlKey(controlKey));
         s.AddOpenApi(o =>
         {
@@ -113,6 +115,7 @@ public static class CssmComposition
                 doc.Info.Description = "Set up, inspect, fault and reset the CSSM simulator. Send X-CssmSim-Key when a key is configured.";
                 return Task.CompletedTask;
             });
+            ControlApiDocs.Configure(o);
         });
         s.AddPortal(options);
         return s;
@@ -127,12 +130,14 @@ public static class CssmComposition
         app.UseMiddleware<RequestIds>();
         app.UseMiddleware<PathNormalization>();
         app.UseRouting();
+        app.UseMiddleware<RequestLogging>();
         app.UseMiddleware<EncodedSlashes>();
         app.UseMiddleware<JournalMiddleware>();
         // Fault rules and the clock changed by another process on the same store are re-read first.
         app.UseMiddleware<SharedStateRefresh>();
         app.UseMiddleware<FaultInjection>();
         app.UseMiddleware<ErrorHandling>();
+        app.UseMiddleware<CrossSiteGate>();
         app.UseMiddleware<ControlKeyGate>();
         app.UseSwaggerUI(ui =>
         {

@@ -52,6 +52,7 @@ public static class SimulatorApp
             await state.InitializeAsync(ct);
             var shared = new SharedState(store, faults, clock);
             await shared.InitializeAsync(ct);
+            if (options.ResetOnStart) await state.ResetAsync(null, ct);
             var tokens = new AccessTokenService(store.Accounts, await AccessTokenService.LoadKeyAsync(store.State, ct), clock.Wall,
                 TimeSpan.FromSeconds(options.OAuthTokenLifetimeSeconds));
             var urls = ListenUrls(options.Urls, options.Https);
@@ -73,6 +74,7 @@ public static class SimulatorApp
             builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+            foreach (var (category, level) in options.LogLevels) builder.Logging.AddFilter(category, level);
 
             builder.WebHost.ConfigureKestrel(k =>
             {

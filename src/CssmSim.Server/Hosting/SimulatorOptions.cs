@@ -27,6 +27,8 @@ public sealed class SimulatorOptions
     /// <summary>The seed's source text (its fingerprint tells a restart from a changed seed).</summary>
     public string SeedText { get; set; } = DefaultSeed.Yaml;
     public long? RandomSeed { get; set; }
+    /// <summary><c>--reset</c>: start from the seed alone, dropping what an existing store holds.</summary>
+    public bool ResetOnStart { get; set; }
     public string? ControlApiKey { get; set; }
     /// <summary>Where a generated control key is kept between starts.</summary>
     public string ControlKeyFile { get; set; } = "data/control.key";
@@ -36,6 +38,21 @@ public sealed class SimulatorOptions
     public CertificateBundle? Certificates { get; set; }
     public string CertificatesDirectory { get; set; } = "certs";
     public int JournalCapacity { get; set; } = 10_000;
+    /// <summary><c>Journal:MaxBytes</c>: the journal drops its oldest entries beyond this estimate of memory held (64 MiB).</summary>
+    public long JournalMaxBytes { get; set; } = Journal.RequestJournal.DefaultMaxBytes;
+    /// <summary>
+    /// <c>Limits:DeviceBodyBytes</c>: the largest body of a device message (smart transport and the SLP
+    /// device routes), which anyone can send without a key. 1 MiB holds thousands of usage reports.
+    /// </summary>
+    public long DeviceBodyBytes { get; set; } = 1024 * 1024;
+    /// <summary><c>Uploads:MaxInFlight</c>: offline usage uploads read at once; more are answered 429 with Retry-After.</summary>
+    public int UploadsMaxInFlight { get; set; } = 2;
+    /// <summary>
+    /// <c>Security:MaxFailedAttempts</c>: wrong control keys or portal passwords from one client address
+    /// before further attempts are answered 429 (for <c>Security:LockoutSeconds</c>, 60, doubling each time).
+    /// </summary>
+    public int MaxFailedAttempts { get; set; } = 5;
+    public int LockoutSeconds { get; set; } = 60;
     /// <summary>Start-up values of the built-in token max-uses bottleneck rule.</summary>
     public Engine.Faults.BottleneckSettings TokenBottleneck { get; set; } = new();
     /// <summary>The <c>poll_interval</c> answered by asynchronous APIs unless a poll transition sets another.</summary>
@@ -57,6 +74,8 @@ public sealed class SimulatorOptions
     /// <summary>Console logging (the server) or none (fixtures, which plug in their own).</summary>
     public bool ConsoleLogging { get; set; }
     public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+    /// <summary>Per-category levels (<c>Logging:LogLevel:CATEGORY</c>), applied over <see cref="MinimumLogLevel"/>.</summary>
+    public IReadOnlyDictionary<string, Microsoft.Extensions.Logging.LogLevel> LogLevels { get; set; } = new Dictionary<string, Microsoft.Extensions.Logging.LogLevel>();
 
     /// <summary>
     /// Reads the keys of control.md §Configuration (appsettings.json, <c>CSSMSIM__</c> environment
@@ -87,10 +106,17 @@ public sealed class SimulatorOptions
         if (config["Seed"] is { Length: > 0 } seedPath)
         {
             if (!File.Exists(seedPath)) throw new SimulatorConfigurationException($"Seed: file '{seedPath}' does not exist");
+            if (new FileInfo(seedPath).Length > StructuredText.MaxChars * 4L)
+                throw new SimulatorConfigurationException($"Seed: {seedPath}:1:1: the file is larger than the {StructuredText.MaxChars}-character limit");
             o.SeedText = File.ReadAllText(seedPath);
             try
             {
-                o.Seed = SeedReader.Parse(o.SeedText);
+                o.Seed = SeedReader.Read(StructuredText.Parse(o.SeedText));
+            }
+            catch (StructuredText.FormatException e)
+            {
+                // FILE:LINE:COL, as compilers print it, so editors jump to the spot.
+                throw new SimulatorConfigurationException($"Seed: {seedPath}:{Math.Max(1, e.Line)}:{Math.Max(1, e.Column)}: " + e.Message);
             }
             catch (Engine.Validation.EngineValidationException e)
             {
@@ -103,6 +129,7 @@ public sealed class SimulatorOptions
                 throw new SimulatorConfigurationException($"RandomSeed: '{rs}' is not a whole number");
             o.RandomSeed = seed;
         }
+        o.ResetOnStart = Bool(config, "Reset", false);
         o.ControlApiKey = config["Control:ApiKey"] is { Length: > 0 } key ? key : null;
         o.ControlKeyFile = config["Control:KeyFile"] is { Length: > 0 } kf ? kf : o.ControlKeyFile;
         o.OAuthTokenLifetimeSeconds = Int(config, "OAuth:TokenLifetimeSeconds", 3599, 900, int.MaxValue);
@@ -116,6 +143,11 @@ public sealed class SimulatorOptions
         }
         o.CertificatesDirectory = config["Certs:Directory"] is { Length: > 0 } dir ? dir : o.CertificatesDirectory;
         o.JournalCapacity = Int(config, "Journal:Capacity", 10_000, 1, 10_000_000);
+        o.JournalMaxBytes = Long(config, "Journal:MaxBytes", o.JournalMaxBytes, 64 * 1024, long.MaxValue);
+        o.DeviceBodyBytes = Long(config, "Limits:DeviceBodyBytes", o.DeviceBodyBytes, 16 * 1024, 64L * 1024 * 1024);
+        o.UploadsMaxInFlight = Int(config, "Uploads:MaxInFlight", o.UploadsMaxInFlight, 1, 10_000);
+        o.MaxFailedAttempts = Int(config, "Security:MaxFailedAttempts", o.MaxFailedAttempts, 1, 1_000_000);
+        o.LockoutSeconds = Int(config, "Security:LockoutSeconds", o.LockoutSeconds, 1, 86_400);
         o.TokenBottleneck = new Engine.Faults.BottleneckSettings(
             Bool(config, "Faults:TokenBottleneck:Enabled", true),
             Int(config, "Faults:TokenBottleneck:ConcurrentAbove", 4, 1, 100_000),
@@ -125,11 +157,28 @@ public sealed class SimulatorOptions
         o.Portal = Bool(config, "Portal:Enabled", true);
         o.SmartTransportMaxClockSkewSeconds = string.IsNullOrWhiteSpace(config["SmartTransport:MaxClockSkewSeconds"])
             ? null : Int(config, "SmartTransport:MaxClockSkewSeconds", 0, 1, 10 * 365 * 86_400);
+        ReadLogLevels(config, o);
         o.UploadLimits = new Engine.UsageFiles.UploadLimits(
             Long(config, "Uploads:MaxCompressedBytes", Engine.UsageFiles.UploadLimits.DefaultMaxCompressedBytes, 1, int.MaxValue),
             Long(config, "Uploads:MaxExpandedBytes", Engine.UsageFiles.UploadLimits.DefaultMaxExpandedBytes, 1, long.MaxValue),
             Int(config, "Uploads:MaxEntries", Engine.UsageFiles.UploadLimits.DefaultMaxEntries, 1, int.MaxValue));
         return o;
+    }
+
+    // Logging:LogLevel:Default (also --log-level) sets the floor; Logging:LogLevel:CssmSim.Server.Pipeline.RequestLogging=Warning
+    // and the like tune one category, as in any ASP.NET Core application.
+    private static void ReadLogLevels(IConfiguration config, SimulatorOptions o)
+    {
+        var levels = new Dictionary<string, Microsoft.Extensions.Logging.LogLevel>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in config.GetSection("Logging:LogLevel").GetChildren())
+        {
+            if (string.IsNullOrWhiteSpace(entry.Value)) continue;
+            if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(entry.Value.Trim(), ignoreCase: true, out var level) || !Enum.IsDefined(level) || int.TryParse(entry.Value, out _))
+                throw new SimulatorConfigurationException($"Logging:LogLevel:{entry.Key}: '{entry.Value}' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None)");
+            if (entry.Key.Equals("Default", StringComparison.OrdinalIgnoreCase)) o.MinimumLogLevel = level;
+            else levels[entry.Key] = level;
+        }
+        o.LogLevels = levels;
     }
 
     private static bool Bool(IConfiguration config, string key, bool fallback)

@@ -9,7 +9,7 @@ namespace CssmSim.Server.Journal;
 /// Records every request on a journaled surface with its (capped) bodies, after the response
 /// is complete, so the entry shows exactly what the client received.
 /// </summary>
-public sealed class JournalMiddleware(RequestDelegate next, RequestJournal journal, SimulatorClock clock)
+internal sealed class JournalMiddleware(RequestDelegate next, RequestJournal journal, SimulatorClock clock)
 {
     public const int MaxBodyChars = 16 * 1024;
 
@@ -71,7 +71,7 @@ public sealed class JournalMiddleware(RequestDelegate next, RequestJournal journ
 }
 
 /// <summary>Names the operation of an endpoint for the journal and for fault rules.</summary>
-public sealed record SimOperation(string Name);
+internal sealed record SimOperation(string Name);
 
 /// <summary>Passes reads through and keeps a copy of the first bytes.</summary>
 internal sealed class CapturingReadStream(Stream inner, int cap) : Stream

@@ -4,7 +4,7 @@ namespace CssmSim.Server.Journal;
 /// What the journal should say about the request in flight, filled in by endpoints and error
 /// renderers (which know the account, UDI and outcome) and read by the journal middleware.
 /// </summary>
-public sealed class JournalRecord
+internal sealed class JournalRecord
 {
     public required string Surface { get; set; }
     public string? Operation { get; set; }
@@ -23,7 +23,7 @@ public sealed class JournalRecord
     }
 }
 
-public static class JournalRecordExtensions
+internal static class JournalRecordExtensions
 {
     /// <summary>The request's journal record, or a throwaway one on surfaces the journal does not keep.</summary>
     public static JournalRecord Journal(this HttpContext ctx) =>

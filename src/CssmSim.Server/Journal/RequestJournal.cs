@@ -39,17 +39,30 @@ public sealed record JournalFilter(string? Surface = null, string? Operation = n
 
 /// <summary>
 /// An in-memory ring buffer of the last <see cref="Capacity"/> requests on the device- and
-/// API-facing surfaces. Readers can wait for entries without polling in a sleep loop.
+/// API-facing surfaces, holding at most <see cref="MaxBytes"/> of bodies and fields: the oldest
+/// entries go first when either bound is reached (10,000 entries of 16 KB bodies once held
+/// nearly a gigabyte). Readers can wait for entries without polling in a sleep loop.
 /// </summary>
-public sealed class RequestJournal(int capacity)
+public sealed class RequestJournal(int capacity, long maxBytes = RequestJournal.DefaultMaxBytes)
 {
+    /// <summary><c>Journal:MaxBytes</c> default: 64 MiB.</summary>
+    public const long DefaultMaxBytes = 64L * 1024 * 1024;
+
     private readonly object _gate = new();
     private readonly JournalEntry?[] _ring = new JournalEntry?[Math.Max(1, capacity)];
+    private readonly long[] _sizes = new long[Math.Max(1, capacity)];
     private long _nextId = 1;
+    private long _first;
     private long _count;
+    private long _bytes;
     private TaskCompletionSource _changed = NewSignal();
 
     public int Capacity => _ring.Length;
+
+    public long MaxBytes { get; } = Math.Max(1, maxBytes);
+
+    /// <summary>The estimated size of the entries held.</summary>
+    public long Bytes { get { lock (_gate) return _bytes; } }
 
     public long Append(Func<long, JournalEntry> make)
     {
@@ -58,7 +71,13 @@ public sealed class RequestJournal(int capacity)
         lock (_gate)
         {
             id = _nextId++;
-            _ring[_count % _ring.Length] = make(id);
+            var entry = make(id);
+            var size = SizeOf(entry);
+            if (_count - _first == _ring.Length) DropOldest();
+            while (_count > _first && _bytes + size > MaxBytes) DropOldest();
+            _ring[_count % _ring.Length] = entry;
+            _sizes[_count % _ring.Length] = size;
+            _bytes += size;
             _count++;
             signal = _changed;
             _changed = NewSignal();
@@ -67,14 +86,27 @@ public sealed class RequestJournal(int capacity)
         return id;
     }
 
+    private void DropOldest()
+    {
+        var slot = _first % _ring.Length;
+        _bytes -= _sizes[slot];
+        _ring[slot] = null;
+        _sizes[slot] = 0;
+        _first++;
+    }
+
+    // Strings are UTF-16 in memory; the fixed part covers the record and its small fields.
+    private static long SizeOf(JournalEntry e) =>
+        256 + 2L * ((e.RequestBody?.Length ?? 0) + (e.ResponseBody?.Length ?? 0) + e.Path.Length
+            + (e.SmartAccount?.Length ?? 0) + (e.VirtualAccount?.Length ?? 0) + (e.Udi?.Length ?? 0) + (e.TokenId?.Length ?? 0));
+
     /// <summary>Matching entries, oldest first, at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<JournalEntry> Query(JournalFilter filter, int limit = int.MaxValue)
     {
         var result = new List<JournalEntry>();
         lock (_gate)
         {
-            var first = Math.Max(0, _count - _ring.Length);
-            for (var i = first; i < _count && result.Count < limit; i++)
+            for (var i = _first; i < _count && result.Count < limit; i++)
             {
                 var e = _ring[i % _ring.Length]!;
                 if (filter.Matches(e)) result.Add(e);
@@ -90,7 +122,10 @@ public sealed class RequestJournal(int capacity)
         lock (_gate)
         {
             Array.Clear(_ring);
+            Array.Clear(_sizes);
+            _first = 0;
             _count = 0;
+            _bytes = 0;
         }
     }
 

@@ -8,15 +8,23 @@ namespace CssmSim.Server.Pipeline;
 /// server listens beyond loopback). Health, readiness and the API docs stay open: they reveal
 /// nothing and container probes must reach them.
 /// </summary>
-public sealed class ControlKeyGate(RequestDelegate next, ControlKey key)
+public sealed class ControlKeyGate(RequestDelegate next, ControlKey key, FailedAttempts attempts)
 {
     public const string Header = "X-CssmSim-Key";
 
     public Task InvokeAsync(HttpContext ctx)
     {
         if (key.Value is null || !IsProtected(ctx.Request.Path)) return next(ctx);
+        var client = ctx.Connection.RemoteIpAddress;
+        if (attempts.LockedFor(client) is { } left) return FailedAttempts.WriteLockedOutAsync(ctx, left);
         var given = ctx.Request.Headers[Header].ToString();
-        if (key.Matches(given)) return next(ctx);
+        if (key.Matches(given))
+        {
+            attempts.Succeeded(client);
+            return next(ctx);
+        }
+        // A missing header is a misconfigured client, not a guess.
+        if (given.Length > 0) attempts.Failed(client);
         return ApiErrors.WriteAsync(ctx, ApiFamily.Control, 401,
             given.Length == 0 ? $"this simulator requires the {Header} header" : $"wrong {Header}");
     }

@@ -5,7 +5,7 @@ namespace CssmSim.Server.Pipeline;
 /// slash inside a name from a separator. A Virtual Account, token or UDI may hold a slash, so once
 /// the route matched, the values it captured get theirs back.
 /// </summary>
-public sealed class EncodedSlashes(RequestDelegate next)
+internal sealed class EncodedSlashes(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext ctx)
     {

@@ -60,6 +60,10 @@ public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> l
                 case StateConflictException conflict:
                     await ApiErrors.WriteAsync(ctx, family, 409, conflict.Message);
                     break;
+                case IOException { InnerException: OverflowException }:
+                    // Kestrel reports a chunk size too large for its counter this way (not as a BadHttpRequestException).
+                    await ApiErrors.WriteAsync(ctx, family, 400, "bad request: a chunk size of the chunked body is not valid");
+                    break;
                 case JsonException json:
                     await ApiErrors.WriteAsync(ctx, family, 400, "body is not valid JSON: " + json.Message);
                     break;

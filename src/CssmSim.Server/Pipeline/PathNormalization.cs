@@ -3,7 +3,7 @@ using System.Text;
 namespace CssmSim.Server.Pipeline;
 
 /// <summary>The path as the client sent it, for the journal.</summary>
-public sealed record OriginalPathFeature(string Path);
+internal sealed record OriginalPathFeature(string Path);
 
 /// <summary>
 /// Routes the paths real clients send (cssm-api.md §Hosts, paths, transport): repeated slashes
@@ -11,7 +11,7 @@ public sealed record OriginalPathFeature(string Path);
 /// <c>/services/api/services/api/</c> prefix is undone. Rewrites in place: never a redirect,
 /// because some clients refuse to follow one.
 /// </summary>
-public sealed class PathNormalization(RequestDelegate next)
+internal sealed class PathNormalization(RequestDelegate next)
 {
     private const string Doubled = "/services/api/services/api/";
 

@@ -45,15 +45,20 @@ public static class RequestBodies
         // The parser leaves bad bytes inside strings for later reads to trip on (a 500 then, or never
         // for an ignored key): JSON is UTF-8, so refuse the whole body up front.
         if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new ApiException(400, "request body is not valid UTF-8");
+        JsonNode node;
         try
         {
-            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = MaxJsonDepth, AllowDuplicateProperties = false })
+            node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = MaxJsonDepth, AllowDuplicateProperties = false })
                 ?? throw new ApiException(400, "request body is JSON null; expected an object");
         }
         catch (JsonException e)
         {
             throw new ApiException(400, "request body is not valid JSON: " + e.Message);
         }
+        // One check for every JSON route: a lone-surrogate escape would throw wherever the string is read.
+        if (Engine.Validation.JsonEscapes.FindLoneSurrogate(bytes, new JsonReaderOptions { MaxDepth = MaxJsonDepth }) is { } bad)
+            throw new ApiException(400, "request body is not valid JSON: " + bad);
+        return node;
     }
 
     public static void RequireJsonContentType(HttpContext ctx)

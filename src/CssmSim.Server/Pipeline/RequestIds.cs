@@ -4,7 +4,7 @@ namespace CssmSim.Server.Pipeline;
 /// Every response carries <c>X-Request-Id</c> (the client's own when it sent a sane one, else a
 /// new UUID) and the same value as <c>X-Correlation-Id</c>; the journal records it.
 /// </summary>
-public sealed class RequestIds(RequestDelegate next)
+internal sealed class RequestIds(RequestDelegate next)
 {
     public const string Header = "X-Request-Id";
     public const string CorrelationHeader = "X-Correlation-Id";

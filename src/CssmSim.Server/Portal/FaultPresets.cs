@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 namespace CssmSim.Server.Portal;
 
 /// <summary>A ready-made fault rule the Faults page adds with one click.</summary>
-public sealed record FaultPreset(string Key, string Label, string Description, string RuleJson);
+internal sealed record FaultPreset(string Key, string Label, string Description, string RuleJson);
 
 /// <summary>The Faults page's presets (portal.md 9): the failures people ask a CSSM simulator for most.</summary>
-public static class FaultPresets
+internal static class FaultPresets
 {
     public static IReadOnlyList<FaultPreset> All { get; } =
     [

@@ -110,7 +110,7 @@ public static class SlpApi
     }
 
     /// <summary>
-    /// SLACs for product instances (or their return with <c>remove_code</c>); per-license failures show
+    /// SLACs for product instances (or the return of SLACs and SLR/PLR reservations with <c>remove_code</c>); per-license failures show
     /// at COMPLETE as <c>authorizations[i]</c> with FAILED, not as a failed submission. SLACs issued here
     /// skip the "in transition" state: this API has no confirmation step.
     /// </summary>
@@ -121,7 +121,8 @@ public static class SlpApi
         if (data["licenses"] is not JsonArray licenses) throw new ApiException(400, "data.licenses is required and must be a list");
         var owner = await AccountAsync(ctx, s.Gate);
         if (owner is null) return Failed(ctx, UnknownAccount);
-        var removeCode = Text(data["remove_code"]);
+        // Cisco's clients put remove_code in each licenses[] item beside "keys": []; the envelope level is accepted too.
+        var envelopeRemoveCode = Text(data["remove_code"]);
         var fault = await ctx.Faults().AskAsync(new FaultQuestion(SmartAccount: owner.Value.Account.Domain, VirtualAccount: owner.Value.Va.Name));
         if (fault?.Effect.Error is { } code) return Failed(ctx, CssmError.ServerError(code));
 
@@ -132,7 +133,7 @@ public static class SlpApi
             if (item is not JsonObject license || ReadUdi(license["sudi"]) is not { } udi)
                 throw new ApiException(400, "each data.licenses item needs a sudi {udi_pid, udi_serial_number}");
             var keys = ReadCounts(license["keys"], "entitlement") ?? throw new ApiException(400, "each keys item needs an entitlement and a count");
-            items.Add(new SlpAuthorizationItem(udi, Text(license["hostname"]) ?? "", keys, removeCode));
+            items.Add(new SlpAuthorizationItem(udi, Text(license["hostname"]) ?? "", keys, Text(license["remove_code"]) ?? envelopeRemoveCode));
         }
 
         await ctx.RequireDevicesAsync(items.Select(i => i.Udi));

@@ -23,7 +23,8 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
         byte[] bytes;
         try
         {
-            bytes = await RequestBodies.ReadBytesAsync(ctx, MaxBytes);
+            // Anyone can post here without a key: the limit is sized to real device messages (Limits:DeviceBodyBytes).
+            bytes = await RequestBodies.ReadBytesAsync(ctx, ctx.RequestServices.GetRequiredService<Hosting.SimulatorOptions>().DeviceBodyBytes);
         }
         catch (ApiException e) when (e.Status == 413)
         {

@@ -26,10 +26,13 @@ internal sealed class EngineAccess(IServiceProvider services)
     public FaultEngine Faults { get; } = services.GetRequiredService<FaultEngine>();
     public PollTransitionService Transitions { get; } = services.GetRequiredService<PollTransitionService>();
     public TokenService Tokens { get; } = services.GetRequiredService<TokenService>();
+    public Engine.Licensing.LicenseService Licenses { get; } = services.GetRequiredService<Engine.Licensing.LicenseService>();
     public PolicyService Policies { get; } = services.GetRequiredService<PolicyService>();
     public RequestJournal Journal { get; } = services.GetRequiredService<RequestJournal>();
     public SnapshotService Snapshots { get; } = services.GetRequiredService<SnapshotService>();
     public ArtefactSigner Signer { get; } = services.GetRequiredService<ArtefactSigner>();
+    public Engine.Authorizations.AuthorizationService Authorizations { get; } = services.GetRequiredService<Engine.Authorizations.AuthorizationService>();
+    public Engine.ProductInstances.ProductInstanceService Instances { get; } = services.GetRequiredService<Engine.ProductInstances.ProductInstanceService>();
 
     /// <summary>The Smart Account by domain; with none given, the only one there is.</summary>
     /// <exception cref="ArgumentException">No such account, or several and none named.</exception>

@@ -27,7 +27,15 @@ public sealed record ProductInstanceInfo(
     public bool Trusted => TrustCodeId is not null;
 }
 
-/// <summary>Product instances (the inventory): list per Virtual Account, find by UDI, remove.</summary>
+/// <summary>A product instance's SLR or PLR as CSSM shows it.</summary>
+/// <param name="Kind"><c>SLR</c> or <c>PLR</c>.</param>
+/// <param name="State"><c>IN_TRANSITION</c> until the device's confirmation code is entered, then <c>CONFIRMED</c>.</param>
+/// <param name="Label"><c>Reserved Licenses</c> or <c>Awaiting confirmation</c>.</param>
+/// <param name="AuthorizationCode">The code to install on the device.</param>
+/// <param name="Licenses">The reserved tags and counts.</param>
+public sealed record ReservationInfo(string Kind, string State, string Label, string AuthorizationCode, IReadOnlyList<(string Tag, long Count)> Licenses);
+
+/// <summary>Product instances (the inventory): list per Virtual Account, find by UDI, remove, transfer, reservations.</summary>
 public sealed class SimulatorProductInstances
 {
     private readonly EngineAccess _engine;
@@ -66,6 +74,54 @@ public sealed class SimulatorProductInstances
         ArgumentNullException.ThrowIfNull(device);
         return _engine.Store.Inventory.DeleteProductInstanceAsync(device.Udi.ToString(), ct);
     }
+
+    /// <summary>
+    /// CSSM's Transfer: moves the device to another Virtual Account of its Smart Account, with its reported use and
+    /// authorizations. Returns what CSSM then knows of it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The device is unknown, or the target is not a Virtual Account of its Smart Account.</exception>
+    public Task<ProductInstanceInfo> TransferAsync(SimulatedProductInstance device, string targetVirtualAccount, CancellationToken ct = default) =>
+        EngineAccess.CallAsync(async () =>
+        {
+            ArgumentNullException.ThrowIfNull(device);
+            var pi = await _engine.Store.Inventory.FindProductInstanceAsync(device.Udi.ToString(), ct) ?? throw new ArgumentException($"{device.Udi} is not a known product instance");
+            var (account, va) = await _engine.Store.Accounts.FindByVirtualAccountIdAsync(pi.VirtualAccountId, ct) ?? throw new ArgumentException($"{device.Udi} has no Virtual Account");
+            var outcome = await _engine.Instances.TransferAsync(account, va, pi.Udi, targetVirtualAccount, ct);
+            if (!outcome.Succeeded) throw new ArgumentException(outcome.Message);
+            return (await FindAsync(device, ct))!;
+        });
+
+    /// <summary>
+    /// The device's reservation as CSSM shows it: kind (SLR, PLR), state, label (<c>Reserved Licenses</c> once confirmed,
+    /// else <c>Awaiting confirmation</c>) and the authorization code ("Download Reservation Authorization Code"); null when none.
+    /// </summary>
+    public async Task<ReservationInfo?> ReservationAsync(SimulatedProductInstance device, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var r = await _engine.Authorizations.ReservationOfAsync(device.Udi, ct);
+        return r is null ? null : new ReservationInfo(r.Authorization.Kind, r.Authorization.State, r.Label, r.Authorization.CodeXml,
+            r.Authorization.Entitlements.Select(e => (e.Tag, e.Count)).ToList());
+    }
+
+    /// <summary>"Enter Confirmation Code": the code the device printed after installing its reservation; false when it matches nothing awaiting confirmation.</summary>
+    public async Task<bool> ConfirmReservationAsync(SimulatedProductInstance device, string confirmationCode, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentException.ThrowIfNullOrWhiteSpace(confirmationCode);
+        return await _engine.Authorizations.ConfirmAsync(device.Udi, confirmationCode, ct) is not null;
+    }
+
+    /// <summary>"Update Reserved Licenses": the whole new set of the device's SLR; returns the new authorization code (in transition until confirmed).</summary>
+    /// <exception cref="ArgumentException">No SLR to update, unknown license, or not enough licenses.</exception>
+    public Task<string> UpdateReservationAsync(SimulatedProductInstance device, IReadOnlyList<(string Tag, long Count)> licenses, CancellationToken ct = default) =>
+        EngineAccess.CallAsync(async () =>
+        {
+            ArgumentNullException.ThrowIfNull(device);
+            var pi = await _engine.Store.Inventory.FindProductInstanceAsync(device.Udi.ToString(), ct) ?? throw new ArgumentException($"{device.Udi} is not a known product instance");
+            var (account, va) = await _engine.Store.Accounts.FindByVirtualAccountIdAsync(pi.VirtualAccountId, ct) ?? throw new ArgumentException($"{device.Udi} has no Virtual Account");
+            var outcome = await _engine.Authorizations.UpdateReservationAsync(account, va, device.Udi, licenses, ct);
+            return outcome.Succeeded ? outcome.AuthorizationCode! : throw new ArgumentException(outcome.ErrorMessage);
+        });
 
     private static ProductInstanceInfo ToInfo(StoredProductInstance p, string domain, string virtualAccount) => new(
         p.Udi, p.Pid, p.Serial, p.Piid, domain, virtualAccount, p.Hostname, p.HaRole, p.HaGroup, p.TrustCodeId, p.TrustedAt, p.TrustTokenId,

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -116,6 +117,8 @@ public sealed class SimulatedProductInstance
     /// Builds one RUM report per entitlement with the given in-use counts (measured over the last day of
     /// <paramref name="at"/>, default now), signs each with this device's RUM key and sends USAGE_REPORTING.
     /// <paramref name="askForTrust"/> adds a trust request for this device (how CSLU gets trust without a token).
+    /// A tag may be one of the default seed's short names (<c>DNA_NWStack</c>, <c>AIR-DNA-A</c>, <c>DNA_HSEC</c>,
+    /// <c>CSSMSIM_ENFORCED_DEMO</c>), as in scenario files.
     /// </summary>
     public async Task<UsageReportResult> ReportUsageAsync(IEnumerable<(string Tag, long Count)> usage, bool askForTrust = false, DateTimeOffset? at = null,
         CancellationToken ct = default)
@@ -133,7 +136,8 @@ public sealed class SimulatedProductInstance
         var status = reply["status"]?.GetValue<string>() ?? "";
         if (status != "COMPLETE")
             return new UsageReportResult(status, reply["error"]?["code"]?.GetValue<string>(), reply["error"]?["message"]?.GetValue<string>(), null, reply, ids);
-        var ack = await ImportAckAsync(reply["data"]!["ack"]!.GetValue<string>(), ct);
+        var file = ReadingReply("a COMPLETE USAGE_REPORTING reply", reply.ToJsonString(), () => reply["data"]!["ack"]!.GetValue<string>());
+        var ack = await ImportAckAsync(file, ct);
         return new UsageReportResult(status, null, null, ack, reply, ids);
     }
 
@@ -152,7 +156,8 @@ public sealed class SimulatedProductInstance
         foreach (var (tag, count) in usage)
         {
             var id = _nextReportId++;
-            var builder = new Engine.Usage.RumReportBuilder(new Engine.Usage.RumUdi(Udi.Pid, Udi.Serial), tag, id) { AssetName = Hostname };
+            // Short names (DNA_NWStack) resolve as in scenario files: reported as given, they were a license of their own.
+            var builder = new Engine.Usage.RumReportBuilder(new Engine.Usage.RumUdi(Udi.Pid, Udi.Serial), Engine.Licensing.LicenseShortNames.Resolve(tag), id) { AssetName = Hostname };
             builder.AddMeasurement(count, end.AddDays(-1), end);
             var signed = builder.BuildSigned(RumKey ?? new byte[32]);
             var signature = new JsonObject
@@ -173,6 +178,11 @@ public sealed class SimulatedProductInstance
     public async Task<ReceivedAck> ImportAckAsync(string file, CancellationToken ct = default)
     {
         var cert = await SigningCertificateAsync(ct);
+        return ReadingReply("the ACK", file, () => ReadAck(file, cert));
+    }
+
+    private ReceivedAck ReadAck(string file, string cert)
+    {
         var artefact = SignedArtefact.Read(file, "smartLicenseRumAck");
         var json = JsonNode.Parse(artefact.Data)!;
         var statuses = new Dictionary<string, string>();
@@ -239,7 +249,7 @@ public sealed class SimulatedProductInstance
     {
         var reply = await SendAsync("AUTHORIZATION_REQUEST", new JsonObject
         {
-            ["entitlements"] = new JsonArray(entitlements.Select(e => (JsonNode)new JsonObject { ["tag"] = e.Tag, ["count"] = e.Count }).ToArray()),
+            ["entitlements"] = new JsonArray(entitlements.Select(e => (JsonNode)new JsonObject { ["tag"] = Engine.Licensing.LicenseShortNames.Resolve(e.Tag), ["count"] = e.Count }).ToArray()),
             ["scope"] = "local",
             ["mode"] = replace ? "replace" : "add",
         }, ct);
@@ -297,14 +307,130 @@ public sealed class SimulatedProductInstance
             ["hostname"] = Hostname,
             ["data"] = data,
         };
-        using var response = await _http.PostAsync(TransportPath, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        return JsonNode.Parse(text) as JsonObject ?? throw new InvalidOperationException($"smart transport answered {(int)response.StatusCode} with a non-object: {text}");
+        var reply = await ExchangeAsync(type, HttpMethod.Post, TransportPath, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        JsonNode? node;
+        string? notJson = null;
+        try
+        {
+            node = JsonNode.Parse(reply.Text);
+        }
+        catch (JsonException e)
+        {
+            node = null;
+            notJson = e.Message;
+        }
+        // A reply object is the answer whatever its status: CSSM's errors come as FAILED replies.
+        if (node is JsonObject o) return o;
+        if (!reply.Succeeded)
+            throw new SmartTransportException($"{type} to {reply.Where} answered {reply.StatusText}{RetryText(reply.RetryAfter)} without a smart-transport reply: {Snippet(reply.Text)}",
+                TransportFailure.HttpStatus, reply.Status, reply.RetryAfter);
+        var what = reply.Text.Length == 0 ? "an empty body"
+            : notJson is null ? "JSON that is not an object"
+            : $"a body that is not JSON or was cut off ({reply.Text.Length} characters; {notJson})";
+        throw new SmartTransportException($"{type} to {reply.Where} answered {reply.StatusText} with {what}: {Snippet(reply.Text)}", TransportFailure.InvalidReply, reply.Status);
     }
 
+    /// <summary>
+    /// How long one request may take, reply body included, before the device gives up with a
+    /// <see cref="SmartTransportException"/> (default 60 s; the HttpClient's own timeout applies too).
+    /// </summary>
+    public TimeSpan RequestTimeout
+    {
+        get => _requestTimeout;
+        set
+        {
+            if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan) throw new ArgumentOutOfRangeException(nameof(value), value, "a request timeout must be positive (or Timeout.InfiniteTimeSpan)");
+            _requestTimeout = value;
+        }
+    }
+
+    private TimeSpan _requestTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>The simulator's signing certificate (PEM), fetched once from <c>/_sim/certs/signing.pem</c>.</summary>
-    public async Task<string> SigningCertificateAsync(CancellationToken ct = default) =>
-        _signingCertificate ??= await _http.GetStringAsync("/_sim/certs/signing.pem", ct);
+    public async Task<string> SigningCertificateAsync(CancellationToken ct = default)
+    {
+        if (_signingCertificate is { } known) return known;
+        const string path = "/_sim/certs/signing.pem";
+        var reply = await ExchangeAsync("GET signing certificate", HttpMethod.Get, path, null, ct);
+        if (!reply.Succeeded)
+            throw new SmartTransportException($"GET {reply.Where} answered {reply.StatusText}{RetryText(reply.RetryAfter)}: {Snippet(reply.Text)}",
+                TransportFailure.HttpStatus, reply.Status, reply.RetryAfter);
+        if (!reply.Text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+            throw new SmartTransportException($"GET {reply.Where} answered {reply.StatusText} without a PEM certificate: {Snippet(reply.Text)}", TransportFailure.InvalidReply, reply.Status);
+        return _signingCertificate = reply.Text;
+    }
+
+    private sealed record Reply(Uri Where, HttpStatusCode Status, TimeSpan? RetryAfter, string Text)
+    {
+        public bool Succeeded => (int)Status is >= 200 and < 300;
+        public string StatusText => $"{(int)Status} {Status}";
+    }
+
+    // One request with the whole reply read under the device's timeout; every way of getting no
+    // whole reply becomes a SmartTransportException that names the request and the server.
+    private async Task<Reply> ExchangeAsync(string what, HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    {
+        var where = _http.BaseAddress is { } b ? new Uri(b, path) : new Uri(path, UriKind.RelativeOrAbsolute);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_requestTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = content };
+            using var response = await _http.SendAsync(request, timeout.Token);
+            var text = await response.Content.ReadAsStringAsync(timeout.Token);
+            var retryAfter = response.Headers.RetryAfter is { } r ? r.Delta ?? (r.Date - DateTimeOffset.UtcNow) : null;
+            return new Reply(where, response.StatusCode, retryAfter, text);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new SmartTransportException($"{what} to {where} got no whole reply: the connection failed or was dropped ({Innermost(e)})", TransportFailure.ConnectionFailed, inner: e);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            var limit = _http.Timeout < _requestTimeout ? _http.Timeout : _requestTimeout;
+            throw new SmartTransportException($"{what} to {where} got no whole reply within {limit.TotalSeconds:0.###} s", TransportFailure.Timeout, inner: e);
+        }
+        finally
+        {
+            content?.Dispose();
+        }
+    }
+
+    private static string Innermost(Exception e)
+    {
+        var messages = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException) messages.Add(x.Message);
+        return string.Join(" <- ", messages);
+    }
+
+    private static string RetryText(TimeSpan? retryAfter) =>
+        retryAfter is { } r ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" (Retry-After {Math.Max(0, r.TotalSeconds):0} s)") : "";
+
+    // The start of a body for a message: control characters (binary garbage) shown as '?'.
+    private static string Snippet(string text)
+    {
+        if (text.Length == 0) return "(empty body)";
+        var head = text.Length <= 300 ? text : text[..300] + "…";
+        return string.Create(head.Length, head, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++) span[i] = char.IsControl(source[i]) && source[i] != '\n' ? '?' : source[i];
+        });
+    }
+
+    // A COMPLETE reply that does not hold what it promises (missing fields, a broken artefact) is a
+    // bad reply, said as such, rather than a NullReferenceException from deep in the reading code.
+    private static T ReadingReply<T>(string what, string text, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is not SmartTransportException
+                                  && e is NullReferenceException or InvalidOperationException or FormatException or JsonException or ArgumentException or KeyNotFoundException)
+        {
+            throw new SmartTransportException($"{what} does not read ({e.Message}): {Snippet(text)}", TransportFailure.InvalidReply, inner: e);
+        }
+    }
 
     private async Task<TrustResult> ReadTrustAsync(JsonObject reply, CancellationToken ct)
     {
@@ -312,6 +438,11 @@ public sealed class SimulatedProductInstance
         if (status != "COMPLETE")
             return new TrustResult(status, reply["error"]?["code"]?.GetValue<string>(), reply["error"]?["message"]?.GetValue<string>(), [], null, reply);
         var cert = await SigningCertificateAsync(ct);
+        return ReadingReply("a COMPLETE trust reply", reply.ToJsonString(), () => ReadTrustCodes(reply, status, cert));
+    }
+
+    private static TrustResult ReadTrustCodes(JsonObject reply, string status, string cert)
+    {
         var codes = new List<InstalledTrustCode>();
         foreach (var item in reply["data"]?["trust_codes"]?.AsArray() ?? [])
         {

@@ -9,20 +9,17 @@ namespace CssmSim.Testing;
 /// </summary>
 public sealed class LineLoggerProvider : ILoggerProvider
 {
-    private readonly Func<Action<string>?> _sink;
+    private readonly Action<string> _writeLine;
 
     /// <param name="writeLine">Receives each formatted line.</param>
     public LineLoggerProvider(Action<string> writeLine)
     {
         ArgumentNullException.ThrowIfNull(writeLine);
-        _sink = () => writeLine;
+        _writeLine = writeLine;
     }
 
-    /// <param name="sink">Asked for the current line writer on every line (null drops the line).</param>
-    internal LineLoggerProvider(Func<Action<string>?> sink) => _sink = sink;
-
     /// <inheritdoc/>
-    public ILogger CreateLogger(string categoryName) => new LineLogger(ShortName(categoryName), _sink);
+    public ILogger CreateLogger(string categoryName) => new LineLogger(ShortName(categoryName), _writeLine);
 
     /// <inheritdoc/>
     public void Dispose()
@@ -32,7 +29,7 @@ public sealed class LineLoggerProvider : ILoggerProvider
     // "CssmSim.Server.Pipeline.ErrorHandling" reads better as "ErrorHandling" in a test's output.
     private static string ShortName(string category) => category.LastIndexOf('.') is var dot and >= 0 ? category[(dot + 1)..] : category;
 
-    private sealed class LineLogger(string category, Func<Action<string>?> sink) : ILogger
+    private sealed class LineLogger(string category, Action<string> write) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -40,7 +37,7 @@ public sealed class LineLoggerProvider : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!IsEnabled(logLevel) || sink() is not { } write) return;
+            if (!IsEnabled(logLevel)) return;
             var line = $"[cssmsim {Level(logLevel)}] {category}: {formatter(state, exception)}";
             if (exception is not null) line += Environment.NewLine + exception;
             try
@@ -49,7 +46,7 @@ public sealed class LineLoggerProvider : ILoggerProvider
             }
             catch (InvalidOperationException)
             {
-                // xunit's output helper refuses writes once its test has finished.
+                // A test framework's output helper (xunit's) refuses writes once its test has finished.
             }
         }
 

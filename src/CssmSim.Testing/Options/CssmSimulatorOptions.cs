@@ -23,6 +23,12 @@ public sealed class CssmSimulatorOptions
     /// <summary>Also listens on HTTPS (another random loopback port) with the TLS certificate of <see cref="Signing"/>.</summary>
     public bool Https { get; set; }
 
+    /// <summary>
+    /// The loopback HTTP port; 0 (default) picks a free one, so parallel simulators never compete.
+    /// A fixed port suits an agent whose URL cannot be changed per test; starting fails if it is taken.
+    /// </summary>
+    public int Port { get; set; }
+
     /// <summary>Certificates and signing keys: <see cref="SigningKeys.Embedded"/> (default) or <see cref="SigningKeys.Generate"/>.</summary>
     public SigningKeys Signing { get; set; } = SigningKeys.Embedded;
 
@@ -67,13 +73,6 @@ public sealed class CssmSimulatorOptions
         return this;
     }
 
-    /// <summary>Logs to an xunit v3 test's output (lines written after that test ended are dropped).</summary>
-    public CssmSimulatorOptions LogTo(Xunit.ITestOutputHelper output, LogLevel minimumLevel = LogLevel.Information)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        return LogTo(new TestOutputLoggerProvider(output), minimumLevel);
-    }
-
     /// <summary>Checks every setting; the message names the one at fault and what is allowed.</summary>
     /// <exception cref="ArgumentException">A setting is missing or out of range.</exception>
     public void Validate()
@@ -90,6 +89,7 @@ public sealed class CssmSimulatorOptions
             if (TokenBottleneck.HoldMs is < 0 or > 600_000) problems.Add($"{nameof(TokenBottleneck)}.HoldMs must be from 0 to 600000, not {TokenBottleneck.HoldMs}");
         }
         if (!Enum.IsDefined(MinimumLogLevel)) problems.Add($"{nameof(MinimumLogLevel)} {(int)MinimumLogLevel} is not a log level");
+        if (Port is < 0 or > 65_535) problems.Add($"{nameof(Port)} must be from 0 (a free port) to 65535, not {Port}");
         if (PollIntervalSeconds is < 1 or > 86_400) problems.Add($"{nameof(PollIntervalSeconds)} must be from 1 to 86400, not {PollIntervalSeconds}");
         if (JournalCapacity is < 1 or > 10_000_000) problems.Add($"{nameof(JournalCapacity)} must be from 1 to 10000000, not {JournalCapacity}");
         if (ControlApiKey is { } key && string.IsNullOrWhiteSpace(key)) problems.Add($"{nameof(ControlApiKey)} must not be blank (null leaves the control API open)");

@@ -16,6 +16,23 @@ public sealed class LicenseServiceTransferTests
     private static async Task<long?> QuantityAsync(SeededStore seeded, string va, string tag) =>
         (await seeded.LicensesAsync("example.com", va)).SingleOrDefault(l => l.Tag == tag)?.Quantity;
 
+    [Fact]
+    public async Task An_expired_term_license_cannot_be_transferred()
+    {
+        // Arrange: the default seed's TERM license ends 365 days after the load date
+        await using var seeded = await SeededStore.StartAsync(StoreKind.Memory);
+        var (service, account, source) = await ServiceAsync(seeded);
+        seeded.Clock.Advance(TimeSpan.FromDays(400));
+
+        // Act
+        var result = await service.TransferAsync(account, source, [new TransferEntry("Aironet DNA Advantage Term Licenses", "TERM", 1, "Lab")], Ct);
+
+        // Assert
+        result.Succeeded.ShouldBeFalse();
+        result.Message.ShouldContain("expired on");
+        (await QuantityAsync(seeded, "DEFAULT", Seeds.AirDnaTag)).ShouldBe(100);
+    }
+
     [Theory]
     [MemberData(nameof(StoreKinds.Both), MemberType = typeof(StoreKinds))]
     public async Task A_transfer_moves_quantity_and_creates_the_target_entry_with_the_source_attributes(StoreKind kind)

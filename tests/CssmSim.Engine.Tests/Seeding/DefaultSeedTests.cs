@@ -9,7 +9,7 @@ namespace CssmSim.Engine.Tests.Seeding;
 public sealed class DefaultSeedTests
 {
     [Fact]
-    public void The_default_seed_has_random_seed_1_and_the_cssmsim_client_for_all_accounts()
+    public void The_default_seed_has_random_seed_1_the_cssmsim_client_and_the_cssmsim_user_for_all_accounts()
     {
         var doc = SeedReader.Parse(DefaultSeed.Yaml);
 
@@ -18,7 +18,12 @@ public sealed class DefaultSeedTests
         client.ClientId.ShouldBe("cssmsim");
         client.ClientSecret.ShouldBe("cssmsim");
         client.Accounts.ShouldBeNull();
-        doc.Users.ShouldBeEmpty();
+        // Three public clients use the password grant (control.md §Default seed).
+        var user = doc.Users.ShouldHaveSingleItem();
+        user.Username.ShouldBe("cssmsim-user");
+        user.Password.ShouldBe("cssmsim");
+        user.Email.ShouldBe("cssmsim-user@example.com");
+        user.Accounts.ShouldBeNull();
         doc.Faults.ShouldBeEmpty();
     }
 
@@ -71,6 +76,7 @@ public sealed class DefaultSeedTests
             {
               "randomSeed": 1,
               "apiClients": [{"clientId": "cssmsim", "clientSecret": "cssmsim"}],
+              "users": [{"username": "cssmsim-user", "password": "cssmsim", "email": "cssmsim-user@example.com"}],
               "accounts": [{
                 "domain": "example.com", "name": "Example Co", "accountId": "123456",
                 "virtualAccounts": [

@@ -45,6 +45,37 @@ public sealed class UsageFileReaderFormTests
         file.ReturnCodes.ShouldBe([Samples.ReturnCode1, Samples.ReturnCode2]);
     }
 
+    [Fact]
+    public void A_return_file_as_the_device_saves_it_keeps_the_udi_of_each_code()
+    {
+        // Arrange: "license smart authorization return all offline bootflash:return-code.txt" (seed 000 L2612, L3589-3593)
+        var text = "Enter this return code in Cisco Smart Software Manager portal:\n"
+            + "UDI: PID:C9800-CL-K9,SN:93BBAH93MGS\n"
+            + "   Return code: " + Samples.ReturnCode1 + "\r\n"
+            + "UDI: PID:C9800-CL-K9,SN:9XECPSUU4XN\n"
+            + "   Return code: " + Samples.ReturnCode2 + "\n";
+
+        // Act
+        var file = Samples.Read("return-code.txt", Encoding.UTF8.GetBytes(text));
+
+        // Assert
+        file.Form.ShouldBe(UsageFileForm.ReturnFile);
+        file.ReturnCodes.ShouldBe([Samples.ReturnCode1, Samples.ReturnCode2]);
+        file.ReturnCodeUdis.ShouldBe(["PID:C9800-CL-K9,SN:93BBAH93MGS", "PID:C9800-CL-K9,SN:9XECPSUU4XN"]);
+    }
+
+    [Theory]
+    [InlineData("UDI: not-a-udi\nReturn code: CqaUPW-WSPYiq-ZNU2ci-SnWydS-hBCXHP-MuyPqy-PJ1GiG-tPTGQj-S2h")]
+    [InlineData("UDI: PID:C9800-CL-K9,SN:93BBAH93MGS\nReturn code: not a code")]
+    [InlineData("Return code: CqaUPW-WSPYiq-ZNU2ci-SnWydS-hBCXHP-MuyPqy-PJ1GiG-tPTGQj-S2h\nEnter this return code in Cisco Smart Software Manager portal:")]
+    public void A_return_file_with_a_bad_udi_or_code_line_is_not_a_return_file(string text)
+    {
+        var file = Samples.Read("return-code.txt", Encoding.UTF8.GetBytes(text));
+
+        file.Form.ShouldBe(UsageFileForm.RumFile);
+        file.ReturnCodes.ShouldBeEmpty();
+    }
+
     [Theory]
     [InlineData("CqaUPW-WSPYiq-ZNU2ci-SnWydS-hBCXHP-MuyPqy-PJ1GiG-tPTGQj-S2h\nnot a code")]
     [InlineData("CqaUPW-WSPYiq-ZNU2ci-SnWydS-hBCXHP-MuyPqy-PJ1GiG-tPTGQj-S2")]

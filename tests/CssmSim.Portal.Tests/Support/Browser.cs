@@ -36,7 +36,7 @@ public sealed class Browser : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (own cookies) and page, sized like a laptop screen; skips the test when there is no browser.</summary>
-    public async Task<IPage> NewPageAsync()
+    public async Task<IPage> NewPageAsync(int width = 1440, int height = 900)
     {
         if (_browser is null)
         {
@@ -46,7 +46,7 @@ public sealed class Browser : IAsyncLifetime
         }
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
         {
-            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
             AcceptDownloads = true,
         });
         context.SetDefaultTimeout(20_000);

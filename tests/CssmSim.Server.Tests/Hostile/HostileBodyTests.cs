@@ -8,12 +8,18 @@ namespace CssmSim.Server.Tests.Hostile;
 /// </summary>
 public sealed class HostileBodyTests(HostileSimulator sim) : IClassFixture<HostileSimulator>
 {
+    /// <summary>The trusted device the hostile simulator seeds, as a control API product instance path.</summary>
+    private const string FieldDevice = "/_sim/accounts/example.com/virtual-accounts/DEFAULT/product-instances/PID%3AC9800-CL-K9%2CSN%3AFIELD0001";
+
     /// <summary>Body-taking routes and the concrete path each is exercised on.</summary>
     public static readonly IReadOnlyDictionary<string, string> BodyRoutes = new Dictionary<string, string>
     {
         ["POST /_sim/accounts/{domain}/virtual-accounts/{va}/return-codes"] = "/_sim/accounts/example.com/virtual-accounts/DEFAULT/return-codes",
         ["POST /_sim/accounts/{domain}/virtual-accounts/{va}/tokens"] = "/_sim/accounts/example.com/virtual-accounts/DEFAULT/tokens",
         ["POST /_sim/accounts/{domain}/virtual-accounts/{va}/trust-codes"] = "/_sim/accounts/example.com/virtual-accounts/DEFAULT/trust-codes",
+        ["PUT /_sim/accounts/{domain}/virtual-accounts/{va}/product-instances/{udi}/reservation"] = FieldDevice + "/reservation",
+        ["POST /_sim/accounts/{domain}/virtual-accounts/{va}/product-instances/{udi}/reservation/confirmation"] = FieldDevice + "/reservation/confirmation",
+        ["POST /_sim/accounts/{domain}/virtual-accounts/{va}/product-instances/{udi}/transfer"] = FieldDevice + "/transfer",
         ["PUT /_sim/accounts/{domain}/policy"] = "/_sim/accounts/example.com/policy",
         ["PUT /_sim/accounts/{domain}/virtual-accounts/{va}/policy"] = "/_sim/accounts/example.com/virtual-accounts/DEFAULT/policy",
         ["POST /_sim/clock/"] = "/_sim/clock",

@@ -65,8 +65,11 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
                "productInstances":[{"udi_pid":"C9800-CL-K9","udi_serial_number":"SEEDFIELD1","hostname":"wlc-1","trusted":true}]}]}]}
             """.Replace("@TAG@", Tag, StringComparison.Ordinal))!.AsObject()),
         ["smart transport trust"] = ("/licservice/license",
-            () => Transport("TRUST_ESTABLISHMENT", new JsonObject { ["id_token"] = "NOT-A-TOKEN", ["scope"] = "all", ["force"] = false,
-                ["ha_udis"] = new JsonArray(new JsonObject { ["role"] = "Standby", ["sudi"] = new JsonObject { ["udi_pid"] = "C9800-CL-K9", ["udi_serial_number"] = "FIELD0002" } }) })),
+            () => Transport("TRUST_ESTABLISHMENT", new JsonObject
+            {
+                ["id_token"] = "NOT-A-TOKEN", ["scope"] = "all", ["force"] = false,
+                ["ha_udis"] = new JsonArray(new JsonObject { ["role"] = "Standby", ["sudi"] = new JsonObject { ["udi_pid"] = "C9800-CL-K9", ["udi_serial_number"] = "FIELD0002" } })
+            })),
         ["smart transport usage"] = ("/licservice/license",
             () => Transport("USAGE_REPORTING", new JsonObject
             {
@@ -112,7 +115,19 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
         }),
         ["v3 summary"] = (Api + "/v3/licenses/summary", () => new JsonObject { ["data"] = new JsonObject { ["timestamp"] = 1700000000000L, ["nonce"] = "nonce-1", ["tags"] = new JsonArray(Tag) } }),
         ["patch fault"] = ("/_sim/faults/token-max-uses-bottleneck", () => new JsonObject { ["enabled"] = true, ["when"] = new JsonObject { ["concurrentAbove"] = 4 } }),
+        // The field device holds no reservation and "Nowhere" is no Virtual Account: these name things that do not exist, on purpose.
+        ["control reservation update (PUT)"] = (FieldDevice + "/reservation",
+            () => new JsonObject { ["licenses"] = new JsonArray(new JsonObject { ["tag"] = EnforcedTag, ["quantity"] = 1 }) }),
+        ["control reservation confirmation"] = (FieldDevice + "/reservation/confirmation", () => new JsonObject { ["confirmationCode"] = "0000abcd" }),
+        ["control transfer"] = (FieldDevice + "/transfer", () => new JsonObject { ["targetVirtualAccount"] = "Nowhere" }),
     };
+
+    private const string FieldDevice = "/_sim/accounts/example.com/virtual-accounts/DEFAULT/product-instances/PID%3AC9800-CL-K9%2CSN%3AFIELD0001";
+
+    private static HttpMethod MethodOf(string template) =>
+        template == "patch fault" ? HttpMethod.Patch
+        : template.Contains("policy", StringComparison.Ordinal) || template.EndsWith("(PUT)", StringComparison.Ordinal) ? HttpMethod.Put
+        : HttpMethod.Post;
 
     /// <summary>Fields that hold a JSON document as a string: mutated inside, then re-serialised.</summary>
     private static readonly HashSet<string> EmbeddedPayloads = ["payload"];
@@ -212,7 +227,7 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
     public async Task The_template_itself_is_accepted_so_its_mutations_test_the_field(string template)
     {
         var (path, body) = Templates[template];
-        var method = template == "patch fault" ? HttpMethod.Patch : template.Contains("policy", StringComparison.Ordinal) ? HttpMethod.Put : HttpMethod.Post;
+        var method = MethodOf(template);
 
         var (status, text, _) = await sim.SendHostileAsync(sim.Request(method, path, new StringContent(body().ToJsonString(), Encoding.UTF8, "application/json")), template);
 
@@ -258,7 +273,7 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
         foreach (var (name, value) in HostileValues.For(original))
         {
             var json = Replace(body(), field, value?.DeepClone()).ToJsonString();
-            var method = template == "patch fault" ? HttpMethod.Patch : template.Contains("policy", StringComparison.Ordinal) ? HttpMethod.Put : HttpMethod.Post;
+            var method = MethodOf(template);
             try
             {
                 await sim.SendHostileAsync(sim.Request(method, path, new StringContent(json, Encoding.UTF8, "application/json")), $"{template} {field} <- {name}");

@@ -18,6 +18,7 @@ public static class HostilePayloads
 {
     private const int Deep = 10_000;
     private const string Json = "application/json";
+    private const string Yaml = "application/yaml";
 
     /// <summary>Above every route's own limit but the upload and snapshot routes' (16 MiB is the largest JSON limit).</summary>
     public const int OversizedBytes = 17 * 1024 * 1024;
@@ -67,6 +68,14 @@ public static class HostilePayloads
         new("xml-external-entity-as-json", Json, () => Utf8(ExternalEntity)),
         new("xml-deep", "text/xml", () => Utf8(string.Concat(Enumerable.Repeat("<a>", Deep)) + string.Concat(Enumerable.Repeat("</a>", Deep)))),
         new("form-garbage", "application/x-www-form-urlencoded", () => Concat(Utf8("grant_type=%%%ZZ&&=&client_id="), [0xFF, 0x00])),
+        // YAML nested 32,000 deep in 64 KB overflowed the stack (the process died); an unclosed flow
+        // collection threw InvalidOperationException out of YamlDotNet (a 500).
+        new("yaml-deep-flow", Yaml, () => Utf8("a: " + new string('[', 32_000))),
+        new("yaml-deep-block", Yaml, () => Utf8(string.Concat(Enumerable.Repeat("- ", 32_000)) + "x")),
+        new("yaml-unclosed-brace", Yaml, () => Utf8("accounts:\n  - {domain: a.test, virtualAccounts: [DEFAULT]\n")),
+        new("yaml-deep-as-text", "text/plain", () => Utf8("a: " + new string('[', 32_000))),
+        // A lone surrogate escape parses, then throws wherever the string is read (a 500 on 14 of 15 routes).
+        new("json-lone-surrogate", Json, () => Utf8("""{"description":"\ud800","data":{"x":"\udfff"},"header":{"type":"\ud800"},"grant_type":"\ud800"}""")),
         new("oversized", Json, () => Concat(Utf8("{\"description\":\""), Enumerable.Repeat((byte)'a', OversizedBytes).ToArray(), Utf8("\"}"))),
     ];
 

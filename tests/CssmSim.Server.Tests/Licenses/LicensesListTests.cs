@@ -15,7 +15,7 @@ public sealed class LicensesListTests
     private static readonly string[] RowKeys =
     [
         "license", "virtualAccount", "quantity", "inUse", "available", "status", "billingType", "pendingQuantity", "reserved",
-        "isPortable", "ahaApps", "licenseSubstitutions", "licenseDetails",
+        "isPortable", "ahaApps", "licenseSubstitutions", "licenseDetails", "alerts",
     ];
 
     [Fact]
@@ -224,7 +224,7 @@ public sealed class LicensesListTests
         var licenses = (await TestSimulator.ReadJsonAsync(response))["licenses"]!.AsArray().Select(l => l!.AsObject()).ToList();
         licenses.Count.ShouldBe(4);
         var air = licenses.Single(l => l["tag"]!.GetValue<string>() == AirDna);
-        air.ShouldHaveExactKeys("tag", "displayName", "type", "enforcement", "purchased", "inUse", "reserved", "available", "startDate", "endDate");
+        air.ShouldHaveExactKeys("tag", "displayName", "type", "enforcement", "purchased", "inUse", "reserved", "pending", "available", "startDate", "endDate", "status", "expired", "alerts");
         air["displayName"]!.GetValue<string>().ShouldBe(AirDnaName);
         air["type"]!.GetValue<string>().ShouldBe("TERM");
         air["enforcement"]!.GetValue<string>().ShouldBe("unenforced");

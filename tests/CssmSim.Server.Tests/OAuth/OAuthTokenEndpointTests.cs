@@ -99,6 +99,26 @@ public sealed class OAuthTokenEndpointTests
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Theory]
+    [InlineData("/as/token.oauth2")]
+    [InlineData("/oauth2/default/v1/token")]
+    public async Task The_default_seed_user_gets_a_token_with_the_password_grant_out_of_the_box(string path)
+    {
+        // control.md §Default seed: three public clients use the password grant with cssmsim/cssmsim plus cssmsim-user.
+        await using var sim = await TestSimulator.StartAsync();
+
+        using var response = await sim.Http.PostAsync(path, Form(("grant_type", "password"), ("client_id", "cssmsim"),
+            ("client_secret", "cssmsim"), ("username", "cssmsim-user"), ("password", "cssmsim")), Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await TestSimulator.ReadJsonAsync(response);
+        body.ShouldHaveExactKeys("access_token", "token_type", "expires_in");
+        body["token_type"]!.GetValue<string>().ShouldBe("Bearer");
+        body["expires_in"]!.GetValue<int>().ShouldBe(3599);
+        using var accounts = await sim.ApiGetAsync(TestSimulator.ApiPrefix + "/v2/accounts/search", body["access_token"]!.GetValue<string>());
+        accounts.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task A_wrong_user_password_is_400_invalid_grant()
     {

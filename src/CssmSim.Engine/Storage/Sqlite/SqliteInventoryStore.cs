@@ -56,6 +56,10 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
             var registered = existing.Where(kv => kv.Value?.TrustCodeId is not null).Select(kv => kv.Key).ToList();
             if (registered.Count > 0)
                 return Fail(TrustRefusal.UdiAlreadyRegistered, vaId) with { Registered = registered };
+            // A token applies only to the product instances of its own account (seed 000 L6148): one the simulator
+            // already holds in another Virtual Account is refused, not moved, unless forced.
+            var elsewhere = token is null ? [] : existing.Where(kv => kv.Value is not null && kv.Value.VirtualAccountId != vaId).Select(kv => kv.Key).ToList();
+            if (elsewhere.Count > 0) return Fail(TrustRefusal.AccountMismatch, vaId) with { Registered = elsewhere };
         }
         if (token is not null)
         {
@@ -141,6 +145,15 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
 
     public Task<bool> DeleteProductInstanceAsync(string udi, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM product_instances WHERE udi = $udi", ("$udi", udi)) > 0, ct);
+
+    public Task<bool> MoveProductInstanceAsync(string udi, string fromVirtualAccountId, string toVirtualAccountId, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) =>
+        {
+            if (Sql.Execute(c, tx, "UPDATE product_instances SET va_id = $to WHERE udi = $udi AND va_id = $from",
+                    ("$to", toVirtualAccountId), ("$udi", udi), ("$from", fromVirtualAccountId)) == 0) return false;
+            Sql.Execute(c, tx, "UPDATE authorizations SET va_id = $to WHERE udi = $udi AND state <> 'RETURNED'", ("$to", toVirtualAccountId), ("$udi", udi));
+            return true;
+        }, ct);
 
     public Task TouchAsync(string udi, DateTimeOffset at, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) => Sql.Execute(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", ("$at", Time(at)), ("$udi", udi)), ct);

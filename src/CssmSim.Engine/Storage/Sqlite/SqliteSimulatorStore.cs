@@ -59,8 +59,25 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
             return new SqliteDurability(journal, (long)cmd.ExecuteScalar()!);
         }, ct);
 
+    /// <summary>Row counts of what a user creates, for the start banner (one read, cheap at any size).</summary>
+    public Task<StoreCounts> CountsAsync(CancellationToken ct = default) => _db.ReadAsync(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT (SELECT COUNT(*) FROM smart_accounts), (SELECT COUNT(*) FROM virtual_accounts), (SELECT COUNT(*) FROM licenses),
+                   (SELECT COUNT(*) FROM tokens), (SELECT COUNT(*) FROM product_instances), (SELECT COUNT(*) FROM usage_reports),
+                   (SELECT COUNT(*) FROM poll_transitions)
+            """;
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return new StoreCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6));
+    }, ct);
+
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 }
+
+/// <summary>How much a store holds (<see cref="SqliteSimulatorStore.CountsAsync"/>).</summary>
+public sealed record StoreCounts(long SmartAccounts, long VirtualAccounts, long Licenses, long Tokens, long ProductInstances, long UsageReports, long PollTransitions);
 
 /// <summary>PRAGMA journal_mode and synchronous (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA) of a file store.</summary>
 public sealed record SqliteDurability(string JournalMode, long Synchronous)

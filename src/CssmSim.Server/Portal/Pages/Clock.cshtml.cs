@@ -18,7 +18,7 @@ public sealed class ClockModel(SimulatorClock clock, CssmSim.Engine.Storage.ISim
             clock.SetMode(ClockMode.System);
             notice = "The clock is back on wall time.";
         }
-        else if (advance is not null && IsoDuration.TryParse(advance, out var by) && by > TimeSpan.Zero && by <= TimeSpan.FromDays(3650))
+        else if (advance is not null && IsoDuration.TryParse(advance, out var by) && by > TimeSpan.Zero && by <= TimeSpan.FromDays(3650) && clock.CanAdvance(by))
         {
             clock.Advance(by);
             notice = $"The clock moved {Format.Offset(by)}: it is now {Format.DateTime(clock.GetUtcNow())}.";

@@ -43,19 +43,21 @@ public sealed class IndexModel(TokenService tokens) : PortalPage
         ModelState.Clear();
         var days = WholeNumber(Input.ExpiresAfterDays, "Input.ExpiresAfterDays", "Expire After", required: true);
         var maxUses = WholeNumber(Input.MaxUses, "Input.MaxUses", "Max. Number of Uses", required: false);
-        if (ModelState.IsValid)
+        // Every problem at once: the engine's checks run on what parsed (a valid stand-in for what did not).
+        var request = new TokenRequest(Input.Description?.Trim() ?? "", days ?? 30, maxUses, Input.ExportControlled, "portal");
+        try
         {
-            try
+            TokenService.Validate(request);
+            if (ModelState.IsValid)
             {
-                var created = await tokens.CreateAsync(Account, VirtualAccount,
-                    new TokenRequest(Input.Description?.Trim() ?? "", days!.Value, maxUses, Input.ExportControlled, "portal"), HttpContext.RequestAborted);
+                var created = await tokens.CreateAsync(Account, VirtualAccount, request, HttpContext.RequestAborted);
                 return Redirect(Href(PortalSetup.BasePath, ("created", created.Token.Id)));
             }
-            catch (EngineValidationException e)
-            {
-                // The engine speaks to API clients ("null" for unlimited); a person leaves the field blank.
-                AddErrors(e.Errors.ToDictionary(kv => kv.Key, kv => kv.Value.Select(m => m.Replace(", or null for unlimited", " (leave it blank for unlimited)")).ToArray()), Fields);
-            }
+        }
+        catch (EngineValidationException e)
+        {
+            // The engine speaks to API clients ("null" for unlimited); a person leaves the field blank.
+            AddErrors(e.Errors.ToDictionary(kv => kv.Key, kv => kv.Value.Select(m => m.Replace(", or null for unlimited", " (leave it blank for unlimited)")).ToArray()), Fields);
         }
         DialogOpen = true;
         await LoadAsync();

@@ -9,7 +9,7 @@ namespace CssmSim.Server.Portal.Pages;
 /// <c>X-CssmSim-Key</c> header.
 /// </summary>
 [PortalPublic]
-public sealed class LoginModel(PortalSession session) : PageModel
+public sealed class LoginModel(PortalSession session, Pipeline.FailedAttempts attempts) : PageModel
 {
     [BindProperty] public string? Key { get; set; }
 
@@ -21,7 +21,21 @@ public sealed class LoginModel(PortalSession session) : PageModel
 
     public IActionResult OnPost()
     {
-        if (session.TrySignIn(HttpContext, Key)) return Redirect(Target());
+        var client = HttpContext.Connection.RemoteIpAddress;
+        if (attempts.LockedFor(client) is { } left)
+        {
+            var seconds = (int)Math.Ceiling(left.TotalSeconds);
+            Error = $"Too many wrong keys from this address; try again in {seconds} s.";
+            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+        if (session.TrySignIn(HttpContext, Key))
+        {
+            attempts.Succeeded(client);
+            return Redirect(Target());
+        }
+        if (!string.IsNullOrWhiteSpace(Key)) attempts.Failed(client);
         Error = string.IsNullOrWhiteSpace(Key) ? "Enter the control API key." : "That is not the control API key.";
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         return Page();

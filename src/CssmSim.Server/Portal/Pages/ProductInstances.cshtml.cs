@@ -9,7 +9,8 @@ namespace CssmSim.Server.Portal.Pages;
 /// Remove (a reserved instance needs its reservation return code) and trust code files for offline
 /// install. <see cref="ProductInstanceService"/> and <see cref="TrustService"/> hold the rules.
 /// </summary>
-public sealed class ProductInstancesModel(ProductInstanceService instances, TrustService trust, LicenseNames names) : PortalPage
+public sealed class ProductInstancesModel(ProductInstanceService instances, TrustService trust, LicenseNames names,
+    Engine.Authorizations.AuthorizationService authorizations) : PortalPage
 {
     public override string Title => "Product Instances";
 
@@ -45,6 +46,44 @@ public sealed class ProductInstancesModel(ProductInstanceService instances, Trus
             return Done($"Removed {outcome.Removed!.Udi}.{released}", "/portal/product-instances");
         }
         RemoveError = (udi, outcome.Message!);
+        await LoadAsync();
+        return Page();
+    }
+
+    /// <summary>The row whose Enter Confirmation Code or Transfer failed, and why.</summary>
+    public (string Udi, string Message)? ActionError { get; private set; }
+
+    /// <summary>"Download Reservation Authorization Code" (seed 002 L2188): the reservation's code as a file.</summary>
+    public async Task<IActionResult> OnPostDownloadReservationAsync(string udi)
+    {
+        if (!Udi.TryParse(udi, out var parsed) || await ReservationOfAsync(parsed) is not { } r) return await FailAsync(udi, "this product instance holds no reservation");
+        return File(System.Text.Encoding.UTF8.GetBytes(r.Authorization.CodeXml), "text/plain", $"{r.Authorization.Kind.ToLowerInvariant()}_{parsed.Serial}.txt");
+    }
+
+    /// <summary>"Enter Confirmation Code": the code the device printed after installing the reservation.</summary>
+    public async Task<IActionResult> OnPostConfirmAsync(string udi, string? confirmationCode)
+    {
+        if (!Udi.TryParse(udi, out var parsed) || await ReservationOfAsync(parsed) is null) return await FailAsync(udi, "this product instance holds no reservation");
+        if (string.IsNullOrWhiteSpace(confirmationCode)) return await FailAsync(udi, "Paste the Reservation Confirmation Code the device printed");
+        var confirmed = await authorizations.ConfirmAsync(parsed, confirmationCode, HttpContext.RequestAborted);
+        return confirmed is null
+            ? await FailAsync(udi, $"'{confirmationCode.Trim()}' is not the confirmation code of this reservation's authorization code")
+            : Done($"Confirmed the reservation of {parsed}.", "/portal/product-instances");
+    }
+
+    /// <summary>CSSM's Transfer: the instance, its use and its authorizations move to another Virtual Account.</summary>
+    public async Task<IActionResult> OnPostTransferAsync(string udi, string? targetVirtualAccount)
+    {
+        var outcome = await instances.TransferAsync(Account, VirtualAccount, udi, targetVirtualAccount ?? "", HttpContext.RequestAborted);
+        return outcome.Succeeded ? Done($"Transferred {udi.Trim()} to {outcome.Target!.Name}.", "/portal/product-instances") : await FailAsync(udi, outcome.Message);
+    }
+
+    private async Task<Engine.Authorizations.ReservationView?> ReservationOfAsync(Udi udi) =>
+        await authorizations.ReservationOfAsync(udi, HttpContext.RequestAborted) is { } r && r.Authorization.VirtualAccountId == VirtualAccount.Id ? r : null;
+
+    private async Task<IActionResult> FailAsync(string udi, string message)
+    {
+        ActionError = (udi.Trim(), message);
         await LoadAsync();
         return Page();
     }

@@ -31,6 +31,9 @@ public sealed class ReservationsModel(AuthorizationService authorizations, Licen
     [BindProperty] public List<string> Tags { get; set; } = [];
     [BindProperty] public List<string> Counts { get; set; } = [];
 
+    // Update Reserved Licenses
+    [BindProperty] public string? UpdateUdi { get; set; }
+
     // SLAC
     [BindProperty] public string? SlacUdi { get; set; }
     [BindProperty] public string? SlacTag { get; set; }
@@ -69,6 +72,34 @@ public sealed class ReservationsModel(AuthorizationService authorizations, Licen
                 Issued = (universal ? "PLR" : "SLR", $"{parsed!.Udi.Pid}:{parsed.Udi.Serial}", outcome.AuthorizationCode!,
                     $"{(universal ? "plr" : "slr")}_{parsed.Udi.Serial}.txt");
                 RequestCodeText = null;
+                Counts = [];
+            }
+            else ModelState.AddModelError("Counts", outcome.ErrorMessage!);
+        }
+        await LoadAsync();
+        return Page();
+    }
+
+    /// <summary>CSSM's "Update Reserved Licenses": the quantities are the whole new set; a new code, in transition until confirmed.</summary>
+    public async Task<IActionResult> OnPostUpdateAsync()
+    {
+        ModelState.Clear();
+        if (!Udi.TryParse(UpdateUdi?.Trim(), out var udi)) ModelState.AddModelError("Counts", "Choose the reserved product instance to update");
+        var wanted = new List<(string, long)>();
+        for (var i = 0; i < Tags.Count; i++)
+        {
+            var text = i < Counts.Count ? Counts[i] : null;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            if (!long.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                ModelState.AddModelError("Counts", $"The quantity '{text}' is not a whole number");
+            else if (n > 0) wanted.Add((Tags[i], n));
+        }
+        if (ModelState.IsValid)
+        {
+            var outcome = await authorizations.UpdateReservationAsync(Account, VirtualAccount, udi, wanted, HttpContext.RequestAborted);
+            if (outcome.Succeeded)
+            {
+                Issued = ("SLR", $"{udi.Pid}:{udi.Serial}", outcome.AuthorizationCode!, $"slr_{udi.Serial}.txt");
                 Counts = [];
             }
             else ModelState.AddModelError("Counts", outcome.ErrorMessage!);

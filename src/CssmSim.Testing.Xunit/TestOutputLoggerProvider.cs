@@ -17,7 +17,9 @@ public sealed class TestOutputLoggerProvider : ILoggerProvider
     public TestOutputLoggerProvider(ITestOutputHelper? output = null)
     {
         _output = output;
-        _lines = new LineLoggerProvider(() => _output is { } o ? o.WriteLine : null);
+        // A line with no test to go to is dropped here; one whose test has ended is dropped by
+        // LineLoggerProvider (xunit's helper throws InvalidOperationException then).
+        _lines = new LineLoggerProvider(line => _output?.WriteLine(line));
     }
 
     /// <summary>Sends lines to <paramref name="output"/> from now on (null drops them).</summary>

@@ -1,0 +1,63 @@
+using CssmSim.Engine.Faults;
+using CssmSim.Engine.Seeding;
+using CssmSim.Engine.Storage;
+using CssmSim.Engine.Storage.Sqlite;
+using CssmSim.Engine.Time;
+using CssmSim.Server.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CssmSim.Cli.Commands;
+
+/// <summary>
+/// The lines <c>cssmsim serve</c> prints once listening: where, and what state is in force, so
+/// state kept from an earlier run (a fault rule, a moved clock, a merged seed) is never a surprise.
+/// </summary>
+public static class StartBanner
+{
+    public static async Task<IReadOnlyList<string>> LinesAsync(SimulatorServer server, SimulatorOptions options, string? seedFile, CancellationToken ct)
+    {
+        var lines = new List<string>();
+        var services = server.Services;
+        var version = typeof(SimulatorApp).Assembly.GetName().Version?.ToString(3);
+        lines.Add($"CssmSim {version} listening on {string.Join(", ", server.Addresses)}");
+        var store = services.GetService<ISimulatorStore>() as SqliteSimulatorStore;
+        // Read back from the database, so a durability setting that did not take effect shows here.
+        var durability = store is null ? null : await store.DurabilityAsync(ct);
+        lines.Add($"  store {options.Store}{(durability is null ? "" : $" ({durability})")}, signing {(options.SigningAlgorithm == Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
+
+        var seed = seedFile is null ? "the demo account (default seed)" : $"seed {seedFile}";
+        var outcome = options.ResetOnStart ? "store reset to it (--reset)" : services.GetRequiredService<SeedService>().StartupOutcome switch
+        {
+            StartupSeedOutcome.NewStore => "applied to a new store",
+            StartupSeedOutcome.MergedIntoExisting => "merged into the existing store (--reset starts from the seed alone)",
+            _ => "already applied; the store keeps what earlier runs created (--reset starts from the seed alone)",
+        };
+        lines.Add($"  state: {seed}, {outcome}");
+        if (store is not null)
+        {
+            var c = await store.CountsAsync(ct);
+            lines.Add($"  holds {c.SmartAccounts} Smart Account(s), {c.VirtualAccounts} virtual account(s), {c.Licenses} license(s), {c.Tokens} token(s), "
+                + $"{c.ProductInstances} product instance(s), {c.UsageReports} usage report(s)");
+            if (c.PollTransitions > 0)
+                lines.Add($"  poll transitions: {c.PollTransitions} set (GET /_sim/poll-transitions; POST /_sim/reset clears them)");
+        }
+        var userRules = services.GetRequiredService<FaultEngine>().List().Where(v => !v.Rule.Builtin).ToList();
+        if (userRules.Count > 0)
+        {
+            lines.Add($"  fault rules in force: {userRules.Count(v => v.Rule.Enabled)} enabled of {userRules.Count} (GET /_sim/faults, the portal's Faults page; DELETE /_sim/faults/ID removes one)");
+            foreach (var v in userRules.Take(10))
+                lines.Add($"    {(v.Rule.Enabled ? "on " : "off")} {v.Rule.Id}{(v.Rule.Name is null ? "" : $" \"{v.Rule.Name}\"")}: {Describe(v.Rule)}");
+            if (userRules.Count > 10) lines.Add($"    ... and {userRules.Count - 10} more");
+        }
+        var clock = services.GetRequiredService<SimulatorClock>();
+        if (clock.Mode != ClockMode.System || clock.Offset != TimeSpan.Zero)
+            lines.Add($"  clock: {clock.Mode}, now {clock.GetUtcNow():O} (offset {clock.Offset})");
+        return lines;
+    }
+
+    private static string Describe(FaultRule rule)
+    {
+        var on = rule.Match.Operation ?? rule.Match.Surface ?? rule.Match.Path ?? "every request";
+        return $"on {on}" + (rule.Match.Udi is { } udi ? $" for {udi}" : "") + (rule.Match.SmartAccount is { } sa ? $" in {sa}" : "");
+    }
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs every `run:` step of docs/ci/github-actions.yml as written, job by job, in a folder laid out
+# like a user's repository: scenarios/ (two of the library's), tests/Sim.Tests (a copy of
+# tests/CssmSim.Consumer.Tests), and a NuGet.config that serves cssmsim and CssmSim.Testing from
+# this build's packs (artifacts/tool, artifacts/packages; packed here when missing).
+# Usage: tests/launchers/check-ci-recipe.sh   (from anywhere)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+recipe="$repo/docs/ci/github-actions.yml"
+work="$(mktemp -d)"
+trap '[ -f "$work/.cssmsim/pid" ] && kill "$(cat "$work/.cssmsim/pid")" 2>/dev/null; rm -rf "$work"' EXIT
+fail() { echo "check-ci-recipe: FAIL: $*" >&2; exit 1; }
+
+ls "$repo"/artifacts/tool/cssmsim.*.nupkg >/dev/null 2>&1 \
+  || dotnet pack "$repo/src/CssmSim.Cli/CssmSim.Cli.csproj" -c Debug -o "$repo/artifacts/tool" --nologo -v q
+ls "$repo"/artifacts/packages/CssmSim.Testing.*.nupkg >/dev/null 2>&1 \
+  || dotnet pack "$repo/src/CssmSim.Testing/CssmSim.Testing.csproj" -c Debug -o "$repo/artifacts/packages" --nologo -v q
+
+mkdir -p "$work/scenarios" "$work/tests"
+cp "$repo/scenarios/trust-happy-path.yaml" "$repo/scenarios/token-max-uses-bottleneck.yaml" "$work/scenarios/"
+cp -r "$repo/tests/CssmSim.Consumer.Tests" "$work/tests/Sim.Tests"
+rm -rf "$work/tests/Sim.Tests/bin" "$work/tests/Sim.Tests/obj" "$work/tests/Sim.Tests/NuGet.config"
+# What a team would have in its NuGet.config: where cssmsim and CssmSim.Testing come from.
+cat > "$work/NuGet.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <config><add key="globalPackagesFolder" value="$work/.packages" /></config>
+  <packageSources>
+    <add key="cssmsim-tool" value="$repo/artifacts/tool" />
+    <add key="cssmsim-packages" value="$repo/artifacts/packages" />
+  </packageSources>
+  <packageSourceMapping>
+    <packageSource key="cssmsim-tool"><package pattern="cssmsim" /></packageSource>
+    <packageSource key="cssmsim-packages"><package pattern="CssmSim.*" /></packageSource>
+    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+  </packageSourceMapping>
+</configuration>
+XML
+
+# The `run:` steps of one job, each as a NUL-separated script (block scalars `run: |` and one-liners).
+steps_of() {
+  python3 - "$recipe" "$1" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+job, in_job, out, i = sys.argv[2], False, [], 0
+while i < len(lines):
+    line = lines[i]
+    m = re.match(r'^  ([A-Za-z0-9_-]+):\s*$', line)
+    if m: in_job = m.group(1) == job
+    r = re.match(r'^(\s*)run:\s*(.*)$', line)
+    if in_job and r:
+        indent, rest = len(r.group(1)), r.group(2)
+        if rest in ('|', '|-'):
+            block = []
+            i += 1
+            while i < len(lines) and (not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > indent):
+                block.append(lines[i]); i += 1
+            pad = min(len(b) - len(b.lstrip()) for b in block if b.strip())
+            out.append("\n".join(b[pad:] for b in block))
+            continue
+        out.append(rest)
+    i += 1
+sys.stdout.write("\0".join(out))
+PY
+}
+
+for job in scenarios fixture; do
+  count=0
+  while IFS= read -r -d '' step || [ -n "$step" ]; do
+    count=$((count + 1))
+    echo "check-ci-recipe: [$job] $step" | head -n1
+    # GitHub Actions runs each step with `bash -e {0}`.
+    (cd "$work" && bash -e -c "$step") || fail "job $job, step $count failed: $step"
+  done < <(steps_of "$job")
+  [ "$count" -gt 0 ] || fail "no run: steps in job $job"
+done
+[ -f "$work/test-results/scenarios.xml" ] || fail "no JUnit report"
+[ -f "$work/test-results/fixture.trx" ] || fail "no fixture trx report"
+grep -q "GET /_sim/ready 200" "$work/test-results/cssmsim.log" || fail "the simulator's log has no request lines"
+echo "check-ci-recipe: ok"
