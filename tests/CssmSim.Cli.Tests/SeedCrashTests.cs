@@ -138,6 +138,32 @@ public sealed class SeedCrashTests : IDisposable
         Count().ShouldBe((Instances, Tokens));
     }
 
+    [Fact]
+    public async Task A_reset_of_one_account_killed_part_way_is_finished_by_the_next_start()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir, "big.yaml"), BigSeed(), Ct);
+        var (first, http1) = await ServeAsync("--seed", "big.yaml");
+        await using (first)
+        using (http1)
+        {
+            await first.WaitUntilListeningAsync();
+            Count().ShouldBe((Instances, Tokens));
+            var reset = http1.PostAsync("/_sim/reset?smartAccount=crash.test", null, Ct);
+            // Part-way: the account is back (its tokens too) and its product instances are being re-created.
+            await KillWhenAsync(first, c => c.Tokens == Tokens && c.Instances is > 0 and < Instances);
+            await Should.ThrowAsync<HttpRequestException>(reset);
+        }
+        var killedAt = Count();
+
+        var (second, http2) = await ServeAsync("--seed", "big.yaml");
+        await using var _ = second;
+        using var __ = http2;
+        await second.WaitUntilListeningAsync();
+
+        killedAt.Instances.ShouldBeLessThan(Instances, "the kill landed part-way through the reset");
+        Count().ShouldBe((Instances, Tokens));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

@@ -21,13 +21,26 @@ public sealed class SimulatorState(
     {
         var seeded = await seeds.InitializeAsync(ct, markApplied: false);
         await faults.InitializeAsync(ct);
-        if (!seeded) return;
+        if (!seeded)
+        {
+            // A reset of one account killed part-way (its inventory half re-created) is finished here.
+            foreach (var account in seeds.Startup.Accounts)
+            {
+                if (await store.State.GetSettingAsync(AccountResetKey(account.Domain), ct) == Pending) await ResetAsync(account.Domain, ct);
+            }
+            return;
+        }
         await faults.ApplySeedAsync(seeds.Startup.Faults, ct);
         await ApplyInventoryAsync(seeds.Startup, null, ct);
         // Recorded last: a start killed before here applies the seed again on the next start, and
         // every step above is idempotent, so it converges to the same state.
         await seeds.MarkStartupAppliedAsync(ct);
     }
+
+    private const string Pending = "pending";
+    private const string Done = "done";
+
+    private static string AccountResetKey(string domain) => "account_reset/" + domain.Trim().ToLowerInvariant();
 
     /// <summary>Merges a seed document: its fault rules are checked before anything is applied.</summary>
     public async Task MergeSeedAsync(SeedDocument doc, CancellationToken ct = default)
@@ -47,10 +60,14 @@ public sealed class SimulatorState(
     {
         // A full reset killed part-way is finished by the next start (the seed counts as not applied until the end).
         if (smartAccountDomain is null) await seeds.MarkStartupPendingAsync(ct);
+        else await store.State.SetSettingAsync(AccountResetKey(smartAccountDomain), Pending, ct);
         await seeds.ResetAsync(smartAccountDomain, ct);
         if (smartAccountDomain is not null)
         {
+            // The account and its VAs go back in one transaction, its seed inventory after: until
+            // that is in, the account's reset counts as pending and the next start does it again.
             await ApplyInventoryAsync(seeds.Startup, smartAccountDomain, ct);
+            await store.State.SetSettingAsync(AccountResetKey(smartAccountDomain), Done, ct);
             return;
         }
         await transitions.ResetAsync(ct);

@@ -43,7 +43,17 @@ public sealed record StoredUsageFile(
 /// <summary>Offline usage uploads.</summary>
 public interface IUsageFileStore
 {
-    Task InsertAsync(StoredUsageFile file, CancellationToken ct = default);
+    /// <summary>
+    /// Records an upload as begun, before anything of it is stored, in one transaction: the one
+    /// begun before with the same <paramref name="contentKey"/> and never completed (its process
+    /// was killed) is returned to be resumed; otherwise the next upload sequence number is taken
+    /// and <paramref name="create"/>'s record inserted. A begun upload is hidden from
+    /// <see cref="FindAsync"/> and <see cref="ListAsync"/> until <see cref="CompleteAsync"/>.
+    /// </summary>
+    Task<(StoredUsageFile File, bool Resumed)> BeginAsync(string contentKey, Func<long, StoredUsageFile> create, CancellationToken ct = default);
+
+    /// <summary>Writes the outcome of a begun upload and shows it; false when it was completed already (by a concurrent retry).</summary>
+    Task<bool> CompleteAsync(StoredUsageFile file, CancellationToken ct = default);
 
     /// <summary>One upload with its ACK bytes; null when unknown.</summary>
     Task<StoredUsageFile?> FindAsync(string id, CancellationToken ct = default);

@@ -31,9 +31,11 @@ public interface IUsageStore
     /// <summary>
     /// Records an ACK for a UDI and returns its timestamp: the later of <paramref name="now"/> and the
     /// UDI's previous ACK + 1 ms (a device keeps only the newest ACK), with an id from <paramref name="ackId"/>.
+    /// With <paramref name="uploadId"/>, the UDI gets one ACK per upload: when one is recorded for that
+    /// upload already (a retry resuming an upload cut short), it is returned and nothing is added.
     /// </summary>
     Task<(string AckId, DateTimeOffset Timestamp)> RecordAckAsync(string udi, string virtualAccountId, DateTimeOffset now, IReadOnlyList<string> reportIds,
-        Func<long, string> ackId, CancellationToken ct = default);
+        Func<long, string> ackId, CancellationToken ct = default, string? uploadId = null);
 
     /// <summary>The in-use count per tag of the product instances now in a Virtual Account (latest measurement of each).</summary>
     Task<IReadOnlyList<TagUsage>> InUseAsync(string virtualAccountId, CancellationToken ct = default);

@@ -22,9 +22,10 @@ namespace CssmSim.Engine.Usage;
 /// <param name="RefuseAllDuplicates">When every report is a duplicate, acknowledge nothing (the SLP API answers <c>Duplicate report</c> instead).</param>
 /// <param name="VerifySignatures"><c>Rum:StrictSignatures</c>: every report's builtin signature must verify with its UDI's RUM key.</param>
 /// <param name="AuthorizationRequests">SLACs asked for inside the report; each one issued goes into its UDI's ACK, one that cannot be is left out.</param>
+/// <param name="UploadId">The offline upload the reports came in: each UDI gets one ACK row per upload, so resuming one cut short adds none.</param>
 public sealed record UsageSubmission(VirtualAccount? VirtualAccount, IReadOnlyList<RumReport> Reports, IReadOnlyList<Udi> TrustRequests, string Source,
     FaultDecision? Fault = null, bool RefuseAllDuplicates = false, bool VerifySignatures = false,
-    IReadOnlyList<Authorizations.SlacRequest>? AuthorizationRequests = null);
+    IReadOnlyList<Authorizations.SlacRequest>? AuthorizationRequests = null, string? UploadId = null);
 
 /// <summary>A submission refused whole, with the CSSM error code (nothing was stored).</summary>
 public sealed class UsageRejectedException(string code, string message) : Exception(message)
@@ -145,7 +146,7 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
                     pending.Add(events.Create(EventTypes.ReportReceived, owner.Account.Id, owner.Va.Name, udi.ToString(),
                         new { report_ids = fresh.Select(r => r.ReportId).ToArray(), source = submission.Source }));
                 result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, submission.TrustRequests.Contains(udi), ackFault,
-                    slacs.GetValueOrDefault(udi) ?? [], policyByVa, pending, ct));
+                    slacs.GetValueOrDefault(udi) ?? [], policyByVa, pending, submission.UploadId, ct));
             }
         }
         finally
@@ -156,11 +157,11 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
     }
 
     private async Task<UdiAck> AcknowledgeAsync(Udi udi, SmartAccount account, VirtualAccount va, IReadOnlyList<ReportAck> reports, bool trustRequested,
-        AckFault? fault, IReadOnlyList<string> slacElements, Dictionary<string, string> policyByVa, List<NewEvent> pending, CancellationToken ct)
+        AckFault? fault, IReadOnlyList<string> slacElements, Dictionary<string, string> policyByVa, List<NewEvent> pending, string? uploadId, CancellationToken ct)
     {
         var derived = ids();
         var (ackId, timestamp) = await store.Usage.RecordAckAsync(udi.ToString(), va.Id, clock.GetUtcNow(), reports.Select(r => r.ReportId).ToList(),
-            n => derived.Uuid5($"ack/{udi}/{n}").ToString(), ct);
+            n => derived.Uuid5($"ack/{udi}/{n}").ToString(), ct, uploadId);
         var json = new JsonObject
         {
             ["version"] = "1.0",

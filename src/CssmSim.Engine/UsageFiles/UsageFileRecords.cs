@@ -75,6 +75,9 @@ public sealed class PreparedUsageFile
 
     /// <summary>The usage files by destination: indexes into <see cref="UploadedUsageFile.Entries"/>.</summary>
     internal IReadOnlyList<(IReadOnlyList<int> Entries, UsageFileTarget Target)> Groups { get; init; } = [];
+
+    /// <summary>What makes two uploads the same upload (bytes, name, destinations): a retry of one cut short resumes it.</summary>
+    internal string ContentKey { get; init; } = "";
 }
 
 /// <summary>

@@ -100,7 +100,20 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
             NameFromId = name is null,
             Target = target,
             Groups = groups.Select(g => ((IReadOnlyList<int>)g.Entries, g.Target)).ToList(),
+            ContentKey = ContentKeyOf(name, content.Span, target, groups),
         };
+    }
+
+    /// <summary>SHA-256 of the upload's name, bytes and destinations: the same upload sent again has the same key.</summary>
+    private static string ContentKeyOf(string? name, ReadOnlySpan<byte> content, UsageFileTarget? target,
+        List<(List<int> Entries, UsageFileTarget Target)> groups)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var text = new System.Text.StringBuilder().Append(name).Append('\n').Append(target?.VirtualAccount.Id).Append('\n');
+        foreach (var (entries, groupTarget) in groups) text.Append(groupTarget.VirtualAccount.Id).Append(':').AppendJoin(',', entries).Append('\n');
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+        hash.AppendData(content);
+        return Convert.ToHexString(hash.GetHashAndReset());
     }
 
     /// <summary>
@@ -112,18 +125,25 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
     public async Task<UsageFileView> ProcessAsync(PreparedUsageFile prepared, FaultDecision? fault, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(prepared);
-        var now = clock.GetUtcNow();
-        var seq = await store.State.NextCounterAsync(CounterKey, ct);
-        var id = ids().Uuid5($"{CounterKey}/{seq}").ToString();
+        var target = prepared.Target;
+        // Begun in the store before anything is stored and completed last: an upload cut short
+        // (SIGKILL) stays hidden, and the same upload sent again resumes it under the same id,
+        // storing each report once and adding no ACK row (they are keyed by upload and UDI).
+        var (begun, _) = await store.UsageFiles.BeginAsync(prepared.ContentKey, seq =>
+        {
+            var newId = ids().Uuid5($"{CounterKey}/{seq}").ToString();
+            return new StoredUsageFile(newId, seq, target?.Account.Id, target?.VirtualAccount.Id, prepared.NameFromId ? "usage-" + newId : prepared.Upload.FileName,
+                UsageFileForms.Name(prepared.Upload.Form), clock.GetUtcNow(), null, UsageFileStatus.Processing, 0, 0, [], null);
+        }, ct);
+        var (id, seq, now) = (begun.Id, begun.Seq, begun.UploadedAt);
         var upload = prepared.NameFromId ? Renamed(prepared.Upload, "usage-" + id) : prepared.Upload;
         var errors = new ErrorList();
         var outcome = new UsageOutcome(null, 0, 0);
 
         if (fault?.Effect.Error is { } code) errors.Add(upload.FileName, null, ServerError(code));
         else if (upload.Form == UsageFileForm.ReturnFile) await ReturnCodesAsync(upload, errors, ct);
-        else outcome = await ProcessReportsAsync(upload, prepared.Groups, fault, errors, now, ct);
+        else outcome = await ProcessReportsAsync(upload, id, prepared.Groups, fault, errors, now, ct);
 
-        var target = prepared.Target;
         var poll = fault?.Effect.Poll;
         var transition = await transitions.ResolveAsync(JobAction, target?.Account.Domain, ct);
         string? pollId = null;
@@ -143,7 +163,9 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
 
         var record = new StoredUsageFile(id, seq, target?.Account.Id, target?.VirtualAccount.Id, upload.FileName, UsageFileForms.Name(upload.Form), now, pollId,
             errors.Count > 0 ? UsageFileStatus.Errors : UsageFileStatus.NoErrors, outcome.ProductInstances, outcome.Reports, errors.ToList(), ack);
-        await store.UsageFiles.InsertAsync(record, ct);
+        // Completed by a concurrent retry of the same upload: that one's outcome stands (and was logged).
+        if (!await store.UsageFiles.CompleteAsync(record, ct))
+            return await PeekAsync(id, ct) ?? throw new InvalidOperationException($"upload {id} was completed but cannot be found");
         await events.AppendAsync(EventTypes.UsageFileUploaded, target?.Account.Id, target?.VirtualAccount.Name, null, new
         {
             id,
@@ -257,7 +279,7 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
     /// Reads every usage file on its own, submits the good reports and trust requests of each
     /// destination together (one ACK per UDI), and builds the ACK download in the upload's form.
     /// </summary>
-    private async Task<UsageOutcome> ProcessReportsAsync(UploadedUsageFile upload, IReadOnlyList<(IReadOnlyList<int> Entries, UsageFileTarget Target)> groups,
+    private async Task<UsageOutcome> ProcessReportsAsync(UploadedUsageFile upload, string uploadId, IReadOnlyList<(IReadOnlyList<int> Entries, UsageFileTarget Target)> groups,
         FaultDecision? fault, ErrorList errors, DateTimeOffset now, CancellationToken ct)
     {
         if (upload.Entries.Count == 0)
@@ -302,7 +324,7 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
             if (reports.Count == 0 && trust.Count == 0 && slacs.Count == 0) continue;
 
             var result = await usage.SubmitAsync(new UsageSubmission(target.VirtualAccount, reports, trust.Distinct().ToList(), "upload", fault,
-                AuthorizationRequests: slacs), ct);
+                AuthorizationRequests: slacs, UploadId: uploadId), ct);
             reportCount += result.Reports.Count;
             // A refused SLAC does not say which request it was; name the file when only one asked.
             foreach (var refused in result.RefusedAuthorizations)

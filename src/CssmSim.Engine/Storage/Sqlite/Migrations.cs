@@ -244,6 +244,16 @@ public static class Migrations
                 entitlements_json TEXT NOT NULL
             );
             """),
+        // An upload is recorded before its reports are stored and completed last: one cut short
+        // (SIGKILL) stays hidden, and the same upload sent again resumes it under the same id, its
+        // ACK rows keyed by (upload, UDI) so a retry adds none.
+        new(9, "resumable-usage-uploads", """
+            ALTER TABLE usage_files ADD COLUMN content_key TEXT NULL;
+            ALTER TABLE usage_files ADD COLUMN completed INTEGER NOT NULL DEFAULT 1;
+            CREATE UNIQUE INDEX usage_files_pending ON usage_files (content_key) WHERE completed = 0;
+            ALTER TABLE acks ADD COLUMN upload_id TEXT NULL;
+            CREATE UNIQUE INDEX acks_by_upload ON acks (upload_id, udi) WHERE upload_id IS NOT NULL;
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);

@@ -9,23 +9,48 @@ internal sealed class SqliteUsageFileStore(SqliteDatabase db) : IUsageFileStore
 {
     private const string Columns = "id, seq, sa_id, va_id, file_name, form, uploaded_at, poll_id, status, product_instances, reports, errors_json, ack_file_name, ack_content_type";
 
-    public Task InsertAsync(StoredUsageFile file, CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, $"""
-        INSERT INTO usage_files ({Columns}, ack_base64)
-        VALUES ($id, $seq, $sa, $va, $name, $form, $at, $poll, $status, $pis, $reports, $errors, $ackName, $ackType, $ack)
-        """,
+    public Task<(StoredUsageFile File, bool Resumed)> BeginAsync(string contentKey, Func<long, StoredUsageFile> create, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var pending = Sql.Query(c, tx, $"SELECT {Columns}, ack_base64 FROM usage_files WHERE content_key = $key AND completed = 0",
+                r => Read(r, withContent: true), ("$key", contentKey)).FirstOrDefault();
+            if (pending is not null) return (pending, true);
+            var seq = (long)Sql.Scalar(c, tx, "INSERT INTO counters (key, value) VALUES ($k, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value",
+                ("$k", CounterKey))!;
+            var file = create(seq);
+            Sql.Execute(c, tx, $"""
+                INSERT INTO usage_files ({Columns}, ack_base64, content_key, completed)
+                VALUES ($id, $seq, $sa, $va, $name, $form, $at, $poll, $status, $pis, $reports, $errors, $ackName, $ackType, $ack, $key, 0)
+                """, [.. Parameters(file), ("$key", contentKey)]);
+            return (file, false);
+        }, ct);
+
+    public Task<bool> CompleteAsync(StoredUsageFile file, CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, """
+        UPDATE usage_files SET seq = $seq, sa_id = $sa, va_id = $va, file_name = $name, form = $form, uploaded_at = $at, poll_id = $poll, status = $status,
+            product_instances = $pis, reports = $reports, errors_json = $errors, ack_file_name = $ackName, ack_content_type = $ackType, ack_base64 = $ack,
+            content_key = NULL, completed = 1
+        WHERE id = $id AND completed = 0
+        """, Parameters(file)) == 1, ct);
+
+    /// <summary>The counter upload sequence numbers come from (the one the service used before uploads were begun in the store).</summary>
+    internal const string CounterKey = "usage-file";
+
+    private static (string, object?)[] Parameters(StoredUsageFile file) =>
+    [
         ("$id", file.Id), ("$seq", file.Seq), ("$sa", file.SmartAccountId), ("$va", file.VirtualAccountId), ("$name", file.FileName), ("$form", file.Form),
         ("$at", SqliteJobStore.Time(file.UploadedAt)), ("$poll", file.PollId), ("$status", file.Status), ("$pis", file.ProductInstances),
         ("$reports", file.Reports), ("$errors", WriteErrors(file.Errors)), ("$ackName", file.Ack?.FileName), ("$ackType", file.Ack?.ContentType),
-        ("$ack", file.Ack is { } a ? Convert.ToBase64String(a.Content) : null)), ct);
+        ("$ack", file.Ack is { } a ? Convert.ToBase64String(a.Content) : null),
+    ];
 
     public Task<StoredUsageFile?> FindAsync(string id, CancellationToken ct = default) =>
-        db.ReadAsync(c => Sql.Query(c, null, $"SELECT {Columns}, ack_base64 FROM usage_files WHERE id = $id", r => Read(r, withContent: true), ("$id", id))
+        db.ReadAsync(c => Sql.Query(c, null, $"SELECT {Columns}, ack_base64 FROM usage_files WHERE id = $id AND completed = 1", r => Read(r, withContent: true), ("$id", id))
             .FirstOrDefault(), ct);
 
     public Task<IReadOnlyList<StoredUsageFile>> ListAsync(string? smartAccountId, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<StoredUsageFile>>(c => smartAccountId is null
-            ? Sql.Query(c, null, $"SELECT {Columns} FROM usage_files ORDER BY seq, id", r => Read(r, withContent: false))
-            : Sql.Query(c, null, $"SELECT {Columns} FROM usage_files WHERE sa_id = $sa ORDER BY seq, id", r => Read(r, withContent: false), ("$sa", smartAccountId)), ct);
+            ? Sql.Query(c, null, $"SELECT {Columns} FROM usage_files WHERE completed = 1 ORDER BY seq, id", r => Read(r, withContent: false))
+            : Sql.Query(c, null, $"SELECT {Columns} FROM usage_files WHERE sa_id = $sa AND completed = 1 ORDER BY seq, id", r => Read(r, withContent: false), ("$sa", smartAccountId)), ct);
 
     private static StoredUsageFile Read(SqliteDataReader r, bool withContent)
     {

@@ -58,8 +58,15 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
         }, ct);
 
     public Task<(string AckId, DateTimeOffset Timestamp)> RecordAckAsync(string udi, string virtualAccountId, DateTimeOffset now, IReadOnlyList<string> reportIds,
-        Func<long, string> ackId, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+        Func<long, string> ackId, CancellationToken ct = default, string? uploadId = null) => db.WriteAsync((c, tx) =>
     {
+        if (uploadId is not null)
+        {
+            var recorded = Sql.Query(c, tx, "SELECT id, issued_at FROM acks WHERE upload_id = $upload AND udi = $udi",
+                r => (r.GetString(0), DateTimeOffset.Parse(r.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)),
+                ("$upload", uploadId), ("$udi", udi));
+            if (recorded.Count > 0) return recorded[0];
+        }
         var previous = (string?)Sql.Scalar(c, tx, "SELECT MAX(issued_at) FROM acks WHERE udi = $udi", ("$udi", udi));
         var at = now;
         if (previous is not null)
@@ -71,8 +78,9 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
         at = DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
         var n = (long)Sql.Scalar(c, tx, "INSERT INTO counters (key, value) VALUES ($k, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value", ("$k", "ack/" + udi))!;
         var id = ackId(n);
-        Sql.Execute(c, tx, "INSERT INTO acks (id, udi, va_id, issued_at, report_ids_json, synthetic) VALUES ($id, $udi, $va, $at, $ids, 0)",
-            ("$id", id), ("$udi", udi), ("$va", virtualAccountId), ("$at", SqliteJobStore.Time(at)), ("$ids", JsonSerializer.Serialize(reportIds)));
+        Sql.Execute(c, tx, "INSERT INTO acks (id, udi, va_id, issued_at, report_ids_json, synthetic, upload_id) VALUES ($id, $udi, $va, $at, $ids, 0, $upload)",
+            ("$id", id), ("$udi", udi), ("$va", virtualAccountId), ("$at", SqliteJobStore.Time(at)), ("$ids", JsonSerializer.Serialize(reportIds)),
+            ("$upload", uploadId));
         return (id, at);
     }, ct);
 
