@@ -40,7 +40,8 @@ internal static class InventoryApi
         return app;
     }
 
-    private static async Task<(SmartAccount Account, VirtualAccount Va)> FindAsync(ISimulatorStore store, string domain, string va, CancellationToken ct)
+    /// <summary>The Smart Account and Virtual Account a control route names (404 in the control API's shape otherwise).</summary>
+    internal static async Task<(SmartAccount Account, VirtualAccount Va)> FindAsync(ISimulatorStore store, string domain, string va, CancellationToken ct)
     {
         var account = await store.Accounts.FindSmartAccountAsync(domain, ct) ?? throw new EntityNotFoundException($"no Smart Account '{domain}'");
         var virtualAccount = await store.Accounts.FindVirtualAccountAsync(account.Id, va, ct)

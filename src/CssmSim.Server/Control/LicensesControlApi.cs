@@ -44,9 +44,7 @@ internal static class LicensesControlApi
 
     private static async Task<IResult> List(HttpContext ctx, ISimulatorStore store, LicenseService licenses, string domain, string va)
     {
-        var account = await store.Accounts.FindSmartAccountAsync(domain, ctx.RequestAborted) ?? throw new EntityNotFoundException($"no Smart Account '{domain}'");
-        var virtualAccount = await store.Accounts.FindVirtualAccountAsync(account.Id, va, ctx.RequestAborted)
-            ?? throw new EntityNotFoundException($"no Virtual Account '{va}' in Smart Account {account.Domain}");
+        var (_, virtualAccount) = await InventoryApi.FindAsync(store, domain, va, ctx.RequestAborted);
         var balances = await licenses.BalancesAsync(virtualAccount, ctx.RequestAborted);
         return Results.Json(new SimLicenses(balances.Select(b => new SimLicense(
             b.Tag, b.DisplayName, b.Pool?.Type.ToWire(), b.Enforcement.ToWire(), b.Purchased, b.InUse, b.Reserved, b.Pending, b.Available,

@@ -36,9 +36,7 @@ public static class ReservationsControlApi
 
     private static async Task<(SmartAccount Account, VirtualAccount Va, Udi Udi)> FindAsync(ISimulatorStore store, string domain, string va, string udi, CancellationToken ct)
     {
-        var account = await store.Accounts.FindSmartAccountAsync(domain, ct) ?? throw new EntityNotFoundException($"no Smart Account '{domain}'");
-        var virtualAccount = await store.Accounts.FindVirtualAccountAsync(account.Id, va, ct)
-            ?? throw new EntityNotFoundException($"no Virtual Account '{va}' in Smart Account {account.Domain}");
+        var (account, virtualAccount) = await InventoryApi.FindAsync(store, domain, va, ct);
         if (!Udi.TryParse(udi.Trim(), out var parsed)) throw new ApiException(400, "the UDI must be PID:x,SN:y") { Errors = new Dictionary<string, string[]> { ["udi"] = ["must be PID:x,SN:y"] } };
         var pi = await store.Inventory.FindProductInstanceAsync(parsed.ToString(), ct);
         if (pi is null || pi.VirtualAccountId != virtualAccount.Id) throw new EntityNotFoundException($"no product instance '{parsed}' in '{virtualAccount.Name}'");
