@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Runs every `run:` step of docs/ci/github-actions.yml as written, job by job, in a folder laid out
 # like a user's repository: scenarios/ (two of the library's), tests/Sim.Tests (a copy of
-# tests/CssmSim.Consumer.Tests), and a NuGet.config that serves cssmsim and CssmSim.Testing from
+# tests/CssmSim.Consumer.Tests), and a NuGet.config that serves cssmsim and the CssmSim.Testing packages from
 # this build's packs (artifacts/tool, artifacts/packages; packed here when missing).
 # Usage: tests/launchers/check-ci-recipe.sh   (from anywhere)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 recipe="$repo/docs/ci/github-actions.yml"
 work="$(mktemp -d)"
-trap '[ -f "$work/.cssmsim/pid" ] && kill "$(cat "$work/.cssmsim/pid")" 2>/dev/null; rm -rf "$work"' EXIT
+# `|| true`: the recipe's own last step has usually stopped the simulator already, and under set -e a
+# failed kill in the trap would turn a passing run into exit 1.
+trap 'if [ -f "$work/.cssmsim/pid" ]; then kill "$(cat "$work/.cssmsim/pid")" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 fail() { echo "check-ci-recipe: FAIL: $*" >&2; exit 1; }
 
 ls "$repo"/artifacts/tool/cssmsim.*.nupkg >/dev/null 2>&1 \
   || dotnet pack "$repo/src/CssmSim.Cli/CssmSim.Cli.csproj" -c Debug -o "$repo/artifacts/tool" --nologo -v q
-ls "$repo"/artifacts/packages/CssmSim.Testing.*.nupkg >/dev/null 2>&1 \
-  || dotnet pack "$repo/src/CssmSim.Testing/CssmSim.Testing.csproj" -c Debug -o "$repo/artifacts/packages" --nologo -v q
+for package in CssmSim.Testing CssmSim.Testing.Xunit; do
+  ls "$repo"/artifacts/packages/$package.[0-9]*.nupkg >/dev/null 2>&1 \
+    || dotnet pack "$repo/src/$package/$package.csproj" -c Debug -o "$repo/artifacts/packages" --nologo -v q
+done
 
 mkdir -p "$work/scenarios" "$work/tests"
 cp "$repo/scenarios/trust-happy-path.yaml" "$repo/scenarios/token-max-uses-bottleneck.yaml" "$work/scenarios/"
