@@ -9,7 +9,11 @@ repo="$(cd "$(dirname "$0")/../.." && pwd)"
 pwsh="$repo/artifacts/pwsh/pwsh"
 [ -x "$pwsh" ] || dotnet tool install PowerShell --version 7.6.10 --tool-path "$repo/artifacts/pwsh" >/dev/null
 work="$(mktemp -d)"; pid=
-trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+port=
+# PowerShell runs cssmsim as a child that outlives a killed pwsh: stop the server by its own
+# command line (its unique port) as well as pwsh.
+stop_server() { if [ -n "$port" ]; then pkill -f -- "--urls http://127.0.0.1:$port" 2>/dev/null || true; fi; }
+trap 'stop_server; if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 fail() { echo "check-run-sim-ps1: FAIL: $*" >&2; exit 1; }
 
 cp "$repo/scenarios/trust-happy-path.yaml" "$work/my.yaml"
@@ -28,5 +32,5 @@ for _ in $(seq 1 600); do
 done
 curl -sf "http://127.0.0.1:$port/_sim/health" >/dev/null || { cat "$work/serve.log" >&2; fail "run-sim.ps1 did not answer"; }
 grep -q "cssmsim: opening store" "$work/serve.log" || fail "no progress line"
-pkill -P "$pid" 2>/dev/null || true
+stop_server
 echo "check-run-sim-ps1: ok"
