@@ -23,14 +23,14 @@ public static class BenchCommand
     {
         var instances = new Option<int>("--instances") { Description = "Product instances to add (default 100000).", DefaultValueFactory = _ => 100_000 };
         var reports = new Option<long>("--reports") { Description = "Usage reports to add, spread evenly over the instances (default 1000000).", DefaultValueFactory = _ => 1_000_000 };
-        var store = new Option<string>("--store") { Description = "sqlite:PATH to fill (default sqlite:bench.db).", DefaultValueFactory = _ => "sqlite:bench.db" };
+        var store = new Option<string>("--store") { Description = "sqlite:PATH or postgres:CONN to fill (default sqlite:bench.db).", DefaultValueFactory = _ => "sqlite:bench.db" };
         var seed = new Option<string>("--seed") { Description = "Seed document the store starts from, as serve would apply it (default: the demo account)." };
         var account = new Option<string>("--account") { Description = "Smart Account domain that gets the instances (default example.com).", DefaultValueFactory = _ => "example.com" };
         var va = new Option<string>("--virtual-account") { Description = "Virtual Account that gets the instances (default DEFAULT).", DefaultValueFactory = _ => "DEFAULT" };
         var pid = new Option<string>("--pid") { Description = "Product id of the instances (default C9800-CL-K9).", DefaultValueFactory = _ => "C9800-CL-K9" };
         var prefix = new Option<string>("--serial-prefix") { Description = "Serial numbers are PREFIX000001, PREFIX000002, … (default BENCH).", DefaultValueFactory = _ => "BENCH" };
         var batch = new Option<int>("--batch") { Description = "Instances per transaction (default 5000).", DefaultValueFactory = _ => 5000 };
-        var populate = new Command("populate", "Bulk-insert product instances and usage reports into a SQLite store (ACKs marked synthetic).")
+        var populate = new Command("populate", "Bulk-insert product instances and usage reports into a SQLite or PostgreSQL store (ACKs marked synthetic).")
         {
             instances, reports, store, seed, account, va, pid, prefix, batch,
         };
@@ -66,9 +66,9 @@ public static class BenchCommand
             await Console.Error.WriteLineAsync("cssmsim: " + e.Message);
             return 2;
         }
-        if (options.Store.Engine != StoreEngine.SqliteFile)
+        if (options.Store.Engine == StoreEngine.SqliteMemory)
         {
-            await Console.Error.WriteLineAsync("cssmsim: bench populate fills a file: use --store sqlite:PATH");
+            await Console.Error.WriteLineAsync("cssmsim: bench populate fills a store that outlives it: use --store sqlite:PATH or postgres:CONN");
             return 2;
         }
         if (Engine.ProductInstances.Udi.Problem(request.Pid, request.SerialPrefix + "1") is { } problem)
@@ -78,7 +78,7 @@ public static class BenchCommand
         }
 
         var clock = Stopwatch.StartNew();
-        await using var store = SqliteSimulatorStore.Open(options.Store, options.SqliteSynchronous);
+        await using var store = SimulatorStores.Open(options.Store, options.SqliteSynchronous);
         // The same start-up as serve: migrations, then the seed (serve will find it applied).
         var seeds = new SeedService(store, TimeProvider.System, options.Seed, options.SeedText, options.RandomSeed);
         await seeds.InitializeAsync(ct);

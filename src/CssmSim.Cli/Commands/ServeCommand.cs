@@ -15,7 +15,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Listen addresses, ';'-separated (default http://127.0.0.1:8080). Env: CSSMSIM__Urls" };
-        var store = new Option<string>("--store") { Description = "sqlite:PATH or memory (default sqlite:data/cssmsim.db). Env: CSSMSIM__Store" };
+        var store = new Option<string>("--store") { Description = "sqlite:PATH, memory or postgres:CONN (an Npgsql connection string or postgres://user:pass@host:port/db; replicas may share one database) (default sqlite:data/cssmsim.db). Env: CSSMSIM__Store" };
         var seed = new Option<string>("--seed") { Description = "Seed document (JSON or YAML) loaded at start and restored by reset. Env: CSSMSIM__Seed" };
         var randomSeed = new Option<long?>("--random-seed") { Description = "Overrides the seed's randomSeed (ids, tokens, random faults). Env: CSSMSIM__RandomSeed" };
         var https = new Option<bool>("--https") { Description = "Also serve HTTPS on port 8443 of each host, with the TLS certificate from certs/. Env: CSSMSIM__Https" };

@@ -1,6 +1,7 @@
 using CssmSim.Engine.Faults;
 using CssmSim.Engine.Seeding;
 using CssmSim.Engine.Storage;
+using CssmSim.Engine.Storage.Postgres;
 using CssmSim.Engine.Storage.Sqlite;
 using CssmSim.Engine.Time;
 using CssmSim.Server.Hosting;
@@ -20,10 +21,16 @@ public static class StartBanner
         var services = server.Services;
         var version = typeof(SimulatorApp).Assembly.GetName().Version?.ToString(3);
         lines.Add($"CssmSim {version} listening on {string.Join(", ", server.Addresses)}");
-        var store = services.GetService<ISimulatorStore>() as SqliteSimulatorStore;
-        // Read back from the database, so a durability setting that did not take effect shows here.
-        var durability = store is null ? null : await store.DurabilityAsync(ct);
-        lines.Add($"  store {options.Store}{(durability is null ? "" : $" ({durability})")}, signing {(options.SigningAlgorithm == Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
+        var store = services.GetService<ISimulatorStore>();
+        // Read back from the database, so a durability setting that did not take effect shows here,
+        // and on PostgreSQL which server and database the replicas share.
+        var detail = store switch
+        {
+            SqliteSimulatorStore sqlite => (await sqlite.DurabilityAsync(ct))?.ToString(),
+            PostgresSimulatorStore postgres => await postgres.DescribeAsync(ct),
+            _ => null,
+        };
+        lines.Add($"  store {options.Store}{(detail is null ? "" : $" ({detail})")}, signing {(options.SigningAlgorithm == Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
 
         var seed = seedFile is null ? "the demo account (default seed)" : $"seed {seedFile}";
         var outcome = options.ResetOnStart ? "store reset to it (--reset)" : services.GetRequiredService<SeedService>().StartupOutcome switch
@@ -33,9 +40,14 @@ public static class StartBanner
             _ => "already applied; the store keeps what earlier runs created (--reset starts from the seed alone)",
         };
         lines.Add($"  state: {seed}, {outcome}");
-        if (store is not null)
+        var counts = store switch
         {
-            var c = await store.CountsAsync(ct);
+            SqliteSimulatorStore sqlite => await sqlite.CountsAsync(ct),
+            PostgresSimulatorStore postgres => await postgres.CountsAsync(ct),
+            _ => null,
+        };
+        if (counts is { } c)
+        {
             lines.Add($"  holds {c.SmartAccounts} Smart Account(s), {c.VirtualAccounts} virtual account(s), {c.Licenses} license(s), {c.Tokens} token(s), "
                 + $"{c.ProductInstances} product instance(s), {c.UsageReports} usage report(s)");
             if (c.PollTransitions > 0)

@@ -34,7 +34,7 @@ public static class SimulatorApp
     public static async Task<SimulatorServer> CreateAsync(SimulatorOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
     {
         var clock = options.Clock ?? new SimulatorClock();
-        var store = SqliteSimulatorStore.Open(options.Store, options.SqliteSynchronous);
+        var store = SimulatorStores.Open(options.Store, options.SqliteSynchronous);
         try
         {
             var runtime = new SimulatorRuntime();

@@ -79,7 +79,7 @@ public sealed class CssmSimulatorOptions
     {
         var problems = new List<string>();
         if (Seed is null) problems.Add($"{nameof(Seed)} is required (Seed.Default, Seed.FromYaml, Seed.FromJson or Seed.FromFile)");
-        if (Store is null) problems.Add($"{nameof(Store)} is required (StoreKind.Memory or StoreKind.Sqlite(path))");
+        if (Store is null) problems.Add($"{nameof(Store)} is required (StoreKind.Memory, StoreKind.Sqlite(path) or StoreKind.Postgres(connection))");
         if (Clock is null) problems.Add($"{nameof(Clock)} is required (VirtualClock.System, VirtualClock.At or VirtualClock.Frozen)");
         if (Signing is null) problems.Add($"{nameof(Signing)} is required (SigningKeys.Embedded or SigningKeys.Generate())");
         if (TokenBottleneck is null) problems.Add($"{nameof(TokenBottleneck)} is required (TokenBottleneck.Default or TokenBottleneck.Off)");

@@ -20,6 +20,17 @@ public sealed class StoreKind
         return new StoreKind(StoreLocation.SqliteFile(Path.GetFullPath(path)));
     }
 
+    /// <summary>
+    /// A PostgreSQL database, by Npgsql connection string or <c>postgres://user:pass@host:port/db</c>
+    /// URL: the schema is migrated on start, and simulators (and <c>cssmsim serve</c> replicas) on one
+    /// database share all state.
+    /// </summary>
+    public static StoreKind Postgres(string connection)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        return new StoreKind(StoreLocation.Postgres(connection));
+    }
+
     internal StoreLocation Location { get; }
 
     /// <inheritdoc/>

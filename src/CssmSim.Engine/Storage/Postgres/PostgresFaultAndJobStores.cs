@@ -1,0 +1,63 @@
+using System.Globalization;
+using Npgsql;
+
+namespace CssmSim.Engine.Storage.Postgres;
+
+internal sealed class PostgresFaultRuleStore(PostgresDatabase db) : IFaultRuleStore
+{
+    public Task<IReadOnlyList<StoredFaultRule>> ListAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<StoredFaultRule>>(c => Sql.Query(c, null, "SELECT id, seq, builtin, rule_json FROM fault_rules ORDER BY seq, id",
+            r => new StoredFaultRule(r.GetString(0), r.GetInt64(1), r.GetInt64(2) != 0, r.GetString(3))), ct);
+
+    public Task SaveAsync(StoredFaultRule rule, CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, """
+        INSERT INTO fault_rules (id, seq, builtin, rule_json) VALUES ($id, $seq, $b, $json)
+        ON CONFLICT (id) DO UPDATE SET seq = $seq, builtin = $b, rule_json = $json
+        """, ("$id", rule.Id), ("$seq", rule.Seq), ("$b", rule.Builtin ? 1 : 0), ("$json", rule.Json)), ct);
+
+    public Task<bool> DeleteAsync(string id, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM fault_rules WHERE id = $id", ("$id", id)) > 0, ct);
+
+    public Task DeleteUserRulesAsync(CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM fault_rules WHERE builtin = 0"), ct);
+}
+
+internal sealed class PostgresJobStore(PostgresDatabase db) : IJobStore
+{
+    private const string JobColumns = "poll_id, action, udi, sa_id, correlation_id, submitted_at, polls, complete_after_polls, complete_at, never_complete, fail_code, fail_message, result_json, client_id";
+
+    public Task<IReadOnlyList<StoredPollTransition>> ListTransitionsAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<StoredPollTransition>>(c => Sql.Query(c, null,
+            "SELECT action, smart_account, progression, times, duration, poll_interval FROM poll_transitions ORDER BY action, smart_account",
+            r => new StoredPollTransition(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetInt64(3),
+                r.NullableString(4), r.IsDBNull(5) ? null : r.GetInt64(5))), ct);
+
+    public Task SaveTransitionAsync(StoredPollTransition t, CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, """
+        INSERT INTO poll_transitions (action, smart_account, progression, times, duration, poll_interval) VALUES ($a, $sa, $p, $t, $d, $i)
+        ON CONFLICT (action, smart_account) DO UPDATE SET progression = $p, times = $t, duration = $d, poll_interval = $i
+        """, ("$a", t.Action), ("$sa", t.SmartAccount), ("$p", t.Progression), ("$t", t.Times), ("$d", t.Duration), ("$i", t.PollInterval)), ct);
+
+    public Task ClearTransitionsAsync(CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM poll_transitions"), ct);
+
+    // ON CONFLICT rather than catching the violation: a failed statement would abort the PostgreSQL transaction.
+    public Task<bool> InsertJobAsync(StoredJob j, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+        Sql.Execute(c, tx, $"INSERT INTO jobs ({JobColumns}) VALUES ($id, $a, $u, $sa, $corr, $at, $polls, $after, $cat, $never, $fc, $fm, $res, $client) ON CONFLICT (poll_id) DO NOTHING",
+                ("$id", j.PollId), ("$a", j.Action), ("$u", j.Udi), ("$sa", j.SmartAccountId), ("$corr", j.CorrelationId), ("$at", Time(j.SubmittedAt)),
+                ("$polls", j.Polls), ("$after", j.CompleteAfterPolls), ("$cat", j.CompleteAt is { } t ? Time(t) : null), ("$never", j.NeverComplete ? 1 : 0),
+                ("$fc", j.FailCode), ("$fm", j.FailMessage), ("$res", j.ResultJson), ("$client", j.ClientId)) == 1, ct);
+
+    // One statement, so concurrent polls of one job each count exactly once.
+    public Task<StoredJob?> RecordPollAsync(string pollId, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+        Sql.Query(c, tx, $"UPDATE jobs SET polls = polls + 1 WHERE poll_id = $id RETURNING {JobColumns}", Read, ("$id", pollId)).FirstOrDefault(), ct);
+
+    public Task<StoredJob?> FindJobAsync(string pollId, CancellationToken ct = default) => db.ReadAsync(c =>
+        Sql.Query(c, null, $"SELECT {JobColumns} FROM jobs WHERE poll_id = $id", Read, ("$id", pollId)).FirstOrDefault(), ct);
+
+    private static StoredJob Read(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.NullableString(3), r.GetString(4), ParseTime(r.GetString(5)), r.GetInt64(6),
+        r.IsDBNull(7) ? null : r.GetInt64(7), r.IsDBNull(8) ? null : ParseTime(r.GetString(8)), r.GetInt64(9) != 0,
+        r.NullableString(10), r.NullableString(11), r.NullableString(12), r.NullableString(13));
+
+    internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+}

@@ -1,0 +1,295 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CssmSim.Engine.Accounts;
+using CssmSim.Engine.Licensing;
+using CssmSim.Engine.Seeding;
+using CssmSim.Engine.Validation;
+using CssmSim.Engine.Storage.Sqlite;
+using Npgsql;
+
+namespace CssmSim.Engine.Storage.Postgres;
+
+/// <summary>The PostgreSQL store (<c>--store postgres:CONN</c>): replicas on one database share all state.</summary>
+public sealed class PostgresSimulatorStore : ISimulatorStore
+{
+    private readonly PostgresDatabase _db;
+
+    private PostgresSimulatorStore(StoreLocation location, PostgresDatabase db)
+    {
+        Location = location;
+        _db = db;
+        Accounts = new PostgresAccountStore(db);
+        State = new PostgresStateStore(db);
+        Faults = new PostgresFaultRuleStore(db);
+        Jobs = new PostgresJobStore(db);
+        Inventory = new PostgresInventoryStore(db);
+        Usage = new PostgresUsageStore(db);
+        UsageFiles = new PostgresUsageFileStore(db);
+        Licenses = new PostgresLicenseStore(db);
+        Authorizations = new PostgresAuthorizationStore(db);
+        Bulk = new PostgresBulkStore(db);
+    }
+
+    /// <summary>Opens a pool on <paramref name="location"/>'s database (no connection is made until the first unit of work).</summary>
+    public static PostgresSimulatorStore Open(StoreLocation location)
+    {
+        if (location.Engine != StoreEngine.Postgres) throw new ArgumentException($"not a PostgreSQL store: {location}");
+        return new(location, PostgresDatabase.Open(location.Path!));
+    }
+
+    public StoreLocation Location { get; }
+    public IAccountStore Accounts { get; }
+    public IStateStore State { get; }
+    public IFaultRuleStore Faults { get; }
+    public IJobStore Jobs { get; }
+    public IInventoryStore Inventory { get; }
+    public IUsageStore Usage { get; }
+    public IUsageFileStore UsageFiles { get; }
+    public ILicenseStore Licenses { get; }
+    public IAuthorizationStore Authorizations { get; }
+    public IBulkStore Bulk { get; }
+
+    /// <summary>The server's version and the database in use, e.g. <c>PostgreSQL 15.18, database cssmsim</c>.</summary>
+    public Task<string> DescribeAsync(CancellationToken ct = default) => _db.DescribeAsync(ct);
+
+    /// <summary>Row counts of what a user creates, for the start banner.</summary>
+    public Task<StoreCounts> CountsAsync(CancellationToken ct = default) => _db.ReadAsync(c =>
+    {
+        using var cmd = new NpgsqlCommand("""
+            SELECT (SELECT COUNT(*) FROM smart_accounts), (SELECT COUNT(*) FROM virtual_accounts), (SELECT COUNT(*) FROM licenses),
+                   (SELECT COUNT(*) FROM tokens), (SELECT COUNT(*) FROM product_instances), (SELECT COUNT(*) FROM usage_reports),
+                   (SELECT COUNT(*) FROM poll_transitions)
+            """, c);
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return new StoreCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6));
+    }, ct);
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+}
+
+internal sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
+{
+    private const string VaColumns = "id, sa_id, name, description, is_default, export_controlled_allowed";
+
+    public Task<IReadOnlyList<SmartAccount>> ListSmartAccountsAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<SmartAccount>>(c => Sql.Query(c, null,
+            "SELECT id, domain, name FROM smart_accounts ORDER BY domain_key", ReadAccount), ct);
+
+    public Task<SmartAccount?> FindSmartAccountAsync(string domain, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, "SELECT id, domain, name FROM smart_accounts WHERE domain_key = $k",
+            ReadAccount, ("$k", domain.Trim().ToLowerInvariant())).FirstOrDefault(), ct);
+
+    public Task<IReadOnlyList<VirtualAccount>> ListVirtualAccountsAsync(string? smartAccountId, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<VirtualAccount>>(c => smartAccountId is null
+            ? Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts ORDER BY sa_id, name", ReadVa)
+            : Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts WHERE sa_id = $sa ORDER BY name", ReadVa, ("$sa", smartAccountId)), ct);
+
+    public Task<VirtualAccount?> FindVirtualAccountAsync(string smartAccountId, string nameOrId, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts WHERE sa_id = $sa AND name = $n", ReadVa, ("$sa", smartAccountId), ("$n", nameOrId)).FirstOrDefault()
+            ?? Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts WHERE sa_id = $sa AND id = $n", ReadVa, ("$sa", smartAccountId), ("$n", nameOrId)).FirstOrDefault(), ct);
+
+    public Task<(SmartAccount Account, VirtualAccount VirtualAccount)?> FindByVirtualAccountIdAsync(string virtualAccountId, CancellationToken ct = default) =>
+        db.ReadAsync(c =>
+        {
+            var va = Sql.Query(c, null, $"SELECT {VaColumns} FROM virtual_accounts WHERE id = $id", ReadVa, ("$id", virtualAccountId)).FirstOrDefault();
+            if (va is null) return ((SmartAccount, VirtualAccount)?)null;
+            var sa = Sql.Query(c, null, "SELECT id, domain, name FROM smart_accounts WHERE id = $id", ReadAccount, ("$id", va.SmartAccountId)).Single();
+            return (sa, va);
+        }, ct);
+
+    public Task SetPolicyJsonAsync(string smartAccountId, string? virtualAccountId, string? policyJson, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => virtualAccountId is null
+            ? Sql.Execute(c, tx, "UPDATE smart_accounts SET policy_json = $p WHERE id = $id", ("$p", policyJson), ("$id", smartAccountId))
+            : Sql.Execute(c, tx, "UPDATE virtual_accounts SET policy_json = $p WHERE id = $id AND sa_id = $sa", ("$p", policyJson), ("$id", virtualAccountId), ("$sa", smartAccountId)), ct);
+
+    public Task<IReadOnlyList<License>> ListLicensesAsync(string virtualAccountId, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<License>>(c => Sql.Query(c, null,
+            "SELECT va_id, tag, display_name, enforcement, license_type, quantity, start_date, end_date FROM licenses WHERE va_id = $va ORDER BY tag",
+            r =>
+            {
+                LicenseNames.TryParseEnforcement(r.GetString(3), out var enforcement);
+                LicenseNames.TryParseType(r.GetString(4), out var type);
+                return new License(r.GetString(0), r.GetString(1), r.GetString(2), enforcement, type, r.GetInt64(5),
+                    ParseDate(r.NullableString(6)), ParseDate(r.NullableString(7)));
+            }, ("$va", virtualAccountId)), ct);
+
+    public Task<string?> GetPolicyJsonAsync(string smartAccountId, string? virtualAccountId, CancellationToken ct = default) =>
+        db.ReadAsync(c => (string?)(virtualAccountId is null
+            ? Sql.Scalar(c, null, "SELECT policy_json FROM smart_accounts WHERE id = $id", ("$id", smartAccountId))
+            : Sql.Scalar(c, null, "SELECT policy_json FROM virtual_accounts WHERE id = $id AND sa_id = $sa", ("$id", virtualAccountId), ("$sa", smartAccountId))), ct);
+
+    public Task<ApiClient?> FindApiClientAsync(string clientId, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, "SELECT client_id, client_secret, accounts_json FROM api_clients WHERE client_id = $id",
+            r => new ApiClient(r.GetString(0), r.GetString(1), ParseScope(r.NullableString(2))), ("$id", clientId)).FirstOrDefault(), ct);
+
+    public Task<ApiUser?> FindUserAsync(string username, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, "SELECT username, password, accounts_json, email FROM api_users WHERE username = $u",
+            r => new ApiUser(r.GetString(0), r.GetString(1), ParseScope(r.NullableString(2)), r.NullableString(3)), ("$u", username)).FirstOrDefault(), ct);
+
+    public Task<IReadOnlyList<SlrCatalogEntry>> ListSlrCatalogAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<SlrCatalogEntry>>(c => Sql.Query(c, null, "SELECT software_tag, udi_pid, entitlements_json FROM slr_catalog ORDER BY software_tag",
+            r => new SlrCatalogEntry(r.GetString(0), r.NullableString(1),
+                System.Text.Json.JsonSerializer.Deserialize<List<SlrEntitlement>>(r.GetString(2)) ?? [])), ct);
+
+    private static SmartAccount ReadAccount(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2));
+
+    private static VirtualAccount ReadVa(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4) != 0, r.GetInt64(5) != 0);
+
+    private static DateOnly? ParseDate(string? s) =>
+        s is null ? null : DateOnly.ParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static AccountScope ParseScope(string? json) =>
+        json is null ? AccountScope.All : AccountScope.Of(JsonSerializer.Deserialize<string[]>(json) ?? []);
+}
+
+internal sealed class PostgresStateStore(PostgresDatabase db) : IStateStore
+{
+    public Task<int> MigrateAsync(CancellationToken ct = default) => db.WriteAsync(PostgresMigrations.Apply, ct);
+
+    public Task ApplySeedAsync(SeedPlan plan, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => { PostgresDatabase.Lock(c, tx, StateLock); SeedWriter.Apply(c, tx, plan); return 0; }, ct);
+
+    // Whole-state changes (seed, reset, import) run one at a time across replicas: replicas
+    // starting together each apply the start-up seed in turn instead of meeting mid-upsert.
+    private const string StateLock = "state";
+
+    public Task ResetAsync(SeedPlan plan, string? smartAccountDomain, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) =>
+        {
+            PostgresDatabase.Lock(c, tx, StateLock);
+            if (smartAccountDomain is null) DeleteAll(c, tx);
+            else Sql.Execute(c, tx, "DELETE FROM smart_accounts WHERE domain_key = $k", ("$k", smartAccountDomain.Trim().ToLowerInvariant()));
+            SeedWriter.Apply(c, tx, plan);
+            return 0;
+        }, ct);
+
+    public Task<StoreSnapshot> ExportAsync(CancellationToken ct = default) => db.ReadConsistentAsync((c, tx) =>
+    {
+        var tables = new Dictionary<string, IReadOnlyList<JsonObject>>(StringComparer.Ordinal);
+        foreach (var t in SnapshotTables.All)
+        {
+            var cols = string.Join(", ", t.Columns.Select(col => col.Name));
+            tables[t.Name] = Sql.Query(c, tx, $"SELECT {cols} FROM {t.Name} ORDER BY {t.OrderBy}", r =>
+            {
+                var row = new JsonObject();
+                for (var i = 0; i < t.Columns.Count; i++)
+                {
+                    row[t.Columns[i].Name] = r.IsDBNull(i) ? null
+                        : t.Columns[i].Type == SnapshotTables.ColumnType.Integer ? JsonValue.Create(r.GetInt64(i))
+                        : JsonValue.Create(r.GetString(i));
+                }
+                return row;
+            });
+        }
+        return new StoreSnapshot(PostgresMigrations.Latest, tables);
+    }, ct);
+
+    public Task ImportAsync(StoreSnapshot snapshot, CancellationToken ct = default)
+    {
+        if (snapshot.SchemaVersion != PostgresMigrations.Latest)
+            throw new StateConflictException($"snapshot schemaVersion {snapshot.SchemaVersion} is not this store's ({PostgresMigrations.Latest})");
+        var errors = new ValidationErrors();
+        foreach (var name in snapshot.Tables.Keys.Where(n => SnapshotTables.All.All(t => t.Name != n)))
+            errors.Add("store." + name, "unknown table");
+        errors.ThrowIfAny("Invalid snapshot");
+        // One transaction: the rows are checked as they go in, and any error rolls the whole import back.
+        return db.WriteAsync((c, tx) =>
+        {
+            PostgresDatabase.Lock(c, tx, StateLock);
+            DeleteAll(c, tx);
+            foreach (var t in SnapshotTables.All)
+            {
+                if (!snapshot.Tables.TryGetValue(t.Name, out var rows)) continue;
+                var sql = $"INSERT INTO {t.Name} ({string.Join(", ", t.Columns.Select(col => col.Name))}) VALUES ({string.Join(", ", t.Columns.Select(col => "$" + col.Name))})";
+                for (var i = 0; i < rows.Count; i++) InsertRow(c, tx, t, sql, rows[i], $"store.{t.Name}[{i}]", errors);
+            }
+            errors.ThrowIfAny("Invalid snapshot");
+            // Imported event ids were given explicitly: new events continue after them (never below, so ids stay unique).
+            Sql.Execute(c, tx, "SELECT setval(pg_get_serial_sequence('events', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM events) + 1, nextval(pg_get_serial_sequence('events', 'id'))), false)");
+            return 0;
+        }, ct);
+    }
+
+    private static void InsertRow(NpgsqlConnection c, NpgsqlTransaction tx, SnapshotTables.Table t, string sql, JsonObject row, string path, ValidationErrors errors)
+    {
+        using var cmd = Sql.Command(c, tx, sql);
+        foreach (var (key, _) in row)
+        {
+            if (t.Columns.All(col => col.Name != key)) errors.Add($"{path}.{key}", "unknown column");
+        }
+        foreach (var col in t.Columns)
+        {
+            var node = row[col.Name];
+            object? value = node switch
+            {
+                null => null,
+                JsonValue v when col.Type == SnapshotTables.ColumnType.Integer && v.TryGetValue<long>(out var l) => l,
+                JsonValue v when col.Type == SnapshotTables.ColumnType.Text && v.TryGetValue<string>(out var s) => s,
+                _ => Invalid(errors, $"{path}.{col.Name}", col.Type == SnapshotTables.ColumnType.Integer ? "must be a whole number" : "must be a string"),
+            };
+            if (value is null && !col.Nullable && node is null) errors.Add($"{path}.{col.Name}", "is required");
+            if (value is not null && col.Problem(value) is { } problem) errors.Add($"{path}.{col.Name}", problem);
+            cmd.Parameters.AddWithValue(col.Name, value ?? DBNull.Value);
+        }
+        if (errors.Any) return;
+        // A failed statement aborts a PostgreSQL transaction: each row goes in under a savepoint, so
+        // the import goes on collecting errors (and rolls back whole at the end, as on SQLite).
+        tx.Save("snapshot_row");
+        try
+        {
+            cmd.ExecuteNonQuery();
+            tx.Release("snapshot_row");
+        }
+        catch (PostgresException e) when (e.IsConstraintViolation())
+        {
+            tx.Rollback("snapshot_row");
+            errors.Add(path, "breaks a constraint (duplicate key or missing parent row)");
+        }
+    }
+
+    private static object? Invalid(ValidationErrors errors, string path, string message)
+    {
+        errors.Add(path, message);
+        return null;
+    }
+
+    private static void DeleteAll(NpgsqlConnection c, NpgsqlTransaction tx)
+    {
+        // Children first, so foreign keys hold at every step.
+        foreach (var t in SnapshotTables.All.Reverse()) Sql.Execute(c, tx, $"DELETE FROM {t.Name}");
+    }
+
+    public Task<string?> GetSettingAsync(string key, CancellationToken ct = default) =>
+        db.ReadAsync(c => (string?)Sql.Scalar(c, null, "SELECT value FROM settings WHERE key = $k", ("$k", key)), ct);
+
+    public Task<string> GetOrAddSettingAsync(string key, string value, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) =>
+        {
+            Sql.Execute(c, tx, "INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT (key) DO NOTHING", ("$k", key), ("$v", value));
+            return (string)Sql.Scalar(c, tx, "SELECT value FROM settings WHERE key = $k", ("$k", key))!;
+        }, ct);
+
+    public Task<long> NextCounterAsync(string key, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => (long)Sql.Scalar(c, tx,
+            "INSERT INTO counters (key, value) VALUES ($k, 1) ON CONFLICT (key) DO UPDATE SET value = counters.value + 1 RETURNING value", ("$k", key))!, ct);
+
+    // Triggers (migration 7) bump both on every write to fault_rules or the clock setting.
+    public Task<SharedStateVersions> ReadVersionsAsync(CancellationToken ct = default) => db.ReadAsync(c =>
+    {
+        long faults = 0, clock = 0;
+        foreach (var (key, value) in Sql.Query(c, null, "SELECT key, value FROM settings WHERE key IN ('version/fault_rules', 'version/clock')",
+            r => (r.GetString(0), long.TryParse(r.GetString(1), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0)))
+        {
+            if (key == "version/fault_rules") faults = value;
+            else clock = value;
+        }
+        return new SharedStateVersions(faults, clock);
+    }, ct);
+
+    public Task SetSettingAsync(string key, string value, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => Sql.Execute(c, tx,
+            "INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = $v", ("$k", key), ("$v", value)), ct);
+}
