@@ -1,17 +1,25 @@
 using CssmSim.Engine.Storage;
+using CssmSim.Engine.Storage.Postgres;
 using CssmSim.Engine.Storage.Sqlite;
+using CssmSim.Tests.Shared;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
 namespace CssmSim.Engine.Tests.Support;
 
-/// <summary>The two kinds of store every store behaviour test runs against.</summary>
-public enum StoreKind { SqliteFile, Memory }
+/// <summary>The kinds of store every store behaviour test runs against: one store contract, every engine.</summary>
+public enum StoreKind { SqliteFile, Memory, Postgres }
 
 public static class StoreKinds
 {
-    /// <summary>For <c>[MemberData(nameof(StoreKinds.Both), MemberType = typeof(StoreKinds))]</c>.</summary>
-    public static TheoryData<StoreKind> Both => new() { StoreKind.SqliteFile, StoreKind.Memory };
+    /// <summary>For <c>[MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]</c>: a SQLite file, in-memory SQLite and PostgreSQL.</summary>
+    public static TheoryData<StoreKind> All => new() { StoreKind.SqliteFile, StoreKind.Memory, StoreKind.Postgres };
+
+    /// <summary>The name tests used before PostgreSQL joined: now every engine (<see cref="All"/>).</summary>
+    public static TheoryData<StoreKind> Both => All;
+
+    /// <summary>The engines several stores ("processes") can share: a SQLite file and PostgreSQL.</summary>
+    public static TheoryData<StoreKind> Shared => new() { StoreKind.SqliteFile, StoreKind.Postgres };
 }
 
 /// <summary>Fresh stores for tests: each file store lives in a temp directory of its own.</summary>
@@ -29,7 +37,13 @@ public static class StoreFactory
     public static async Task<TestStore> CreateAsync(StoreKind kind, bool migrate = true)
     {
         var dir = kind == StoreKind.SqliteFile ? NewTempDirectory() : null;
-        var location = dir is null ? StoreLocation.Memory : StoreLocation.SqliteFile(Path.Combine(dir, "cssmsim.db"));
+        // PostgreSQL: a schema of its own on the run's one server, as fresh as a new file.
+        var location = kind switch
+        {
+            StoreKind.Postgres => StoreLocation.Postgres(await PostgresTestServer.NewSchemaAsync()),
+            _ when dir is null => StoreLocation.Memory,
+            _ => StoreLocation.SqliteFile(Path.Combine(dir, "cssmsim.db")),
+        };
         var test = new TestStore(kind, dir, location);
         if (migrate) await test.Store.State.MigrateAsync(TestContext.Current.CancellationToken);
         return test;
@@ -43,7 +57,7 @@ public static class StoreFactory
 public sealed class TestStore : IAsyncDisposable
 {
     private readonly string? _directory;
-    private readonly List<SqliteSimulatorStore> _opened = [];
+    private readonly List<ISimulatorStore> _opened = [];
 
     internal TestStore(StoreKind kind, string? directory, StoreLocation location)
     {
@@ -58,24 +72,24 @@ public sealed class TestStore : IAsyncDisposable
     public StoreLocation Location { get; }
 
     /// <summary>The first store opened.</summary>
-    public SqliteSimulatorStore Store { get; }
+    public ISimulatorStore Store { get; }
 
-    /// <summary>The database file (file stores only).</summary>
-    public string FilePath => Location.Path ?? throw new InvalidOperationException("an in-memory store has no file");
+    /// <summary>The database file (SQLite file stores only).</summary>
+    public string FilePath => Location.Engine == StoreEngine.SqliteFile ? Location.Path! : throw new InvalidOperationException($"a {Location.Kind} store has no file");
 
     /// <summary>
-    /// Another store on the same location: for a file, a second "process" sharing it; for memory,
-    /// a new and unrelated database. Closed when this object is disposed.
+    /// Another store on the same location: for a file or PostgreSQL, a second "process" sharing it;
+    /// for memory, a new and unrelated database. Closed when this object is disposed.
     /// </summary>
-    public SqliteSimulatorStore Open()
+    public ISimulatorStore Open()
     {
-        var store = SqliteSimulatorStore.Open(Location);
+        var store = SimulatorStores.Open(Location);
         lock (_opened) _opened.Add(store);
         return store;
     }
 
     /// <summary>Closes <paramref name="store"/> now (a "process" exiting); safe to dispose again later.</summary>
-    public async Task CloseAsync(SqliteSimulatorStore store)
+    public async Task CloseAsync(ISimulatorStore store)
     {
         lock (_opened) _opened.Remove(store);
         await store.DisposeAsync();
@@ -107,13 +121,14 @@ public sealed class TestStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        SqliteSimulatorStore[] stores;
+        ISimulatorStore[] stores;
         lock (_opened)
         {
             stores = [.. _opened];
             _opened.Clear();
         }
         foreach (var s in stores) await s.DisposeAsync();
+        if (Location.Engine == StoreEngine.Postgres) await PostgresTestServer.DropSchemaAsync(Location.Path!);
         if (_directory is null) return;
         try
         {

@@ -181,7 +181,7 @@ internal sealed class PostgresInventoryStore(PostgresDatabase db) : IInventorySt
     public Task<IReadOnlyList<StoredEvent>> ListEventsAsync(string? smartAccountId, string? virtualAccountName, string? type, long? since, int limit, CancellationToken ct = default, bool newestFirst = false) =>
         db.ReadAsync<IReadOnlyList<StoredEvent>>(c => Sql.Query(c, null, $"""
             SELECT id, time, type, sa_id, va_name, udi, details_json FROM events
-            WHERE ($sa IS NULL OR sa_id = $sa) AND ($va IS NULL OR va_name = $va) AND ($type IS NULL OR type = $type) AND ($since IS NULL OR id > $since)
+            WHERE (CAST($sa AS TEXT) IS NULL OR sa_id = $sa) AND (CAST($va AS TEXT) IS NULL OR va_name = $va) AND (CAST($type AS TEXT) IS NULL OR type = $type) AND (CAST($since AS BIGINT) IS NULL OR id > $since)
             ORDER BY id {(newestFirst ? "DESC" : "ASC")} LIMIT $limit
             """, r => new StoredEvent(r.GetInt64(0), ParseTime(r.GetString(1)), r.GetString(2), r.NullableString(3), r.NullableString(4), r.NullableString(5), r.GetString(6)),
             ("$sa", smartAccountId), ("$va", virtualAccountName), ("$type", type), ("$since", since), ("$limit", limit)), ct);

@@ -106,5 +106,5 @@ internal sealed class PostgresUsageStore(PostgresDatabase db) : IUsageStore
             r => new TagUsage(r.GetString(0), r.GetInt64(1)), ("$udi", udi)), ct);
 
     public Task<int> CountReportsAsync(string? udi, CancellationToken ct = default) =>
-        db.ReadAsync(c => Convert.ToInt32(Sql.Scalar(c, null, "SELECT COUNT(*) FROM usage_reports WHERE $udi IS NULL OR udi = $udi", ("$udi", udi)), CultureInfo.InvariantCulture), ct);
+        db.ReadAsync(c => Convert.ToInt32(Sql.Scalar(c, null, "SELECT COUNT(*) FROM usage_reports WHERE CAST($udi AS TEXT) IS NULL OR udi = $udi", ("$udi", udi)), CultureInfo.InvariantCulture), ct);
 }
