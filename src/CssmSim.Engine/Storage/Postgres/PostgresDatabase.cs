@@ -38,6 +38,11 @@ public sealed class PostgresDatabase : IAsyncDisposable
         if (string.IsNullOrEmpty(b.ApplicationName)) b.ApplicationName = "cssmsim";
         if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)) b.Timeout = 30;
         var source = new NpgsqlDataSourceBuilder(b.ConnectionString).Build();
+        // A unit of work runs its statements synchronously on a pool thread (the store's shape, shared
+        // with SQLite), so a thread waits on each busy connection, row or advisory lock. Enough threads
+        // for every pooled connection from the start, or a burst waits on the pool's slow thread injection.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        if (workers < b.MaxPoolSize + 16) ThreadPool.SetMinThreads(b.MaxPoolSize + 16, io);
         return new PostgresDatabase(source, b.Database ?? b.Username ?? "postgres");
     }
 
