@@ -58,14 +58,59 @@ need() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
 }
 
+# The folder of PostgreSQL's initdb/pg_ctl: on PATH, or Debian's /usr/lib/postgresql/VERSION/bin.
+pg_bin() {
+  local i
+  i="$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1 || true)"
+  [ -n "$i" ] && dirname "$i"
+}
+
+# One throwaway PostgreSQL cluster for every test project of the run (the PostgreSQL store's
+# contract tests and the replica tests), on a free loopback port, passed by CSSMSIM_TEST_POSTGRES
+# and removed when the run ends. `dotnet test` alone makes its own per test process instead.
+pg_dir=""
+start_test_postgres() {
+  [ -n "${CSSMSIM_TEST_POSTGRES:-}" ] && return 0
+  local bin port
+  bin="$(pg_bin)" || true
+  if [ -z "$bin" ]; then need /usr/lib/postgresql/15/bin/initdb postgresql-15 || return 1; bin="$(pg_bin)"; fi
+  pg_dir="$(mktemp -d /tmp/cssmsim-test-pg.XXXXXX)"
+  pg_ctl_cmd=("$bin/pg_ctl")
+  local initdb_cmd=("$bin/initdb")
+  # PostgreSQL refuses to run as root: as root (CI) the cluster belongs to the postgres user.
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres:postgres "$pg_dir"
+    pg_ctl_cmd=(runuser -u postgres -- "$bin/pg_ctl"); initdb_cmd=(runuser -u postgres -- "$bin/initdb")
+  fi
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  done
+  "${initdb_cmd[@]}" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --no-locale -N >/dev/null
+  "${pg_ctl_cmd[@]}" -D "$pg_dir/data" -l "$pg_dir/log" -w -o \
+    "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+  export CSSMSIM_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+  echo "run-sim.sh: PostgreSQL for the tests on 127.0.0.1:$port ($pg_dir)" >&2
+}
+
+stop_test_postgres() {
+  [ -n "$pg_dir" ] || return 0
+  "${pg_ctl_cmd[@]}" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+  pg_dir=""
+}
+
 run_tests() {
   need openssl            # signature tests verify with plain openssl
   need curl               # the serve smoke test
   need chromium           # the portal's browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser)
+  start_test_postgres
+  trap stop_test_postgres EXIT
   local log; log="$(mktemp)"
   set +e
   dotnet test CssmSim.sln "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
+  stop_test_postgres
   # The fixture packages as another team gets them: pack CssmSim.Testing (with the Server and Engine
   # packages it depends on) and CssmSim.Testing.Xunit into artifacts/packages, then run tests/CssmSim.Consumer.Tests, which is
   # not in the solution and restores CssmSim.* only from that folder, into a packages folder of its
