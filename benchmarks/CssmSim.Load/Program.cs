@@ -19,9 +19,9 @@ const string Usage = """
       bare       run the bare comparison server (used by `control`)
 
     options (defaults):
-      --target URL            a running simulator (with --pid PID to read its RSS)
+      --target URL            a running simulator (with --pid PID to read its RSS); URL1,URL2,... replicas on one database, in turn
       --port 18082            where a started simulator listens
-      --store sqlite:TMP/load.db   store of a started simulator (memory, sqlite:PATH)
+      --store sqlite:TMP/load.db   store of a started simulator (memory, sqlite:PATH, postgres:CONN)
       --synchronous NORMAL    Sqlite:Synchronous of a started simulator (FULL for power-loss durability)
       --algorithm ECDSA       Signing:Algorithm of a started simulator, and of the raw signing rate (RSA)
       --clients 16            concurrent clients
@@ -83,7 +83,9 @@ Func<long?> rss;
 Func<TimeSpan?> cpu;
 if (opts.TryGetValue("target", out var t))
 {
-    target = new Uri(t.TrimEnd('/') + "/");
+    // Several URLs: replicas on one database, sent to in turn (the first also serves the setup calls).
+    Workloads.Replicas = [.. t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(u => new Uri(u.TrimEnd('/') + "/"))];
+    target = Workloads.Replicas[0];
     var pid = opts.TryGetValue("pid", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : (int?)null;
     rss = () => pid is { } id ? Rss.Of(id) : null;
     cpu = () => pid is { } id ? Rss.CpuOf(id) : null;

@@ -23,13 +23,31 @@ public sealed class Workloads
 
     public HttpClient Http { get; }
 
+    /// <summary>
+    /// Further simulators sharing the first target's state (replicas on one PostgreSQL database,
+    /// <c>--target URL1,URL2,...</c>): requests go to each in turn, as a load balancer would send them.
+    /// </summary>
+    public static IReadOnlyList<Uri> Replicas { get; set; } = [];
+
     /// <summary>A client without a connection limit: each concurrent driver client keeps its own keep-alive connection.</summary>
-    public static HttpClient NewClient(Uri baseAddress) =>
-        new(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false })
+    public static HttpClient NewClient(Uri baseAddress)
+    {
+        HttpMessageHandler handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
+        if (Replicas.Count > 1 && Replicas.Contains(baseAddress)) handler = new RoundRobin(Replicas, handler);
+        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    private sealed class RoundRobin(IReadOnlyList<Uri> targets, HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private long _next;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
-            BaseAddress = baseAddress,
-            Timeout = TimeSpan.FromSeconds(60),
-        };
+            var target = targets[(int)((ulong)Interlocked.Increment(ref _next) % (ulong)targets.Count)];
+            request.RequestUri = new Uri(target, request.RequestUri!.PathAndQuery);
+            return base.SendAsync(request, ct);
+        }
+    }
 
     /// <summary>A registration token in the demo account's DEFAULT VA without a use limit (so the built-in max-uses bottleneck never applies).</summary>
     public async Task<string> CreateTokenAsync(CancellationToken ct = default)
