@@ -9,9 +9,14 @@ public sealed class TokenConcurrencyTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cssmsim-burst-").FullName;
 
-    public static TheoryData<string> Stores => ["memory", "file"];
+    public static TheoryData<string> Stores => ["memory", "file", "postgres"];
 
-    private StoreLocation Store(string kind) => kind == "memory" ? StoreLocation.Memory : StoreLocation.SqliteFile(Path.Combine(_dir, "burst.db"));
+    private async Task<StoreLocation> StoreAsync(string kind) => kind switch
+    {
+        "memory" => StoreLocation.Memory,
+        "postgres" => StoreLocation.Postgres(await CssmSim.Tests.Shared.PostgresTestServer.NewSchemaAsync()),
+        _ => StoreLocation.SqliteFile(Path.Combine(_dir, "burst.db")),
+    };
 
     private static async Task<TrustResult[]> BurstAsync(TestSimulator sim, string token, int count, string prefix)
     {
@@ -31,7 +36,8 @@ public sealed class TokenConcurrencyTests : IDisposable
     [MemberData(nameof(Stores))]
     public async Task Two_hundred_concurrent_requests_on_a_50_use_token_trust_exactly_50(string store)
     {
-        await using var sim = await TestSimulator.StartAsync(o => { o.Store = Store(store); o.TokenBottleneck = new(Enabled: false); });
+        var location = await StoreAsync(store);
+        await using var sim = await TestSimulator.StartAsync(o => { o.Store = location; o.TokenBottleneck = new(Enabled: false); });
         var token = await sim.CreateTokenAsync(maxUses: 50);
 
         var results = await BurstAsync(sim, token["token"]!.GetValue<string>(), 200, "BURST");
