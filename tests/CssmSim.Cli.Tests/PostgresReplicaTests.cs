@@ -147,6 +147,25 @@ public sealed class PostgresReplicaTests : IAsyncDisposable
         ack.ReportStatuses.Values.ShouldAllBe(s => s == "ACKED");
     }
 
+    [Fact]
+    public async Task Bench_populate_fills_a_postgres_database_that_replicas_then_report_from()
+    {
+        var database = await PostgresTestServer.NewDatabaseAsync();
+
+        var code = await CliApp.Create().Parse(["bench", "populate", "--instances", "40", "--reports", "130", "--batch", "16", "--store", "postgres:" + database])
+            .InvokeAsync(cancellationToken: Ct);
+
+        code.ShouldBe(0);
+        var url = new Uri($"http://127.0.0.1:{CliProcess.FreePort()}");
+        var sim = CliProcess.Start(_dir, null, "serve", "--urls", url.ToString().TrimEnd('/'), "--store", "postgres:" + database);
+        _processes.Add(sim);
+        await sim.WaitUntilListeningAsync();
+        await sim.WaitForOutputAsync("40 product instance(s), 130 usage report(s)");
+        using var http = new HttpClient { BaseAddress = url };
+        var licenses = await http.GetFromJsonAsync<JsonObject>("/_sim/accounts/example.com/virtual-accounts/DEFAULT/licenses", Ct);
+        licenses!["licenses"]!.AsArray().Single(l => l!["tag"]!.GetValue<string>() == Tag)!["inUse"]!.GetValue<int>().ShouldBe(40);
+    }
+
     private sealed record SentReport(string Udi, string ReportId, string Payload);
 
     [Fact]

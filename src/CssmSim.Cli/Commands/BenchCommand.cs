@@ -125,7 +125,8 @@ public static class BenchCommand
             addedAcks += a;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {last:N0} of {request.Instances:N0} instances ({clock.Elapsed.TotalSeconds:0.0} s)"));
         }
-        var size = new FileInfo(options.Store.Path!).Length / 1048576.0;
+        var size = (store is Engine.Storage.Postgres.PostgresSimulatorStore postgres
+            ? await postgres.DatabaseSizeAsync(ct) : new FileInfo(options.Store.Path!).Length) / 1048576.0;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Added {added:N0} product instances, {addedReports:N0} usage reports and {addedAcks:N0} synthetic ACKs to {options.Store} ({size:0} MB) in {clock.Elapsed.TotalSeconds:0.0} s"));
         if (added < request.Instances)

@@ -53,6 +53,10 @@ public sealed class PostgresSimulatorStore : ISimulatorStore
     /// <summary>The server's version and the database in use, e.g. <c>PostgreSQL 15.18, database cssmsim</c>.</summary>
     public Task<string> DescribeAsync(CancellationToken ct = default) => _db.DescribeAsync(ct);
 
+    /// <summary>The database's size on disk (<c>pg_database_size</c>), tables, indexes and TOAST together.</summary>
+    public Task<long> DatabaseSizeAsync(CancellationToken ct = default) =>
+        _db.ReadAsync(c => (long)Sql.Scalar(c, null, "SELECT pg_database_size(current_database())")!, ct);
+
     /// <summary>Row counts of what a user creates, for the start banner.</summary>
     public Task<StoreCounts> CountsAsync(CancellationToken ct = default) => _db.ReadAsync(c =>
     {
