@@ -66,7 +66,7 @@ public sealed class UploadSpoolTests : IDisposable
     public async Task An_upload_is_spooled_to_a_temporary_file_as_it_arrives_and_the_file_is_gone_once_it_is_answered()
     {
         await using var sim = await StartAsync();
-        var devices = Enumerable.Range(1, 300).Select(i => sim.Device($"SPOOL-{i:D4}")).ToList();
+        var devices = Enumerable.Range(1, 60).Select(i => sim.Device($"SPOOL-{i:D4}")).ToList();
         var export = devices.SaveCsluUsage([(NwStack, 5)], new CsluAccount("example.com", "DEFAULT"));
         var half = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -85,10 +85,10 @@ public sealed class UploadSpoolTests : IDisposable
         afterAnswer.ShouldBeEmpty();
         var status = await sim.StatusAsync(id);
         status["status"]!.GetValue<string>().ShouldBe("No Errors", status.ToJsonString());
-        status["productInstances"]!.GetValue<int>().ShouldBe(300);
+        status["productInstances"]!.GetValue<int>().ShouldBe(60);
         status["reports"]!.GetValue<int>().ShouldBe(export.ReportIds.Count);
         var ack = UsageFileExport.ReadAckDownload((await sim.DownloadAckAsync(id)).Content);
-        ack.Keys.Count(k => k.EndsWith(".txt", StringComparison.Ordinal)).ShouldBe(300);
+        ack.Keys.Count(k => k.EndsWith(".txt", StringComparison.Ordinal)).ShouldBe(60);
         (await devices[0].ImportAckAsync(export, await sim.Http.GetByteArrayAsync($"/_sim/usage-files/{id}/ack", Ct), Ct)).ShouldNotBeNull();
     }
 
