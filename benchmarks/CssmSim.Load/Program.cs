@@ -34,6 +34,7 @@ const string Usage = """
       --rate 50               soak: operations per second; --interval 10; --rss-bound 64 (MB)
       scale: --instances 300000 --reports 3000000 --rounds 5 --reset-rounds 3 --dir /tmp/cssmsim-scale (the file, GBs, deleted after
              unless --keep true; an existing one is reused) --db PATH --cssmsim PATH (another build's cssmsim.dll, to compare) --port 18083
+             --warm true (one untimed call of each first)
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -77,7 +78,8 @@ if (mode == "scale")
 {
     return await Scale.RunAsync(new Scale.Options(Int("instances", 300_000), long.Parse(Opt("reports", "3000000"), CultureInfo.InvariantCulture),
         Int("rounds", 5), Int("reset-rounds", 3), Opt("dir", Path.Combine(Path.GetTempPath(), "cssmsim-scale")), bool.Parse(Opt("keep", "false")),
-        Path.GetFullPath(Opt("cssmsim", ServerProcess.CssmsimDll)), Int("port", 18083), opts.GetValueOrDefault("db")), ct);
+        Path.GetFullPath(Opt("cssmsim", ServerProcess.CssmsimDll)), Int("port", 18083), opts.GetValueOrDefault("db"),
+        bool.Parse(Opt("warm", "true"))), ct);
 }
 
 if (mode == "signing")

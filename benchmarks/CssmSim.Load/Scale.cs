@@ -19,7 +19,8 @@ public static class Scale
     public static readonly TimeSpan ResetTarget = TimeSpan.FromSeconds(5);
     public const long RssTargetBytes = 1L << 30;
 
-    public sealed record Options(int Instances, long Reports, int Rounds, int ResetRounds, string Directory, bool Keep, string Cssmsim, int Port, string? Db);
+    public sealed record Options(int Instances, long Reports, int Rounds, int ResetRounds, string Directory, bool Keep, string Cssmsim, int Port, string? Db,
+        bool Warm = true);
 
     public static async Task<int> RunAsync(Options o, CancellationToken ct)
     {
@@ -39,18 +40,16 @@ public static class Scale
                 Print($"populate: {o.Instances:N0} product instances, {o.Reports:N0} reports in {clock.Elapsed.TotalSeconds:0} s, {new FileInfo(db).Length / 1048576.0:0} MB");
             }
             else Print($"populate: reusing {db} ({new FileInfo(db).Length / 1048576.0:0} MB)");
-            // Reset empties the store: a copy brings the populated one back for each further round.
-            if (o.ResetRounds > 1) File.Copy(db, pristine, overwrite: true);
 
             var url = $"http://127.0.0.1:{o.Port}";
-            var rows = new List<(string Call, List<double> Ms, TimeSpan Target)>();
-            long? rss;
+            var rows = new List<(string Call, List<double> Ms, List<double> Cpu, TimeSpan Target)>();
+            long? rss = null;
+            var resets = new List<double>();
+            var resetCpu = new List<double>();
+            var startClock = Stopwatch.StartNew();
+            var server = await ServerProcess.StartSimulatorAsync(url, "sqlite:" + db, o.Directory, Environment(), ct, o.Cssmsim, TimeSpan.FromMinutes(15));
+            try
             {
-                var startClock = Stopwatch.StartNew();
-                var server = await ServerProcess.StartSimulatorAsync(url, "sqlite:" + db, o.Directory, Environment(), ct, o.Cssmsim, TimeSpan.FromMinutes(15));
-                var resets = new List<double>();
-                try
-                {
                 Print($"serve: ready in {startClock.Elapsed.TotalSeconds:0.0} s (pid {server.Pid}), RSS {Rss.Mb(server.RssBytes())}");
                 using var http = Workloads.NewClient(server.BaseAddress);
                 http.Timeout = TimeSpan.FromMinutes(10);
@@ -66,44 +65,49 @@ public static class Scale
                     ("portal Product Instances", () => new HttpRequestMessage(HttpMethod.Get, "/portal/product-instances?sa=example.com&va=DEFAULT")),
                 };
                 // One untimed call each first (JIT, page cache), then the rounds, the calls alternating.
-                foreach (var (name, request) in calls) await TimeAsync(http, name, request, ct);
+                if (o.Warm)
+                {
+                    foreach (var (name, request) in calls) await TimeAsync(http, name, request, ct);
+                }
                 var times = calls.Select(_ => new List<double>()).ToArray();
+                var cpus = calls.Select(_ => new List<double>()).ToArray();
                 for (var round = 0; round < o.Rounds; round++)
                 {
-                    for (var i = 0; i < calls.Length; i++) times[i].Add(await TimeAsync(http, calls[i].Name, calls[i].Request, ct));
+                    for (var i = 0; i < calls.Length; i++) times[i].Add(await TimeAsync(http, calls[i].Name, calls[i].Request, ct, server, cpus[i]));
                 }
-                for (var i = 0; i < calls.Length; i++) rows.Add((calls[i].Name, times[i], CallTarget));
+                for (var i = 0; i < calls.Length; i++) rows.Add((calls[i].Name, times[i], cpus[i], CallTarget));
                 rss = server.RssBytes();
-                resets.Add(await TimeAsync(http, "POST /_sim/reset", () => new HttpRequestMessage(HttpMethod.Post, "/_sim/reset"), ct));
-                }
-                finally
-                {
-                    await server.DisposeAsync();
-                }
-                for (var round = 1; round < o.ResetRounds; round++)
-                {
-                    Restore(pristine, db);
-                    await using var again = await ServerProcess.StartSimulatorAsync(url, "sqlite:" + db, o.Directory, Environment(), ct, o.Cssmsim, TimeSpan.FromMinutes(15));
-                    using var h = Workloads.NewClient(again.BaseAddress);
-                    h.Timeout = TimeSpan.FromMinutes(10);
-                    resets.Add(await TimeAsync(h, "POST /_sim/reset", () => new HttpRequestMessage(HttpMethod.Post, "/_sim/reset"), ct));
-                }
-                rows.Add(("POST /_sim/reset", resets, ResetTarget));
             }
+            finally
+            {
+                await server.DisposeAsync();
+            }
+            // Reset empties the store: a copy of the file as served (migrated) brings it back for each further round.
+            if (o.ResetRounds > 1) File.Copy(db, pristine, overwrite: true);
+            for (var round = 0; round < o.ResetRounds; round++)
+            {
+                if (round > 0) Restore(pristine, db);
+                await using var again = await ServerProcess.StartSimulatorAsync(url, "sqlite:" + db, o.Directory, Environment(), ct, o.Cssmsim, TimeSpan.FromMinutes(15));
+                using var h = Workloads.NewClient(again.BaseAddress);
+                h.Timeout = TimeSpan.FromMinutes(10);
+                resets.Add(await TimeAsync(h, "POST /_sim/reset", () => new HttpRequestMessage(HttpMethod.Post, "/_sim/reset"), ct, again, resetCpu));
+            }
+            rows.Add(("POST /_sim/reset", resets, resetCpu, ResetTarget));
 
             Print("");
-            Print($"scale: {o.Instances:N0} product instances, {o.Reports:N0} usage reports; {o.Rounds} rounds per call (after one untimed), {o.ResetRounds} reset round(s); load average {Machine.LoadAverage()}");
-            Print($"{"call",-48} {"p50",10} {"p95",10} {"max",10}   target (p95)");
+            Print($"scale: {o.Instances:N0} product instances, {o.Reports:N0} usage reports; {o.Rounds} rounds per call{(o.Warm ? " (after one untimed)" : "")}, {o.ResetRounds} reset round(s); load average {Machine.LoadAverage()}");
+            Print($"{"call",-48} {"p50",10} {"p95",10} {"max",10} {"CPU p50",10}   target (p95)");
             var met = 0;
-            foreach (var (call, ms, target) in rows)
+            foreach (var (call, ms, cpuMs, target) in rows)
             {
                 var ok = Percentile(ms, 0.95) < target.TotalMilliseconds;
                 met += ok ? 1 : 0;
-                Print($"{call,-48} {Ms(Percentile(ms, 0.5)),10} {Ms(Percentile(ms, 0.95)),10} {Ms(ms.Max()),10}   < {Ms(target.TotalMilliseconds)}: {(ok ? "met" : "NOT met")}");
+                var cpuText = cpuMs.Count > 0 ? Ms(Percentile(cpuMs, 0.5)) : "n/a";
+                Print($"{call,-48} {Ms(Percentile(ms, 0.5)),10} {Ms(Percentile(ms, 0.95)),10} {Ms(ms.Max()),10} {cpuText,10}   < {Ms(target.TotalMilliseconds)}: {(ok ? "met" : "NOT met")}");
             }
             var rssOk = rss is { } r && r < RssTargetBytes;
             met += rssOk ? 1 : 0;
-            Print($"{"server RSS after these calls",-48} {Rss.Mb(rss),10} {"",10} {"",10}   < 1024 MB: {(rssOk ? "met" : "NOT met")}");
+            Print($"{"server RSS after these calls",-48} {Rss.Mb(rss),10} {"",10} {"",10} {"",10}   < 1024 MB: {(rssOk ? "met" : "NOT met")}");
             Print($"targets met: {met} of {rows.Count + 1}");
             return met == rows.Count + 1 ? 0 : 1;
         }
@@ -144,16 +148,20 @@ public static class Scale
     }
 
     /// <summary>One call, whole response read; a failure stops the run (a fast error is no figure).</summary>
-    private static async Task<double> TimeAsync(HttpClient http, string name, Func<HttpRequestMessage> make, CancellationToken ct)
+    private static async Task<double> TimeAsync(HttpClient http, string name, Func<HttpRequestMessage> make, CancellationToken ct, ServerProcess? server = null,
+        List<double>? cpu = null)
     {
         using var request = make();
+        var cpuBefore = server?.CpuTime();
         var clock = Stopwatch.StartNew();
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         var ms = clock.Elapsed.TotalMilliseconds;
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"{name}: HTTP {(int)response.StatusCode}: {body[..Math.Min(400, body.Length)]}");
-        Print($"  {name}: {Ms(ms)} ({body.Length / 1024.0:0} KB)");
+        var cpuUsed = server?.CpuTime() - cpuBefore;
+        if (cpuUsed is { } used) cpu?.Add(used.TotalMilliseconds);
+        Print($"  {name}: {Ms(ms)} ({body.Length / 1024.0:0} KB){(cpuUsed is { } u ? $", server CPU {Ms(u.TotalMilliseconds)}" : "")}");
         return ms;
     }
 

@@ -84,12 +84,6 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
         return (id, at);
     }, ct);
 
-    /// <summary>
-    /// The latest reported in-use count of each product instance in a VA (<c>$va</c>) for one tag
-    /// (<c>$tag</c>): rows (udi, in_use). Shared with the authorization store's balance check.
-    /// </summary>
-    internal const string LatestInUseOfTag = "SELECT udi, in_use FROM latest_usage WHERE va_id = $va AND tag = $tag";
-
     // latest_usage (migration 10) holds the latest counted report of each instance and tag, kept
     // by triggers, with the instance's current VA: a balance is one indexed sum.
     public Task<IReadOnlyList<TagUsage>> InUseAsync(string virtualAccountId, CancellationToken ct = default) =>
