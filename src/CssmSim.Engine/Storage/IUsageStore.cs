@@ -19,6 +19,9 @@ public sealed record StoredReportOutcome(NewUsageReport Report, bool Duplicate, 
 /// <summary>In-use count of one entitlement tag in a Virtual Account.</summary>
 public sealed record TagUsage(string Tag, long InUse);
 
+/// <summary>The latest in-use count of one tag of one product instance.</summary>
+public sealed record InstanceTagUsage(string Udi, string Tag, long InUse);
+
 /// <summary>Usage reports and acknowledgements.</summary>
 public interface IUsageStore
 {
@@ -42,6 +45,9 @@ public interface IUsageStore
 
     /// <summary>The latest in-use count per tag of one product instance.</summary>
     Task<IReadOnlyList<TagUsage>> InUseOfAsync(string udi, CancellationToken ct = default);
+
+    /// <summary>The latest in-use count per tag of each of <paramref name="udis"/> (one set-based read, not one per instance).</summary>
+    Task<IReadOnlyList<InstanceTagUsage>> InUseOfEachAsync(IReadOnlyCollection<string> udis, CancellationToken ct = default);
 
     Task<int> CountReportsAsync(string? udi, CancellationToken ct = default);
 }
