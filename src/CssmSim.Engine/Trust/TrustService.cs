@@ -54,7 +54,11 @@ public sealed record TrustOutcome(
 }
 
 /// <summary>What a token says before any trust is issued: for fault rules (<c>token</c>, <c>tokenLimited</c>, account).</summary>
-public sealed record TokenProbe(string TokenId, bool Limited, string? SmartAccount, string? VirtualAccount);
+public sealed record TokenProbe(string TokenId, bool Limited, string? SmartAccount, string? VirtualAccount)
+{
+    /// <summary>The token's accounts as read for the probe: the reply reuses them when trust lands in that VA.</summary>
+    internal (SmartAccount Account, VirtualAccount VirtualAccount)? Owner { get; init; }
+}
 
 /// <summary>
 /// Trust establishment (smart-transport.md §Rules): token checks in CSSM's order, one trust code
@@ -70,7 +74,7 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
         var token = await tokens.FindAsync(idToken, ct);
         if (token is null) return null;
         var owner = await store.Accounts.FindByVirtualAccountIdAsync(token.Token.VirtualAccountId, ct);
-        return new TokenProbe(token.Token.Id, token.Token.MaxUses is not null, owner?.Account.Domain, owner?.VirtualAccount.Name);
+        return new TokenProbe(token.Token.Id, token.Token.MaxUses is not null, owner?.Account.Domain, owner?.VirtualAccount.Name) { Owner = owner };
     }
 
     /// <summary>
@@ -85,7 +89,7 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
         var targets = new List<TrustTarget> { new(request.Sender.Pid, request.Sender.Serial, request.AllScope ? RoleOf(request.Sender, request.HaUdis) : null) };
         if (request.AllScope) targets.AddRange(request.HaUdis.Select(m => new TrustTarget(m.Udi.Pid, m.Udi.Serial, m.Role)));
         var result = await store.Inventory.IssueTrustAsync(Issue(tokenId, null, targets, request.Hostname, request.Force), ct);
-        return await RenderAsync(result, fault, ct);
+        return await RenderAsync(result, fault, ct, probe?.Owner);
     }
 
     /// <summary>
@@ -122,10 +126,13 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
             existingOnly);
     }
 
-    private async Task<TrustOutcome> RenderAsync(TrustIssueResult result, FaultDecision? fault, CancellationToken ct)
+    // known: the accounts already read in this request (the token's), not read again when trust landed in that VA.
+    private async Task<TrustOutcome> RenderAsync(TrustIssueResult result, FaultDecision? fault, CancellationToken ct,
+        (SmartAccount Account, VirtualAccount VirtualAccount)? known = null)
     {
         if (!result.Succeeded) return TrustOutcome.Failed(Refused(result.Refusal!.Value, result));
-        var (account, va) = await store.Accounts.FindByVirtualAccountIdAsync(result.VirtualAccountId, ct)
+        var (account, va) = known is { } k && k.VirtualAccount.Id == result.VirtualAccountId ? k
+            : await store.Accounts.FindByVirtualAccountIdAsync(result.VirtualAccountId, ct)
             ?? throw new InvalidOperationException("trust issued into a virtual account that vanished");
         var issuedAt = clock.GetUtcNow() + TimeSpan.FromMilliseconds(fault?.Effect.ClockSkewMs ?? 0);
         var codes = new List<TrustCodeFile>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using CssmSim.Engine.Accounts;
 using CssmSim.Engine.Authorizations;
 using CssmSim.Engine.Events;
@@ -204,7 +205,23 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
             reports = record.Reports,
             errors = record.Errors.Count,
         }, ct);
+        if (record.ProductInstances >= ReleaseMemoryFrom) ReleaseUploadMemory();
         return await ViewAsync(record, countPoll: false, ct);
+    }
+
+    /// <summary>From this many product instances in one upload on, its working memory is handed back to the OS after it.</summary>
+    public const int ReleaseMemoryFrom = 1_000;
+
+    /// <summary>
+    /// An upload of thousands of devices builds hundreds of megabytes of short-lived objects (reports,
+    /// ACK elements, the ACK archive). The workstation GC frees them but keeps the memory committed
+    /// (RSS stood at 0.7–0.9 GB after the load suite's three 10,000-device uploads); one aggressive
+    /// collection once such an upload is complete returns it. Rare by construction, so its pause is too.
+    /// </summary>
+    private static void ReleaseUploadMemory()
+    {
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>

@@ -140,12 +140,14 @@ public static class CssmComposition
         app.UseMiddleware<ErrorHandling>();
         app.UseMiddleware<CrossSiteGate>();
         app.UseMiddleware<ControlKeyGate>();
-        app.UseSwaggerUI(ui =>
+        // Only under its prefix: the UI middleware matches every GET against regular expressions and
+        // its embedded files, which every other request (health, device messages) paid for.
+        app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/_sim/docs", StringComparison.OrdinalIgnoreCase), docs => docs.UseSwaggerUI(ui =>
         {
             ui.RoutePrefix = "_sim/docs";
             ui.SwaggerEndpoint("/_sim/openapi.json", "CssmSim control API");
             ui.DocumentTitle = "CssmSim control API";
-        });
+        }));
         return app;
     }
 

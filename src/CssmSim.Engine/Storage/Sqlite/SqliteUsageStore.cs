@@ -58,7 +58,17 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
         }, ct);
 
     public Task<(string AckId, DateTimeOffset Timestamp)> RecordAckAsync(string udi, string virtualAccountId, DateTimeOffset now, IReadOnlyList<string> reportIds,
-        Func<long, string> ackId, CancellationToken ct = default, string? uploadId = null) => db.WriteAsync((c, tx) =>
+        Func<long, string> ackId, CancellationToken ct = default, string? uploadId = null) =>
+        db.WriteAsync((c, tx) => RecordAck(c, tx, udi, virtualAccountId, now, reportIds, ackId, uploadId), ct);
+
+    // One write transaction for all: the ACKs of an upload are recorded together.
+    public Task<IReadOnlyList<(string AckId, DateTimeOffset Timestamp)>> RecordAcksAsync(IReadOnlyList<AckToRecord> acks, DateTimeOffset now,
+        Func<string, long, string> ackId, CancellationToken ct = default, string? uploadId = null) =>
+        db.WriteAsync<IReadOnlyList<(string, DateTimeOffset)>>((c, tx) =>
+            acks.Select(a => RecordAck(c, tx, a.Udi, a.VirtualAccountId, now, a.ReportIds, n => ackId(a.Udi, n), uploadId)).ToList(), ct);
+
+    private static (string AckId, DateTimeOffset Timestamp) RecordAck(SqliteConnection c, SqliteTransaction tx, string udi, string virtualAccountId,
+        DateTimeOffset now, IReadOnlyList<string> reportIds, Func<long, string> ackId, string? uploadId)
     {
         if (uploadId is not null)
         {
@@ -82,7 +92,7 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
             ("$id", id), ("$udi", udi), ("$va", virtualAccountId), ("$at", SqliteJobStore.Time(at)), ("$ids", JsonSerializer.Serialize(reportIds)),
             ("$upload", uploadId));
         return (id, at);
-    }, ct);
+    }
 
     // latest_usage (migration 10) holds the latest counted report of each instance and tag, kept
     // by triggers, with the instance's current VA: a balance is one indexed sum.
