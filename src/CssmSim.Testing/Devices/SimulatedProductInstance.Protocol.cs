@@ -138,6 +138,28 @@ public sealed partial class SimulatedProductInstance
     }
 
     /// <summary>
+    /// Sends one message and, when it is answered <c>OK_POLL</c>, polls for the result as a device does
+    /// (at once, then every <c>poll_interval</c>, up to <see cref="MaxAckPolls"/> polls); returns the last reply.
+    /// </summary>
+    public async Task<JsonObject> SendAndPollAsync(string type, JsonObject data, CancellationToken ct = default)
+    {
+        var reply = await SendRetryingAsync(type, data, ct);
+        if (reply["status"]?.GetValue<string>() != "OK_POLL" || ReadPollId(reply) is not { } pollId) return reply;
+        var interval = Interval(reply, TimeSpan.FromSeconds(300));
+        for (var i = 0; i < MaxAckPolls; i++)
+        {
+            if (i > 0) await WaitForAsync(interval, ct);
+            reply = await SendRetryingAsync("RESULT_POLLING", new JsonObject { ["poll_id"] = pollId }, ct);
+            interval = Interval(reply, interval);
+            if (reply["status"]?.GetValue<string>() != "OK_POLL") break;
+        }
+        return reply;
+    }
+
+    private static TimeSpan Interval(JsonObject reply, TimeSpan fallback) =>
+        reply["poll_interval"] is JsonValue v && v.TryGetValue<long>(out var s) && s > 0 ? TimeSpan.FromSeconds(s) : fallback;
+
+    /// <summary>
     /// Polls a report answered <c>OK_POLL</c> for its ACK as a device does: at once, then every
     /// <c>poll_interval</c>, up to <see cref="MaxAckPolls"/> polls; the ACK is verified and imported.
     /// A result still <c>OK_POLL</c> can be polled again later with this method.

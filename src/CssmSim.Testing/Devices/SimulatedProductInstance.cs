@@ -146,9 +146,9 @@ public sealed partial class SimulatedProductInstance
         return await ReportAndAwaitAckAsync("USAGE_REPORTING", data, ids, pollForAck, ct);
     }
 
-    /// <summary>Sends a report again, byte for byte (a retry after a lost reply).</summary>
+    /// <summary>Sends a report again, byte for byte (a retry after a lost reply); an OK_POLL answer is polled for its ACK.</summary>
     public Task<JsonObject> ResendAsync(string payload, JsonObject signature, CancellationToken ct = default) =>
-        SendAsync("USAGE_REPORTING", new JsonObject { ["reports"] = new JsonArray(new JsonObject { ["payload"] = payload, ["signature"] = signature.DeepClone() }) }, ct);
+        SendAndPollAsync("USAGE_REPORTING", new JsonObject { ["reports"] = new JsonArray(new JsonObject { ["payload"] = payload, ["signature"] = signature.DeepClone() }) }, ct);
 
     /// <summary>
     /// RUM reports for this device, signed with its RUM key (a device without trust signs with zeros, as
@@ -341,13 +341,15 @@ public sealed partial class SimulatedProductInstance
             notJson = e.Message;
         }
         // A reply object is the answer whatever its status: CSSM's errors come as FAILED replies.
-        if (node is JsonObject o && reply.Succeeded)
+        // Counted as a device counts it: a non-2xx reply is INVALID STATUS CODE, a body that does not read no reply at all.
+        if (node is JsonObject o)
         {
-            Statistics.RecordReply(type, o, DateTimeOffset.UtcNow);
+            if (reply.Succeeded) Statistics.RecordReply(type, o, DateTimeOffset.UtcNow);
+            else Statistics.RecordInvalidStatus(type, reply.Text, DateTimeOffset.UtcNow);
             return o;
         }
-        Statistics.RecordInvalidStatus(type, reply.Text, DateTimeOffset.UtcNow);
-        if (node is JsonObject refused) return refused;
+        if (reply.Succeeded) Statistics.RecordNoReply(type, DateTimeOffset.UtcNow);
+        else Statistics.RecordInvalidStatus(type, reply.Text, DateTimeOffset.UtcNow);
         if (!reply.Succeeded)
             throw new SmartTransportException($"{type} to {reply.Where} answered {reply.StatusText}{RetryText(reply.RetryAfter)} without a smart-transport reply: {Snippet(reply.Text)}",
                 TransportFailure.HttpStatus, reply.Status, reply.RetryAfter);
