@@ -208,7 +208,8 @@ public sealed partial class ScenarioRunner
             parts.AddRange(list.Where(x => x.LastError is not null).GroupBy(x => x.LastError!).OrderByDescending(g => g.Count()).Select(g =>
             {
                 var statuses = g.Where(x => x.LastStatus is not null).GroupBy(x => x.LastStatus!).OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Count()}").ToList();
-                return $"failed {g.Key} {g.Count()}" + (statuses.Count > 1 || statuses.Any(s => s.StartsWith("OK_TRY_AGAIN", StringComparison.Ordinal)) ? $" ({string.Join(", ", statuses)})" : "");
+                var byAgent = g.Key == "LS_LICENGINE_FAIL_TO_CONNECT" || statuses.Count > 1;
+                return $"failed {g.Key} {g.Count()}" + (byAgent && statuses.Count > 0 ? $" ({string.Join(", ", statuses)})" : "");
             }));
             return string.Join("; ", parts);
         }

@@ -102,7 +102,7 @@ public sealed record Operation
     public static IReadOnlyList<Operation> All { get; } =
     [
         TrustEstablishment, UsageReporting, ResultPolling, AuthorizationRequest, AuthorizationConfirmation, AuthorizationReturn, TrustSync,
-        TrustAcknowledgement, Hello, SlpAuthRequest, SlpReportUsage, SlpPoll, OAuthToken, AccountsSearch, AccountsList, VirtualAccountsList,
+        TrustAcknowledgement, Hello, TelemetryReporting, SlpAuthRequest, SlpReportUsage, SlpPoll, OAuthToken, AccountsSearch, AccountsList, VirtualAccountsList,
         TokensList, TokensCreate, TokensRevoke, LicensesList, DevicesList, LicensesSummary, LicensesTransfer, ReserveLicenses,
         UsageFileUpload, UsageFileAck,
     ];
