@@ -9,7 +9,7 @@ const string Usage = """
 
     modes:
       trust      TRUST_ESTABLISHMENT of new UDIs (closed loop), with the raw signing rate measured before and after
-      report     USAGE_REPORTING, --per-request reports per message (closed loop, one trusted device per client)
+      report     USAGE_REPORTING (answered OK_POLL) and the RESULT_POLLING that brings its ACK, --per-request reports per message (closed loop, one trusted device per client)
       control    GET /_sim/health against a bare ASP.NET Core minimal endpoint started on --bare-port, alternating, same run
       ingest     a CSLU nested tar of --devices devices: upload, final status, ACK download (--runs times)
       memory     RSS of the server idle, after --duration s of warm-up (point --store at a `cssmsim bench populate` file)

@@ -61,7 +61,13 @@ public static class Catalog
         new("exactly", ArgType.Integer, $"Exactly this many {what}.", Min: 0),
     ];
 
-    public static readonly IReadOnlyList<string> TopLevelKeys = ["name", "description", "smartAccount", "seed", "faults", "steps", "expect"];
+    public static readonly IReadOnlyList<string> TopLevelKeys = ["name", "description", "smartAccount", "timing", "seed", "faults", "steps", "expect"];
+
+    /// <summary>The timing profiles of the top-level <c>timing</c> key (control.md §Poll transitions).</summary>
+    public static readonly IReadOnlyList<string> TimingProfiles = ["fast", "realistic"];
+
+    private static readonly ArgSpec OkTryAgain = new("okTryAgain", ArgType.Boolean,
+        "The agent lists OK_TRY_AGAIN in agent_capabilities (default true); false makes an older agent, answered FAILED where others get OK_TRY_AGAIN.");
 
     public static readonly IReadOnlyList<ActionSpec> Steps =
     [
@@ -91,6 +97,7 @@ public static class Catalog
             new("pid", ArgType.Text, "Product id, e.g. C9800-CL-K9.", Required: true),
             new("serial", ArgType.Text, "Serial number.", Required: true),
             new("hostname", ArgType.Text, "Hostname it reports (default: the serial in lower case)."),
+            OkTryAgain,
         ]),
         new("fleet", "Declares many devices (serials PREFIX0001, ...) or, with haPairs: true, that many HA pairs (PREFIX0001A/S, ...).",
         [
@@ -99,6 +106,7 @@ public static class Catalog
             new("pid", ArgType.Text, "Product id (default C9800-CL-K9)."),
             new("serialPrefix", ArgType.Text, "Serial prefix (default: the fleet's name in capitals and a dash)."),
             new("haPairs", ArgType.Boolean, "Make HA pairs that trust through their active member."),
+            OkTryAgain,
         ]),
         new("haPair", "Declares two devices in one HA set; the active asks trust for both (scope all).",
         [
@@ -208,7 +216,9 @@ public static class Catalog
     [
         new("trusted", "Devices holding a verified trust code (default bound: all of them).", [Devices, .. Bounds("devices")]),
         new("failed", "Devices whose last request failed, with error if given (default bound: all of them).",
-            [Devices, new("error", ArgType.Text, "The CSSM error code, e.g. LS_LICENGINE_FAIL_TO_CONNECT; CONNECTION_FAILED or HTTP_503 for transport failures."), .. Bounds("devices")]),
+            [Devices, new("error", ArgType.Text, "The CSSM error code, e.g. LS_LICENGINE_FAIL_TO_CONNECT; CONNECTION_FAILED or HTTP_503 for transport failures."),
+                new("status", ArgType.Text, "The status the device was answered: FAILED, or OK_TRY_AGAIN (LS_LICENGINE_FAIL_TO_CONNECT to an agent that lists it).", Allowed: ["FAILED", "OK_TRY_AGAIN"]),
+                .. Bounds("devices")]),
         new("succeeded", "Devices whose last request succeeded (default bound: all of them).", [Devices, .. Bounds("devices")]),
         new("tokenUses", "How many times a token has been used.", [new("token", ArgType.Text, "The token's name.", Required: true, Ref: RefKind.Token), .. Bounds("uses")])
             { OneOf = ["atLeast", "atMost", "exactly"] },

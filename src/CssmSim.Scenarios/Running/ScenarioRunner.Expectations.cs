@@ -62,9 +62,10 @@ public sealed partial class ScenarioRunner
                 {
                     var devices = Devices(e);
                     var error = e.Text("error");
-                    var failed = devices.Select(State).Where(x => x.LastError is not null).ToList();
+                    var status = e.Text("status");
+                    var failed = devices.Select(State).Where(x => x.LastError is not null && (status is null || x.LastStatus == status)).ToList();
                     var n = failed.Count(x => error is null || x.LastError == error);
-                    var text = error is null ? $"failed {n} of {devices.Count}" : $"failed {error} {n} of {devices.Count}";
+                    var text = (error is null ? $"failed {n} of {devices.Count}" : $"failed {error} {n} of {devices.Count}") + (status is null ? "" : $" answered {status}");
                     var others = failed.Where(x => error is not null && x.LastError != error).GroupBy(x => x.LastError).Select(g => $"{g.Key} {g.Count()}").ToList();
                     return Count(e, n, 1, devices.Count, text + (others.Count > 0 ? $" (other errors: {string.Join(", ", others)})" : ""));
                 }

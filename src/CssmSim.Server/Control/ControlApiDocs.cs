@@ -33,6 +33,7 @@ public static class ControlApiDocs
         ["PatchFault"] = new("""{"enabled": true}""", Route: new Dictionary<string, string> { ["id"] = "token-max-uses-bottleneck" }),
         ["GetFault"] = new(Route: new Dictionary<string, string> { ["id"] = "token-max-uses-bottleneck" }),
         ["SetPollTransition"] = new("""{"action": "usage-files", "progression": "polls", "times": 2}"""),
+        ["SetTimingProfile"] = new("""{"profile": "realistic"}"""),
         ["GetAccountPolicy"] = new(Route: DemoAccount),
         ["SetAccountPolicy"] = new("""{"policy_name": "Docs example", "unenforced_perpetual": {"reporting_frequency_days": 60}}""", Route: DemoAccount),
         ["ClearAccountPolicy"] = new(Route: DemoAccount),

@@ -62,6 +62,8 @@ public sealed class SimulatorOptions
     public Engine.Faults.BottleneckSettings TokenBottleneck { get; set; } = new();
     /// <summary>The <c>poll_interval</c> answered by asynchronous APIs unless a poll transition sets another.</summary>
     public int PollIntervalSeconds { get; set; } = 300;
+    /// <summary><c>Polling:Timing</c> (<c>serve --timing</c>): the timing profile at start-up, and what a reset returns to.</summary>
+    public Engine.Jobs.TimingProfile TimingProfile { get; set; } = Engine.Jobs.TimingProfile.Fast;
     /// <summary>Smart transport refuses messages whose header.timestamp is further than this from virtual time (off when null).</summary>
     public int? SmartTransportMaxClockSkewSeconds { get; set; }
     /// <summary><c>Rum:StrictSignatures</c>: verify builtin RUM signatures with each device's RUM key (off: real devices' keys are unknown).</summary>
@@ -159,6 +161,9 @@ public sealed class SimulatorOptions
             Int(config, "Faults:TokenBottleneck:ConcurrentAbove", 4, 1, 100_000),
             Int(config, "Faults:TokenBottleneck:HoldMs", 200, 0, 600_000));
         o.PollIntervalSeconds = Int(config, "Polling:IntervalSeconds", 300, 1, 86_400);
+        if (config["Polling:Timing"] is { Length: > 0 } timing)
+            o.TimingProfile = Engine.Jobs.TimingProfiles.Parse(timing)
+                ?? throw new SimulatorConfigurationException($"Polling:Timing: '{timing}' is not a timing profile (fast or realistic)");
         o.RumStrictSignatures = Bool(config, "Rum:StrictSignatures", false);
         o.Portal = Bool(config, "Portal:Enabled", true);
         o.SmartTransportMaxClockSkewSeconds = string.IsNullOrWhiteSpace(config["SmartTransport:MaxClockSkewSeconds"])

@@ -31,7 +31,7 @@ public sealed record SmartTransportServices(HttpContext Context, [FromServices] 
 /// Business failures are HTTP 200 with <c>"status":"FAILED"</c> and an error code.
 /// Each message is parsed here, handled by a device operation of the engine, and rendered here.
 /// </summary>
-public static class SmartTransportApi
+public static partial class SmartTransportApi
 {
     public static IEndpointRouteBuilder MapSmartTransportApi(this IEndpointRouteBuilder app)
     {
@@ -51,15 +51,16 @@ public static class SmartTransportApi
         journal.Udi = message.Sudi.ToString();
 
         var reply = message.Type == "TRUST_ESTABLISHMENT" ? await TrustEstablishmentAsync(s, message) : await DispatchAsync(s, message);
+        var status = ServerIdentity.StatusFor(reply.Status, reply.Error, message.AgentCapabilities);
         var header = new JsonObject
         {
-            ["version"] = Text(message.Header?["version"]) ?? "1.0",
+            ["version"] = ServerIdentity.ProtocolVersion,
             ["type"] = message.Type,
             ["message_id"] = message.MessageId,
             ["correlation_id"] = s.Seeds.Ids.Uuid5($"smart-transport/{message.Sudi}/{message.MessageId ?? RequestIds.Get(ctx)}").ToString(),
             ["timestamp"] = s.Clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
-        var body = new JsonObject { ["header"] = header, ["status"] = reply.Status };
+        var body = new JsonObject { ["header"] = header, ["status"] = status };
         if (reply.PollId is not null)
         {
             body["poll_id"] = long.Parse(reply.PollId, CultureInfo.InvariantCulture);
@@ -67,6 +68,8 @@ public static class SmartTransportApi
         }
         if (reply.Error is { } error) body["error"] = new JsonObject { ["code"] = error.Code, ["message"] = error.Message };
         if (reply.Data is not null) body["data"] = reply.Data;
+        body["connect_info"] = ServerIdentity.ConnectInfo();
+        // OK_TRY_AGAIN is journaled FAILED with its code, so journal filters on refusals hold for every agent.
         journal.SetOutcome(reply.Status, reply.Error?.Code);
         return Results.Text(body.ToJsonString(ApiErrors.Json), "application/json");
     }
@@ -100,6 +103,8 @@ public static class SmartTransportApi
                 return await PollAsync(s, m, admitted.Fault, ct);
             case "USAGE_REPORTING":
                 return await UsageReportingAsync(s, m, admitted, ct);
+            case "TELEMETRY_REPORTING":
+                return await TelemetryReportingAsync(s, m, admitted, ct);
             case "AUTHORIZATION_REQUEST":
                 return await AuthorizationRequestAsync(s, m, sender, ct);
             case "AUTHORIZATION_CONFIRMATION":
@@ -140,9 +145,10 @@ public static class SmartTransportApi
     /// USAGE_REPORTING: reports (and trust requests) from a trusted device, or from a known one
     /// that asks for trust in the same message; the ACK comes back at once or as a job.
     /// </summary>
-    private static async Task<Reply> UsageReportingAsync(SmartTransportServices s, SmartTransportMessage m, Admission admitted, CancellationToken ct)
+    private static async Task<Reply> UsageReportingAsync(SmartTransportServices s, SmartTransportMessage m, Admission admitted, CancellationToken ct,
+        DeviceUsageReport? usage = null)
     {
-        var outcome = await s.Usage.ReportAsync(admitted, ReadUsage(m), ct);
+        var outcome = await s.Usage.ReportAsync(admitted, usage ?? ReadUsage(m), ct);
         if (outcome.Error is { } error) return Failed(error);
         var result = outcome.Result!;
         var data = new JsonObject { ["ack"] = outcome.Ack!.File };

@@ -15,6 +15,9 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
 {
     public const long MaxBytes = 16 * 1024 * 1024;
 
+    /// <summary>The request's <c>agent_capabilities</c> (e.g. <c>OK_TRY_AGAIN</c>, <c>TELEMETRY</c>); empty when it lists none.</summary>
+    public IReadOnlyList<string> AgentCapabilities { get; init; } = [];
+
     public static async Task<SmartTransportMessage> ReadAsync(HttpContext ctx)
     {
         var type = ctx.Request.ContentType;
@@ -49,7 +52,9 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
         var pid = Text(sudi["udi_pid"]);
         var serial = Text(sudi["udi_serial_number"]);
         if (Udi.Problem(pid, serial) is { } problem) throw Bad("sudi." + problem);
+        var (capabilities, capabilitiesProblem) = ServerIdentity.ReadAgentCapabilities(o);
+        if (capabilitiesProblem is not null) throw Bad(capabilitiesProblem);
         return new SmartTransportMessage(header, tv.GetValue<string>().Trim(), Text(header["message_id"]), Number(header["timestamp"]),
-            new Udi(pid!.Trim(), serial!.Trim()), Text(o["hostname"]) ?? "", data);
+            new Udi(pid!.Trim(), serial!.Trim()), Text(o["hostname"]) ?? "", data) { AgentCapabilities = capabilities };
     }
 }

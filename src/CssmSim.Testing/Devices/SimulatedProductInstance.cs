@@ -19,6 +19,15 @@ public sealed record ReceivedAck(string AckId, DateTimeOffset Timestamp, IReadOn
 /// <summary>The answer to a usage report as a device sees it.</summary>
 public sealed record UsageReportResult(string Status, string? ErrorCode, string? ErrorMessage, ReceivedAck? Ack, JsonObject Reply, IReadOnlyList<string> ReportIds)
 {
+    /// <summary>The status of the USAGE_REPORTING (or TELEMETRY_REPORTING) reply itself: <c>OK_POLL</c> when the ACK came on a poll.</summary>
+    public string? FirstStatus { get; init; }
+
+    /// <summary>The poll id the report was answered with (null when it was answered at once or refused).</summary>
+    public long? PollId { get; init; }
+
+    /// <summary>How many RESULT_POLLING messages the device sent for this report.</summary>
+    public int Polls { get; init; }
+
     /// <summary>The report was answered COMPLETE with an ACK.</summary>
     public bool Acknowledged => Status == "COMPLETE" && Ack is not null;
 }
@@ -36,7 +45,7 @@ public sealed record TrustResult(string Status, string? ErrorCode, string? Error
 /// simulator. It verifies artefacts with the simulator's published signing certificate and keeps
 /// what it installs (its trust code and RUM key).
 /// </summary>
-public sealed class SimulatedProductInstance
+public sealed partial class SimulatedProductInstance
 {
     private readonly HttpClient _http;
     private string? _signingCertificate;
@@ -85,7 +94,7 @@ public sealed class SimulatedProductInstance
                 ["sudi"] = new JsonObject { ["udi_pid"] = m.Device.Udi.Pid, ["udi_serial_number"] = m.Device.Udi.Serial },
             }).ToArray());
         }
-        var reply = await SendAsync("TRUST_ESTABLISHMENT", data, ct);
+        var reply = await SendRetryingAsync("TRUST_ESTABLISHMENT", data, ct);
         var result = await ReadTrustAsync(reply, ct);
         Install(result, haMembers?.Select(m => m.Device));
         return result;
@@ -103,7 +112,7 @@ public sealed class SimulatedProductInstance
                 ["sudi"] = new JsonObject { ["udi_pid"] = m.Device.Udi.Pid, ["udi_serial_number"] = m.Device.Udi.Serial },
             }).ToArray()),
         };
-        var result = await ReadTrustAsync(await SendAsync("TRUST_SYNC", data, ct), ct);
+        var result = await ReadTrustAsync(await SendRetryingAsync("TRUST_SYNC", data, ct), ct);
         Install(result, members.Select(m => m.Device));
         return result;
     }
@@ -119,9 +128,11 @@ public sealed class SimulatedProductInstance
     /// <paramref name="askForTrust"/> adds a trust request for this device (how CSLU gets trust without a token).
     /// A tag may be one of the default seed's short names (<c>DNA_NWStack</c>, <c>AIR-DNA-A</c>, <c>DNA_HSEC</c>,
     /// <c>CSSMSIM_ENFORCED_DEMO</c>), as in scenario files.
+    /// A report answered <c>OK_POLL</c> is polled for its ACK as a device does (<see cref="AwaitAckAsync"/>)
+    /// unless <paramref name="pollForAck"/> is false.
     /// </summary>
     public async Task<UsageReportResult> ReportUsageAsync(IEnumerable<(string Tag, long Count)> usage, bool askForTrust = false, DateTimeOffset? at = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default, bool pollForAck = true)
     {
         var reports = new JsonArray();
         var ids = new List<string>();
@@ -132,24 +143,21 @@ public sealed class SimulatedProductInstance
         }
         var data = new JsonObject { ["reports"] = reports };
         if (askForTrust) data["trust_requests"] = new JsonArray(new JsonObject { ["sudi"] = new JsonObject { ["udi_pid"] = Udi.Pid, ["udi_serial_number"] = Udi.Serial } });
-        var reply = await SendAsync("USAGE_REPORTING", data, ct);
-        var status = reply["status"]?.GetValue<string>() ?? "";
-        if (status != "COMPLETE")
-            return new UsageReportResult(status, reply["error"]?["code"]?.GetValue<string>(), reply["error"]?["message"]?.GetValue<string>(), null, reply, ids);
-        var file = ReadingReply("a COMPLETE USAGE_REPORTING reply", reply.ToJsonString(), () => reply["data"]!["ack"]!.GetValue<string>());
-        var ack = await ImportAckAsync(file, ct);
-        return new UsageReportResult(status, null, null, ack, reply, ids);
+        return await ReportAndAwaitAckAsync("USAGE_REPORTING", data, ids, pollForAck, ct);
     }
 
-    /// <summary>Sends a report again, byte for byte (a retry after a lost reply).</summary>
+    /// <summary>Sends a report again, byte for byte (a retry after a lost reply); an OK_POLL answer is polled for its ACK.</summary>
     public Task<JsonObject> ResendAsync(string payload, JsonObject signature, CancellationToken ct = default) =>
-        SendAsync("USAGE_REPORTING", new JsonObject { ["reports"] = new JsonArray(new JsonObject { ["payload"] = payload, ["signature"] = signature.DeepClone() }) }, ct);
+        SendAndPollAsync("USAGE_REPORTING", new JsonObject { ["reports"] = new JsonArray(new JsonObject { ["payload"] = payload, ["signature"] = signature.DeepClone() }) }, ct);
 
     /// <summary>
     /// RUM reports for this device, signed with its RUM key (a device without trust signs with zeros, as
     /// real ones have no key to use): (payload string, signature object, report id).
     /// </summary>
-    public IReadOnlyList<(string Payload, JsonObject Signature, string ReportId)> BuildReports(IEnumerable<(string Tag, long Count)> usage, DateTimeOffset? at = null)
+    public IReadOnlyList<(string Payload, JsonObject Signature, string ReportId)> BuildReports(IEnumerable<(string Tag, long Count)> usage, DateTimeOffset? at = null) =>
+        BuildReports(usage, at, "ENTITLEMENT");
+
+    private List<(string Payload, JsonObject Signature, string ReportId)> BuildReports(IEnumerable<(string Tag, long Count)> usage, DateTimeOffset? at, string metricName)
     {
         var end = at ?? DateTimeOffset.UtcNow;
         var result = new List<(string, JsonObject, string)>();
@@ -157,7 +165,10 @@ public sealed class SimulatedProductInstance
         {
             var id = _nextReportId++;
             // Short names (DNA_NWStack) resolve as in scenario files: reported as given, they were a license of their own.
-            var builder = new Engine.Usage.RumReportBuilder(new Engine.Usage.RumUdi(Udi.Pid, Udi.Serial), Engine.Licensing.LicenseShortNames.Resolve(tag), id) { AssetName = Hostname };
+            var builder = new Engine.Usage.RumReportBuilder(new Engine.Usage.RumUdi(Udi.Pid, Udi.Serial), Engine.Licensing.LicenseShortNames.Resolve(tag), id)
+            {
+                AssetName = Hostname, MetricName = metricName,
+            };
             builder.AddMeasurement(count, end.AddDays(-1), end);
             var signed = builder.BuildSigned(RumKey ?? new byte[32]);
             var signature = new JsonObject
@@ -247,7 +258,7 @@ public sealed class SimulatedProductInstance
     /// <summary>AUTHORIZATION_REQUEST for SLACs; a granted SLAC is verified and installed.</summary>
     public async Task<JsonObject> RequestAuthorizationAsync(IEnumerable<(string Tag, long Count)> entitlements, bool replace = false, CancellationToken ct = default)
     {
-        var reply = await SendAsync("AUTHORIZATION_REQUEST", new JsonObject
+        var reply = await SendRetryingAsync("AUTHORIZATION_REQUEST", new JsonObject
         {
             ["entitlements"] = new JsonArray(entitlements.Select(e => (JsonNode)new JsonObject { ["tag"] = Engine.Licensing.LicenseShortNames.Resolve(e.Tag), ["count"] = e.Count }).ToArray()),
             ["scope"] = "local",
@@ -276,7 +287,7 @@ public sealed class SimulatedProductInstance
         JsonObject reply = new();
         for (var i = 0; i < maxPolls; i++)
         {
-            reply = await SendAsync("RESULT_POLLING", new JsonObject { ["poll_id"] = pollId }, ct);
+            reply = await SendRetryingAsync("RESULT_POLLING", new JsonObject { ["poll_id"] = pollId }, ct);
             if (reply["status"]?.GetValue<string>() != "OK_POLL") break;
         }
         return reply;
@@ -300,14 +311,24 @@ public sealed class SimulatedProductInstance
         {
             ["header"] = new JsonObject
             {
-                ["version"] = "1.0", ["type"] = type, ["message_id"] = Guid.NewGuid().ToString(),
+                ["version"] = ProtocolVersion, ["type"] = type, ["message_id"] = Guid.NewGuid().ToString(),
                 ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ["nonce"] = Guid.NewGuid().ToString("N")[..16],
             },
             ["sudi"] = new JsonObject { ["udi_pid"] = Udi.Pid, ["udi_serial_number"] = Udi.Serial },
             ["hostname"] = Hostname,
+            ["agent_capabilities"] = new JsonArray(AgentCapabilities.Select(c => (JsonNode)JsonValue.Create(c)).ToArray()),
             ["data"] = data,
         };
-        var reply = await ExchangeAsync(type, HttpMethod.Post, TransportPath, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        Reply reply;
+        try
+        {
+            reply = await ExchangeAsync(type, HttpMethod.Post, TransportPath, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        }
+        catch (SmartTransportException)
+        {
+            Statistics.RecordNoReply(type, DateTimeOffset.UtcNow);
+            throw;
+        }
         JsonNode? node;
         string? notJson = null;
         try
@@ -320,7 +341,15 @@ public sealed class SimulatedProductInstance
             notJson = e.Message;
         }
         // A reply object is the answer whatever its status: CSSM's errors come as FAILED replies.
-        if (node is JsonObject o) return o;
+        // Counted as a device counts it: a non-2xx reply is INVALID STATUS CODE, a body that does not read no reply at all.
+        if (node is JsonObject o)
+        {
+            if (reply.Succeeded) Statistics.RecordReply(type, o, DateTimeOffset.UtcNow);
+            else Statistics.RecordInvalidStatus(type, reply.Text, DateTimeOffset.UtcNow);
+            return o;
+        }
+        if (reply.Succeeded) Statistics.RecordNoReply(type, DateTimeOffset.UtcNow);
+        else Statistics.RecordInvalidStatus(type, reply.Text, DateTimeOffset.UtcNow);
         if (!reply.Succeeded)
             throw new SmartTransportException($"{type} to {reply.Where} answered {reply.StatusText}{RetryText(reply.RetryAfter)} without a smart-transport reply: {Snippet(reply.Text)}",
                 TransportFailure.HttpStatus, reply.Status, reply.RetryAfter);
