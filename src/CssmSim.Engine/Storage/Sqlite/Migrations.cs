@@ -254,6 +254,10 @@ public static class Migrations
             ALTER TABLE acks ADD COLUMN upload_id TEXT NULL;
             CREATE UNIQUE INDEX acks_by_upload ON acks (upload_id, udi) WHERE upload_id IS NOT NULL;
             """),
+        // Devices may name themselves by PIID after trust (smart-transport.md): looked up on every such message.
+        new(12, "product-instance-piid-index", """
+            CREATE INDEX product_instances_by_piid ON product_instances (piid);
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);
