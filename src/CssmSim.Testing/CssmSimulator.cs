@@ -180,7 +180,8 @@ public sealed class CssmSimulator : IAsyncDisposable
     public SimulatedProductInstance NewProductInstance(string pid, string serial, string? hostname = null)
     {
         ThrowIfDisposed();
-        return new SimulatedProductInstance(_deviceClient, pid, serial, hostname);
+        // Its clock is the simulator's, as a device's is synchronised with CSSM (NTP): artefacts are checked against it.
+        return new SimulatedProductInstance(_deviceClient, pid, serial, hostname) { Clock = Clock.Provider };
     }
 
     /// <summary>Two devices in one HA set, talking to this simulator.</summary>

@@ -48,6 +48,8 @@ public sealed class ScenarioLibraryTests
             "trust-licengine-fail-to-connect.yaml", "udi-already-registered.yaml", "usage-report-ack-with-policy.yaml",
             // Issue 15: SLR confirmation and update, PLR returned through authrequest, compliance, TERM expiry.
             "slr-update-reserved-licenses.yaml", "plr-reserve-return-authrequest.yaml", "compliance-insufficient-licenses.yaml", "term-license-expiry.yaml",
+            // Issue 18 items 8 and 9: install failures, partial ACKs.
+            "install-failures.yaml", "partial-ack-resend.yaml",
         ], ignoreOrder: true);
     }
 

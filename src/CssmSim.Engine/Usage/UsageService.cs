@@ -170,7 +170,7 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         {
             if (pick.Count is { } max && picked.Count >= max) break;
             if (pick.Udi is { } u && !(Udi.TryParse(r.Udi, out var udi) && Matches(u, udi))) continue;
-            if (pick.Tag is { } t && (r.Tag is null || EntitlementTag.Normalize(r.Tag) != EntitlementTag.Normalize(t))) continue;
+            if (pick.Tag is { } t && (r.Tag is null || EntitlementTag.Normalize(r.Tag) != EntitlementTag.Normalize(LicenseShortNames.Resolve(t)))) continue;
             picked.Add(r);
         }
         var rest = reports.Where(r => !picked.Contains(r)).ToList();

@@ -36,7 +36,7 @@ public sealed record TrustResult(string Status, string? ErrorCode, string? Error
 /// simulator. It verifies artefacts with the simulator's published signing certificate and keeps
 /// what it installs (its trust code and RUM key).
 /// </summary>
-public sealed class SimulatedProductInstance
+public sealed partial class SimulatedProductInstance
 {
     private readonly HttpClient _http;
     private string? _signingCertificate;
@@ -105,6 +105,7 @@ public sealed class SimulatedProductInstance
         };
         var result = await ReadTrustAsync(await SendAsync("TRUST_SYNC", data, ct), ct);
         Install(result, members.Select(m => m.Device));
+        if (result.Status == "COMPLETE") InstallSlacsFrom(result.Reply, await SigningCertificateAsync(ct));
         return result;
     }
 
@@ -169,6 +170,7 @@ public sealed class SimulatedProductInstance
             };
             var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
             SentReportIds.Add(idText);
+            KeepPending(idText, signed.PayloadJson, signature);
             result.Add((signed.PayloadJson, signature, idText));
         }
         return result;
@@ -188,16 +190,18 @@ public sealed class SimulatedProductInstance
         var statuses = new Dictionary<string, string>();
         foreach (var a in json["acknowledgements"]!.AsArray()) statuses[a!["report_id"]!.ToJsonString().Trim('"')] = a["status"]!.GetValue<string>();
         var trustCodes = SignedArtefact.ReadAll(file, "smartLicenseTrustCode");
-        foreach (var code in trustCodes.Where(c => c.VerifyWith(cert)))
+        foreach (var code in trustCodes)
         {
             var t = JsonNode.Parse(code.Data)!;
             var udi = new Udi(t["sudi"]!["udi_pid"]!.GetValue<string>(), t["sudi"]!["udi_serial_number"]!.GetValue<string>());
             if (udi != Udi) continue;
-            TrustCode = new InstalledTrustCode(udi, t["trust_code_id"]!.GetValue<string>(), t["piid"]!.GetValue<string>(),
+            var installed = new InstalledTrustCode(udi, t["trust_code_id"]!.GetValue<string>(), t["piid"]!.GetValue<string>(),
                 Convert.FromBase64String(t["rum_key"]!.GetValue<string>()), t["smart_account"]!["domain"]!.GetValue<string>(),
                 t["virtual_account"]!["name"]!.GetValue<string>(), t["token_id"]?.GetValue<string>(),
-                DateTimeOffset.FromUnixTimeMilliseconds(t["issued_at"]!.GetValue<long>()), SignedArtefact.File(ElementOf(file, code)), true);
+                DateTimeOffset.FromUnixTimeMilliseconds(t["issued_at"]!.GetValue<long>()), SignedArtefact.File(ElementOf(file, code)), code.VerifyWith(cert));
+            if (AcceptTrustCode(this, installed)) TrustCode = installed;
         }
+        InstallFromAck(file, cert, artefact.VerifyWith(cert), statuses.Keys);
         return new ReceivedAck(json["ack_id"]!.GetValue<string>(), DateTimeOffset.FromUnixTimeMilliseconds(json["timestamp"]!.GetValue<long>()), statuses,
             file.Contains("<smartLicensePolicy>", StringComparison.Ordinal), trustCodes.Select(c => JsonNode.Parse(c.Data)!["trust_code_id"]!.GetValue<string>()).ToList(),
             json["smart_account"]!["domain"]!.GetValue<string>(), json["virtual_account"]!["name"]!.GetValue<string>(), artefact.VerifyWith(cert), file);
@@ -226,9 +230,7 @@ public sealed class SimulatedProductInstance
         var parsed = code.Contains("<specificPLR>", StringComparison.Ordinal)
             ? Engine.Authorizations.Codes.SlrCode.Parse(code)
             : Engine.Authorizations.Codes.SlacCode.Parse(code);
-        if (parsed.Udi.Pid != Udi.Pid || parsed.Udi.Serial != Udi.Serial || !parsed.Verify(await SigningCertificateAsync(ct))) return false;
-        Authorization = parsed;
-        return true;
+        return InstallSlac(parsed, await SigningCertificateAsync(ct));
     }
 
     /// <summary>The confirmation code the device shows after installing its authorization.</summary>
@@ -254,7 +256,10 @@ public sealed class SimulatedProductInstance
             ["mode"] = replace ? "replace" : "add",
         }, ct);
         if (reply["data"]?["authorizations"]?.AsArray().FirstOrDefault(a => a?["sudi"]?["udi_serial_number"]?.GetValue<string>() == Udi.Serial) is { } mine)
+        {
             await InstallAuthorizationAsync(mine["smart_license"]!.GetValue<string>(), ct);
+            InstallPolicyFrom(reply["data"]?["policy"]?.GetValue<string>(), await SigningCertificateAsync(ct));
+        }
         return reply;
     }
 
@@ -307,6 +312,7 @@ public sealed class SimulatedProductInstance
             ["hostname"] = Hostname,
             ["data"] = data,
         };
+        NameSelf(type, body);
         var reply = await ExchangeAsync(type, HttpMethod.Post, TransportPath, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
         JsonNode? node;
         string? notJson = null;
@@ -320,7 +326,11 @@ public sealed class SimulatedProductInstance
             notJson = e.Message;
         }
         // A reply object is the answer whatever its status: CSSM's errors come as FAILED replies.
-        if (node is JsonObject o) return o;
+        if (node is JsonObject o)
+        {
+            NoteReply((int)reply.Status, o);
+            return o;
+        }
         if (!reply.Succeeded)
             throw new SmartTransportException($"{type} to {reply.Where} answered {reply.StatusText}{RetryText(reply.RetryAfter)} without a smart-transport reply: {Snippet(reply.Text)}",
                 TransportFailure.HttpStatus, reply.Status, reply.RetryAfter);
@@ -461,10 +471,12 @@ public sealed class SimulatedProductInstance
 
     private void Install(TrustResult result, IEnumerable<SimulatedProductInstance>? members)
     {
-        foreach (var code in result.TrustCodes.Where(c => c.SignatureValid))
+        foreach (var code in result.TrustCodes)
         {
-            if (code.Udi == Udi) TrustCode = code;
-            foreach (var m in members ?? []) if (m.Udi == code.Udi) m.TrustCode = code;
+            // Each device verifies its own code and logs its own failure.
+            if (code.Udi == Udi && AcceptTrustCode(this, code)) TrustCode = code;
+            foreach (var m in members ?? []) if (m.Udi == code.Udi && AcceptTrustCode(m, code)) m.TrustCode = code;
         }
+        if (result.Status == "COMPLETE" && _signingCertificate is { } cert) InstallPolicyFrom(result.PolicyFile, cert);
     }
 }
