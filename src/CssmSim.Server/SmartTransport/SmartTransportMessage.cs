@@ -56,12 +56,14 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
             : throw Bad("product_instance_identifier must be a non-empty string");
         if (o["sudi"] is null && piid is not null)
             return new SmartTransportMessage(header, tv.GetValue<string>().Trim(), Text(header["message_id"]), Number(header["timestamp"]), default,
-                Text(o["hostname"]) ?? "", data) { Piid = piid };
+                Text(o["hostname"]) ?? "", data)
+            { Piid = piid };
         if (o["sudi"] is not JsonObject sudi) throw Bad("sudi (or product_instance_identifier) is required; sudi must be an object");
         var pid = Text(sudi["udi_pid"]);
         var serial = Text(sudi["udi_serial_number"]);
         if (Udi.Problem(pid, serial) is { } problem) throw Bad("sudi." + problem);
         return new SmartTransportMessage(header, tv.GetValue<string>().Trim(), Text(header["message_id"]), Number(header["timestamp"]),
-            new Udi(pid!.Trim(), serial!.Trim()), Text(o["hostname"]) ?? "", data) { Piid = piid };
+            new Udi(pid!.Trim(), serial!.Trim()), Text(o["hostname"]) ?? "", data)
+        { Piid = piid };
     }
 }
