@@ -49,7 +49,10 @@ public sealed partial class SimulatedProductInstance
     /// <summary>The policy file installed last (from a trust reply, an ACK or a SLAC reply), verified; null before any.</summary>
     public string? InstalledPolicy { get; private set; }
 
-    /// <summary>Reports sent but not acknowledged by any ACK yet, by report id, in the order they were made.</summary>
+    /// <summary>
+    /// Reports <see cref="ReportUsageAsync"/> sent that no ACK has acknowledged yet, in the order they were made
+    /// (reports built with <see cref="BuildReports"/> and sent by the caller are the caller's to track).
+    /// </summary>
     public IReadOnlyList<PendingReport> PendingReports => _pending.Values.ToList();
 
     /// <summary>

@@ -130,6 +130,7 @@ public sealed partial class SimulatedProductInstance
         {
             reports.Add(new JsonObject { ["payload"] = payload, ["signature"] = signature });
             ids.Add(id);
+            KeepPending(id, payload, signature);
         }
         var data = new JsonObject { ["reports"] = reports };
         if (askForTrust) data["trust_requests"] = new JsonArray(new JsonObject { ["sudi"] = new JsonObject { ["udi_pid"] = Udi.Pid, ["udi_serial_number"] = Udi.Serial } });
@@ -170,7 +171,6 @@ public sealed partial class SimulatedProductInstance
             };
             var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
             SentReportIds.Add(idText);
-            KeepPending(idText, signed.PayloadJson, signature);
             result.Add((signed.PayloadJson, signature, idText));
         }
         return result;
