@@ -104,7 +104,7 @@ public static class CssmComposition
     public static IServiceCollection AddCssmSurfaces(this IServiceCollection s, SimulatorOptions options, string? controlKey)
     {
         s.AddSingleton(new RequestJournal(options.JournalCapacity, options.JournalMaxBytes));
-        s.AddSingleton(new UploadGate(options.UploadsMaxInFlight));
+        s.AddSingleton(new UploadGate(options.UploadsMaxInFlight, options.UploadsTempDirectory));
         s.AddSingleton(sp => new FailedAttempts(options.MaxFailedAttempts, TimeSpan.FromSeconds(options.LockoutSeconds), sp.GetRequiredService<SimulatorClock>().Wall));
         s.AddSingleton(new ControlKey(controlKey));
         s.AddOpenApi(o =>

@@ -48,6 +48,11 @@ public sealed class SimulatorOptions
     /// <summary><c>Uploads:MaxInFlight</c>: offline usage uploads read at once; more are answered 429 with Retry-After.</summary>
     public int UploadsMaxInFlight { get; set; } = 2;
     /// <summary>
+    /// <c>Uploads:TempDirectory</c>: where an offline usage upload's body is spooled while it is read
+    /// (deleted when the request ends, answered or not); <c>cssmsim-uploads</c> in the system temp directory by default.
+    /// </summary>
+    public string UploadsTempDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "cssmsim-uploads");
+    /// <summary>
     /// <c>Security:MaxFailedAttempts</c>: wrong control keys or portal passwords from one client address
     /// before further attempts are answered 429 (for <c>Security:LockoutSeconds</c>, 60, doubling each time).
     /// </summary>
@@ -146,6 +151,7 @@ public sealed class SimulatorOptions
         o.JournalMaxBytes = Long(config, "Journal:MaxBytes", o.JournalMaxBytes, 64 * 1024, long.MaxValue);
         o.DeviceBodyBytes = Long(config, "Limits:DeviceBodyBytes", o.DeviceBodyBytes, 16 * 1024, 64L * 1024 * 1024);
         o.UploadsMaxInFlight = Int(config, "Uploads:MaxInFlight", o.UploadsMaxInFlight, 1, 10_000);
+        o.UploadsTempDirectory = config["Uploads:TempDirectory"] is { Length: > 0 } spool ? spool : o.UploadsTempDirectory;
         o.MaxFailedAttempts = Int(config, "Security:MaxFailedAttempts", o.MaxFailedAttempts, 1, 1_000_000);
         o.LockoutSeconds = Int(config, "Security:LockoutSeconds", o.LockoutSeconds, 1, 86_400);
         o.TokenBottleneck = new Engine.Faults.BottleneckSettings(
