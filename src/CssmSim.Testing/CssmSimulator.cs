@@ -184,9 +184,11 @@ public sealed class CssmSimulator : IAsyncDisposable
     }
 
     // A device's waits (poll_interval between polls, OK_TRY_AGAIN back-offs) pass on the simulator's
-    // virtual clock: a realistic-timing ACK comes due without a test ever sleeping.
+    // virtual clock: a realistic-timing ACK comes due without a test ever sleeping. Its clock is the
+    // simulator's too, as a device's is synchronised with CSSM (NTP): artefacts are checked against it.
     private SimulatedProductInstance WaitingOnVirtualClock(SimulatedProductInstance device)
     {
+        device.Clock = Clock.Provider;
         device.WaitAsync = (delay, _) =>
         {
             Clock.Advance(delay);

@@ -254,11 +254,13 @@ public sealed partial class PortalHttpTests
         var badHtml = await PortalHttp.BodyAsync(badJson);
         (await sim.PostFormAsync("/portal/faults?handler=deleteAll", [])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
 
-        added.Select(v => v.Rule.Name).ShouldBe(["LS_LICENGINE_FAIL_TO_CONNECT on trust", "CSSM down", "Slow ACK", "429 quota"]);
+        added.Select(v => v.Rule.Name).ShouldBe(["LS_LICENGINE_FAIL_TO_CONNECT on trust", "CSSM down", "Slow ACK", "429 quota", "Corrupt trust code", "Partial ACK"]);
         added[0].Rule.Effect.Error.ShouldBe("LS_LICENGINE_FAIL_TO_CONNECT");
         added[1].Rule.Effect.Status.ShouldBe(503);
         added[2].Rule.Effect.LatencyMs.ShouldBe(10_000);
         added[3].Rule.Effect.Status.ShouldBe(429);
+        added[4].Rule.Effect.Corrupt.ShouldBe(["trustCode"]);
+        added[5].Rule.Effect.Ack!.Reports!.Count.ShouldBe(1);
         disabled.ShouldBeFalse();
         badJson.StatusCode.ShouldBe(HttpStatusCode.OK);
         badHtml.ShouldContain("match.surface");

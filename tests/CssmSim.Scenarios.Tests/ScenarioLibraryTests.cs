@@ -50,6 +50,8 @@ public sealed class ScenarioLibraryTests
             "slr-update-reserved-licenses.yaml", "plr-reserve-return-authrequest.yaml", "compliance-insufficient-licenses.yaml", "term-license-expiry.yaml",
             // Issue 18: OK_TRY_AGAIN by agent capability; usage answered OK_POLL, ACK on the first poll or poll_interval later.
             "licengine-ok-try-again.yaml", "usage-ack-on-first-poll.yaml", "usage-ack-realistic-timing.yaml",
+            // Issue 18 items 8 and 9: install failures, partial ACKs.
+            "install-failures.yaml", "partial-ack-resend.yaml",
         ], ignoreOrder: true);
     }
 

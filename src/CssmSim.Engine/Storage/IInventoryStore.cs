@@ -118,6 +118,8 @@ public interface IInventoryStore
     Task<bool> AcknowledgeTrustCodeAsync(string udi, string trustCodeId, DateTimeOffset at, CancellationToken ct = default);
 
     Task<StoredProductInstance?> FindProductInstanceAsync(string udi, CancellationToken ct = default);
+    /// <summary>The product instance a PIID names (smart-transport <c>product_instance_identifier</c>), or null when none does (any more).</summary>
+    Task<StoredProductInstance?> FindProductInstanceByPiidAsync(string piid, CancellationToken ct = default);
     Task<IReadOnlyList<StoredProductInstance>> ListProductInstancesAsync(IReadOnlyCollection<string> virtualAccountIds, CancellationToken ct = default);
     /// <summary>
     /// The instances of <paramref name="virtualAccountIds"/> at <paramref name="offset"/> (at most <paramref name="limit"/>),

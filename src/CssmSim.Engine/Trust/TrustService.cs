@@ -69,6 +69,9 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
 {
     public const string TrustCodeElement = "smartLicenseTrustCode";
 
+    /// <summary>How long before its issue a trust code is valid from (<c>not_before</c>, smart-transport.md).</summary>
+    public static readonly TimeSpan NotBeforeMargin = TimeSpan.FromSeconds(300);
+
     public async Task<TokenProbe?> ProbeTokenAsync(string idToken, CancellationToken ct = default)
     {
         var token = await tokens.FindAsync(idToken, ct);
@@ -134,7 +137,7 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
         var (account, va) = known is { } k && k.VirtualAccount.Id == result.VirtualAccountId ? k
             : await store.Accounts.FindByVirtualAccountIdAsync(result.VirtualAccountId, ct)
             ?? throw new InvalidOperationException("trust issued into a virtual account that vanished");
-        var issuedAt = clock.GetUtcNow() + TimeSpan.FromMilliseconds(fault?.Effect.ClockSkewMs ?? 0);
+        var issuedAt = clock.GetUtcNow();
         var codes = new List<TrustCodeFile>();
         foreach (var t in result.Issued)
         {
@@ -147,13 +150,19 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
                 ["smart_account"] = new JsonObject { ["id"] = account.Id, ["domain"] = account.Domain, ["name"] = account.Name },
                 ["virtual_account"] = new JsonObject { ["id"] = va.Id, ["name"] = va.Name },
                 ["issued_at"] = issuedAt.ToUnixTimeMilliseconds(),
+                // Devices show "Valid on" about five minutes before the install time and "Trust Code Type: CSSM"
+                // (device-captures.md §3); no "Expired on" unless something sets one, so not_after is absent.
+                ["not_before"] = (issuedAt - NotBeforeMargin).ToUnixTimeMilliseconds(),
+                ["type"] = "CSSM",
                 ["token_id"] = result.TokenId,
                 ["rum_key"] = t.RumKey,
             };
             var element = SignedArtefact.Element(TrustCodeElement, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), signer);
+            // The artefact effects of a fired rule (corrupt, clockSkewMs) apply to the codes and policy of this reply.
+            element = ArtefactTampering.Apply(element, fault?.Effect, signer);
             codes.Add(new TrustCodeFile(new Udi(t.Pid, t.Serial), t.TrustCodeId, t.Piid, t.RumKey, element));
         }
-        return new TrustOutcome(null, null, account, va, codes, await policies.GetPolicyFileAsync(account, va, ct));
+        return new TrustOutcome(null, null, account, va, codes, ArtefactTampering.Apply(await policies.GetPolicyFileAsync(account, va, ct), fault?.Effect, signer));
     }
 
     /// <summary>CSSM's words for each refusal, in the order CSSM checks a token.</summary>

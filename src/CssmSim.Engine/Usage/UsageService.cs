@@ -5,6 +5,7 @@ using CssmSim.Engine.Accounts;
 using CssmSim.Engine.Events;
 using CssmSim.Engine.Faults;
 using CssmSim.Engine.Ids;
+using CssmSim.Engine.Licensing;
 using CssmSim.Engine.Policies;
 using CssmSim.Engine.ProductInstances;
 using CssmSim.Engine.Signing;
@@ -116,12 +117,11 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
 
         if (submission.VerifySignatures) await VerifySignaturesAsync(submission.Reports, ct);
 
-        var status = ackFault?.ReportStatus ?? "ACKED";
         var toStore = byUdi.Where(kv => owners.ContainsKey(kv.Key)).SelectMany(kv => kv.Value.Select(r => new NewUsageReport(
             kv.Key.ToString(), r.ReportIdKey, r.ReportId, r.ReportIdIsNumber, r.EntitlementTag, r.InUse, r.LatestMeasurementEnd, r.PayloadJson,
             r.Signature is null ? null : new JsonObject { ["signing_type"] = r.Signature.SigningType, ["key"] = r.Signature.Key, ["value"] = r.Signature.Value }.ToJsonString(),
             submission.Source))).ToList();
-        var stored = await store.Usage.StoreReportsAsync(toStore, now, status, ct);
+        var stored = await StoreWithAckFaultAsync(toStore, now, ackFault, ct);
         var acks = stored.Select(o => new ReportAck(Udi.TryParse(o.Report.Udi, out var u) ? u : default, o.Report.ReportId, o.Report.ReportIdIsNumber,
             o.Status, o.Duplicate, o.Report.Tag)).ToList();
         if (submission.RefuseAllDuplicates && submission.TrustRequests.Count == 0 && acks.Count > 0 && acks.All(a => a.Duplicate))
@@ -171,7 +171,7 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
                     pending.Add(events.Create(EventTypes.ReportReceived, owner.Account.Id, owner.Va.Name, udi.ToString(),
                         new { report_ids = fresh.Select(r => r.ReportId).ToArray(), source = submission.Source }));
                 result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, recorded[i].AckId, recorded[i].Timestamp, signed[i],
-                    trustRequested.Contains(udi), ackFault, slacs.GetValueOrDefault(udi) ?? [], policyByVa, pending, ct));
+                    trustRequested.Contains(udi), submission.Fault?.Effect, slacs.GetValueOrDefault(udi) ?? [], policyByVa, pending, ct));
             }
         }
         finally
@@ -179,6 +179,34 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
             await events.AppendAsync(pending, ct);
         }
         return new UsageResult(result, acks) { RefusedAuthorizations = refused };
+    }
+
+    /// <summary>
+    /// Stores the reports with their ACK status: ACKED, or the status of a fired <c>ack</c> effect for the reports it
+    /// picks (all when it picks none). An effect that picks reports without a status leaves them out: they are
+    /// neither stored nor acknowledged, so the device keeps them pending and sends them again (seed 000 L4321).
+    /// </summary>
+    private async Task<IReadOnlyList<StoredReportOutcome>> StoreWithAckFaultAsync(List<NewUsageReport> reports, DateTimeOffset now, AckFault? fault,
+        CancellationToken ct)
+    {
+        if (fault?.Reports is not { } pick) return await store.Usage.StoreReportsAsync(reports, now, fault?.ReportStatus ?? "ACKED", ct);
+        var picked = new HashSet<NewUsageReport>(ReferenceEqualityComparer.Instance);
+        foreach (var r in reports)
+        {
+            if (pick.Count is { } max && picked.Count >= max) break;
+            if (pick.Udi is { } u && !(Udi.TryParse(r.Udi, out var udi) && Matches(u, udi))) continue;
+            if (pick.Tag is { } t && (r.Tag is null || EntitlementTag.Normalize(r.Tag) != EntitlementTag.Normalize(LicenseShortNames.Resolve(t)))) continue;
+            picked.Add(r);
+        }
+        var rest = reports.Where(r => !picked.Contains(r)).ToList();
+        var outcomes = new List<StoredReportOutcome>();
+        if (rest.Count > 0) outcomes.AddRange(await store.Usage.StoreReportsAsync(rest, now, "ACKED", ct));
+        if (fault.ReportStatus is { } status && picked.Count > 0)
+            outcomes.AddRange(await store.Usage.StoreReportsAsync(reports.Where(picked.Contains).ToList(), now, status, ct));
+        // In the order the reports came, as without a fault.
+        var order = new Dictionary<NewUsageReport, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < reports.Count; i++) order[reports[i]] = i;
+        return outcomes.OrderBy(o => order.TryGetValue(o.Report, out var i) ? i : int.MaxValue).ToList();
     }
 
     /// <summary>From this many ACKs in one submission on, they are signed in parallel.</summary>
@@ -207,9 +235,10 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
     }
 
     private async Task<UdiAck> AcknowledgeAsync(Udi udi, SmartAccount account, VirtualAccount va, IReadOnlyList<ReportAck> reports, string ackId,
-        DateTimeOffset timestamp, string signedAck, bool trustRequested, AckFault? fault, IReadOnlyList<string> slacElements,
+        DateTimeOffset timestamp, string signedAck, bool trustRequested, FaultEffect? effect, IReadOnlyList<string> slacElements,
         Dictionary<string, string> policyByVa, List<NewEvent> pending, CancellationToken ct)
     {
+        var fault = effect?.Ack;
         var elements = new StringBuilder(signedAck);
         if (fault?.OmitPolicy != true)
         {
@@ -227,7 +256,9 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         }
         foreach (var slac in slacElements) elements.Append(slac);
         pending.Add(events.Create(EventTypes.AckIssued, account.Id, va.Name, udi.ToString(), new { ack_id = ackId, reports = reports.Count }));
-        return new UdiAck(udi, ackId, timestamp, account, va, reports, SignedArtefact.File(elements.ToString()));
+        // A rule's corrupt and clockSkewMs effects reach every artefact of the ACK (the ACK itself, policy, trust codes, SLACs).
+        var file = ArtefactTampering.Apply(SignedArtefact.File(elements.ToString()), effect, signer);
+        return new UdiAck(udi, ackId, timestamp, account, va, reports, file);
     }
 
     // Real devices' keys are unknown to the simulator, which is why this is off unless asked for.

@@ -154,6 +154,21 @@ public sealed partial class ScenarioRunner
                     var n = devices.Count(d => State(d).Authorized && d.Authorization is not null);
                     return Count(e, n, 1, devices.Count, $"authorized {n} of {devices.Count}");
                 }
+                case "installFailure":
+                {
+                    var devices = Devices(e);
+                    string message = e.Text("message")!, reason = e.Text("reason") ?? "";
+                    var n = devices.Count(d => d.InstallFailures.Any(f => f.Message == message && (reason.Length == 0 || f.Reason == reason)));
+                    var logged = devices.SelectMany(d => d.InstallFailures).GroupBy(f => $"{f.Message} ({f.Reason})").Select(g => $"{g.Key} {g.Count()}").ToList();
+                    return Count(e, n, 1, devices.Count, $"{message} on {n} of {devices.Count}" + (logged.Count > 0 ? $" (logged: {string.Join(", ", logged)})" : " (none logged)"));
+                }
+                case "pendingReports":
+                {
+                    var devices = Devices(e);
+                    var counts = devices.Select(d => (d, n: d.PendingReports.Count)).ToList();
+                    var outside = counts.Where(x => !Count(e, x.n, 0, null, "").Item1).ToList();
+                    return (outside.Count == 0, "pending reports: " + string.Join(", ", counts.Select(x => $"{x.d.Udi.Serial} {x.n}")));
+                }
                 case "journal":
                 {
                     var filter = (JsonObject)e.Value.ToJson()!;

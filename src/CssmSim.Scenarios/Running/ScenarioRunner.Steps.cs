@@ -91,6 +91,7 @@ public sealed partial class ScenarioRunner
                 case "trustSync": return await TrustSyncAsync(s, ct);
                 case "reportUsage": return await ReportAsync(s, ct);
                 case "poll": return await PollAsync(s, ct);
+                case "resendPending": return await ResendPendingAsync(s, ct);
                 case "uploadUsage": return await UploadAsync(s, ct);
                 case "downloadAck": return await DownloadAckAsync(s, ct);
                 case "requestSlac": return await RequestSlacAsync(s, ct);
@@ -287,6 +288,20 @@ public sealed partial class ScenarioRunner
                 if (result.Ack is not null) state.Ack = result.Ack;
             }, ct);
             return Tally(devices, "acknowledged");
+        }
+
+        private async Task<string> ResendPendingAsync(ScenarioAction s, CancellationToken ct)
+        {
+            var devices = Devices(s);
+            await ForEachAsync(devices, s.Int("concurrency") ?? 8, async (d, c) =>
+            {
+                if (d.PendingReports.Count == 0) return;
+                var result = await DeviceCallAsync([d], "report", async () => (await d.ResendPendingReportsAsync(ct: c))!, c);
+                if (result is null) return;
+                State(d).Record("report", result.Acknowledged, result.ErrorCode ?? (result.Acknowledged ? null : result.Status));
+                if (result.Ack is not null) State(d).Ack = result.Ack;
+            }, ct);
+            return Tally(devices, "acknowledged") + $", pending reports left {devices.Sum(d => d.PendingReports.Count)}";
         }
 
         private async Task<string> PollAsync(ScenarioAction s, CancellationToken ct)

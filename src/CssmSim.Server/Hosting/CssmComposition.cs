@@ -96,7 +96,7 @@ public static class CssmComposition
         s.AddSingleton(gate);
         s.AddSingleton(new TrustOperations(core.Trust, gate));
         s.AddSingleton(new UsageOperations(usage, rules));
-        s.AddSingleton(new AuthorizationOperations(authorizations, core.Store, instances));
+        s.AddSingleton(new AuthorizationOperations(authorizations, core.Store, instances, core.Policies));
         return s;
     }
 

@@ -114,6 +114,7 @@ public sealed partial class SimulatedProductInstance
         };
         var result = await ReadTrustAsync(await SendRetryingAsync("TRUST_SYNC", data, ct), ct);
         Install(result, members.Select(m => m.Device));
+        if (result.Status == "COMPLETE") InstallSlacsFrom(result.Reply, await SigningCertificateAsync(ct));
         return result;
     }
 
@@ -140,6 +141,7 @@ public sealed partial class SimulatedProductInstance
         {
             reports.Add(new JsonObject { ["payload"] = payload, ["signature"] = signature });
             ids.Add(id);
+            KeepPending(id, payload, signature);
         }
         var data = new JsonObject { ["reports"] = reports };
         if (askForTrust) data["trust_requests"] = new JsonArray(new JsonObject { ["sudi"] = new JsonObject { ["udi_pid"] = Udi.Pid, ["udi_serial_number"] = Udi.Serial } });
@@ -199,16 +201,18 @@ public sealed partial class SimulatedProductInstance
         var statuses = new Dictionary<string, string>();
         foreach (var a in json["acknowledgements"]!.AsArray()) statuses[a!["report_id"]!.ToJsonString().Trim('"')] = a["status"]!.GetValue<string>();
         var trustCodes = SignedArtefact.ReadAll(file, "smartLicenseTrustCode");
-        foreach (var code in trustCodes.Where(c => c.VerifyWith(cert)))
+        foreach (var code in trustCodes)
         {
             var t = JsonNode.Parse(code.Data)!;
             var udi = new Udi(t["sudi"]!["udi_pid"]!.GetValue<string>(), t["sudi"]!["udi_serial_number"]!.GetValue<string>());
             if (udi != Udi) continue;
-            TrustCode = new InstalledTrustCode(udi, t["trust_code_id"]!.GetValue<string>(), t["piid"]!.GetValue<string>(),
+            var installed = new InstalledTrustCode(udi, t["trust_code_id"]!.GetValue<string>(), t["piid"]!.GetValue<string>(),
                 Convert.FromBase64String(t["rum_key"]!.GetValue<string>()), t["smart_account"]!["domain"]!.GetValue<string>(),
                 t["virtual_account"]!["name"]!.GetValue<string>(), t["token_id"]?.GetValue<string>(),
-                DateTimeOffset.FromUnixTimeMilliseconds(t["issued_at"]!.GetValue<long>()), SignedArtefact.File(ElementOf(file, code)), true);
+                DateTimeOffset.FromUnixTimeMilliseconds(t["issued_at"]!.GetValue<long>()), SignedArtefact.File(ElementOf(file, code)), code.VerifyWith(cert));
+            if (AcceptTrustCode(this, installed)) TrustCode = installed;
         }
+        InstallFromAck(file, cert, artefact.VerifyWith(cert), statuses.Keys);
         return new ReceivedAck(json["ack_id"]!.GetValue<string>(), DateTimeOffset.FromUnixTimeMilliseconds(json["timestamp"]!.GetValue<long>()), statuses,
             file.Contains("<smartLicensePolicy>", StringComparison.Ordinal), trustCodes.Select(c => JsonNode.Parse(c.Data)!["trust_code_id"]!.GetValue<string>()).ToList(),
             json["smart_account"]!["domain"]!.GetValue<string>(), json["virtual_account"]!["name"]!.GetValue<string>(), artefact.VerifyWith(cert), file);
@@ -237,9 +241,7 @@ public sealed partial class SimulatedProductInstance
         var parsed = code.Contains("<specificPLR>", StringComparison.Ordinal)
             ? Engine.Authorizations.Codes.SlrCode.Parse(code)
             : Engine.Authorizations.Codes.SlacCode.Parse(code);
-        if (parsed.Udi.Pid != Udi.Pid || parsed.Udi.Serial != Udi.Serial || !parsed.Verify(await SigningCertificateAsync(ct))) return false;
-        Authorization = parsed;
-        return true;
+        return InstallSlac(parsed, await SigningCertificateAsync(ct));
     }
 
     /// <summary>The confirmation code the device shows after installing its authorization.</summary>
@@ -265,7 +267,10 @@ public sealed partial class SimulatedProductInstance
             ["mode"] = replace ? "replace" : "add",
         }, ct);
         if (reply["data"]?["authorizations"]?.AsArray().FirstOrDefault(a => a?["sudi"]?["udi_serial_number"]?.GetValue<string>() == Udi.Serial) is { } mine)
+        {
             await InstallAuthorizationAsync(mine["smart_license"]!.GetValue<string>(), ct);
+            InstallPolicyFrom(reply["data"]?["policy"]?.GetValue<string>(), await SigningCertificateAsync(ct));
+        }
         return reply;
     }
 
@@ -319,6 +324,7 @@ public sealed partial class SimulatedProductInstance
             ["agent_capabilities"] = new JsonArray(AgentCapabilities.Select(c => (JsonNode)JsonValue.Create(c)).ToArray()),
             ["data"] = data,
         };
+        NameSelf(type, body);
         Reply reply;
         try
         {
@@ -326,7 +332,7 @@ public sealed partial class SimulatedProductInstance
         }
         catch (SmartTransportException)
         {
-            Statistics.RecordNoReply(type, DateTimeOffset.UtcNow);
+            Statistics.RecordNoReply(type, Now);
             throw;
         }
         JsonNode? node;
@@ -344,12 +350,13 @@ public sealed partial class SimulatedProductInstance
         // Counted as a device counts it: a non-2xx reply is INVALID STATUS CODE, a body that does not read no reply at all.
         if (node is JsonObject o)
         {
-            if (reply.Succeeded) Statistics.RecordReply(type, o, DateTimeOffset.UtcNow);
-            else Statistics.RecordInvalidStatus(type, reply.Text, DateTimeOffset.UtcNow);
+            NoteReply((int)reply.Status, o);
+            if (reply.Succeeded) Statistics.RecordReply(type, o, Now);
+            else Statistics.RecordInvalidStatus(type, reply.Text, Now);
             return o;
         }
-        if (reply.Succeeded) Statistics.RecordNoReply(type, DateTimeOffset.UtcNow);
-        else Statistics.RecordInvalidStatus(type, reply.Text, DateTimeOffset.UtcNow);
+        if (reply.Succeeded) Statistics.RecordNoReply(type, Now);
+        else Statistics.RecordInvalidStatus(type, reply.Text, Now);
         if (!reply.Succeeded)
             throw new SmartTransportException($"{type} to {reply.Where} answered {reply.StatusText}{RetryText(reply.RetryAfter)} without a smart-transport reply: {Snippet(reply.Text)}",
                 TransportFailure.HttpStatus, reply.Status, reply.RetryAfter);
@@ -490,10 +497,12 @@ public sealed partial class SimulatedProductInstance
 
     private void Install(TrustResult result, IEnumerable<SimulatedProductInstance>? members)
     {
-        foreach (var code in result.TrustCodes.Where(c => c.SignatureValid))
+        foreach (var code in result.TrustCodes)
         {
-            if (code.Udi == Udi) TrustCode = code;
-            foreach (var m in members ?? []) if (m.Udi == code.Udi) m.TrustCode = code;
+            // Each device verifies its own code and logs its own failure.
+            if (code.Udi == Udi && AcceptTrustCode(this, code)) TrustCode = code;
+            foreach (var m in members ?? []) if (m.Udi == code.Udi && AcceptTrustCode(m, code)) m.TrustCode = code;
         }
+        if (result.Status == "COMPLETE" && _signingCertificate is { } cert) InstallPolicyFrom(result.PolicyFile, cert);
     }
 }

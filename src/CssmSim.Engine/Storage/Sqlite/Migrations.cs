@@ -301,6 +301,10 @@ public static class Migrations
                 UPDATE latest_usage SET va_id = NEW.va_id WHERE udi = NEW.udi;
             END;
             """),
+        // Devices may name themselves by PIID after trust (smart-transport.md): looked up on every such message.
+        new(11, "product-instance-piid-index", """
+            CREATE INDEX product_instances_by_piid ON product_instances (piid);
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);

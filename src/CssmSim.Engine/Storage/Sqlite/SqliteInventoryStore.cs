@@ -123,6 +123,9 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
 
     public Task<StoredProductInstance?> FindProductInstanceAsync(string udi, CancellationToken ct = default) => db.ReadAsync(c => FindPi(c, null, udi), ct);
 
+    public Task<StoredProductInstance?> FindProductInstanceByPiidAsync(string piid, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, $"SELECT {PiColumns} FROM product_instances WHERE piid = $piid", ReadPi, ("$piid", piid)).FirstOrDefault(), ct);
+
     public Task<IReadOnlyList<StoredProductInstance>> ListProductInstancesAsync(IReadOnlyCollection<string> virtualAccountIds, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<StoredProductInstance>>(c =>
         {
