@@ -16,6 +16,7 @@ using CssmSim.Engine.Tokens;
 using CssmSim.Engine.Trust;
 using CssmSim.Engine.Usage;
 using CssmSim.Engine.UsageFiles;
+using CssmSim.Server.ApiDocs;
 using CssmSim.Server.Control;
 using CssmSim.Server.CssmApi;
 using CssmSim.Server.Journal;
@@ -107,17 +108,9 @@ public static class CssmComposition
         s.AddSingleton(new UploadGate(options.UploadsMaxInFlight));
         s.AddSingleton(sp => new FailedAttempts(options.MaxFailedAttempts, TimeSpan.FromSeconds(options.LockoutSeconds), sp.GetRequiredService<SimulatorClock>().Wall));
         s.AddSingleton(new ControlKey(controlKey));
-        s.AddOpenApi(o =>
-        {
-            o.ShouldInclude = d => d.GroupName == ControlApi.GroupName;
-            o.AddDocumentTransformer((doc, _, _) =>
-            {
-                doc.Info.Title = "CssmSim control API";
-                doc.Info.Description = "Set up, inspect, fault and reset the CSSM simulator. Send X-CssmSim-Key when a key is configured.";
-                return Task.CompletedTask;
-            });
-            ControlApiDocs.Configure(o);
-        });
+        s.AddOpenApi(ControlApiDocs.Configure);
+        foreach (var doc in ApiDocuments.Simulated)
+            s.AddOpenApi(doc.Name, o => OperationDocs.Configure(o, doc));
         s.AddPortal(options);
         return s;
     }
@@ -144,7 +137,8 @@ public static class CssmComposition
         {
             ui.RoutePrefix = "_sim/docs";
             ui.SwaggerEndpoint("/_sim/openapi.json", "CssmSim control API");
-            ui.DocumentTitle = "CssmSim control API";
+            foreach (var doc in ApiDocuments.Simulated) ui.SwaggerEndpoint(DocumentNames.Url(doc.Name), doc.Title);
+            ui.DocumentTitle = "CssmSim API docs";
         });
         return app;
     }
@@ -158,6 +152,7 @@ public static class CssmComposition
                     + (options.Portal ? $"Portal: {PortalSetup.BasePath}\n" : "")))
             .ExcludeFromDescription();
         app.MapOpenApi("/_sim/openapi.json");
+        app.MapOpenApi(DocumentNames.Url("{documentName}"));
         app.MapOAuthApi();
         app.MapAccountsApi();
         app.MapNotSimulatedApi();
