@@ -59,6 +59,21 @@ public sealed class ApiDocumentTests
     }
 
     [Fact]
+    public async Task Every_document_reads_as_OpenAPI_without_errors()
+    {
+        await using var sim = await TestSimulator.StartAsync();
+
+        foreach (var url in Documents)
+        {
+            using var response = await sim.Http.GetAsync(url, Ct);
+            var read = Microsoft.OpenApi.OpenApiDocument.Parse(await response.Content.ReadAsStringAsync(Ct), "json");
+
+            read.Diagnostic!.Errors.Select(e => $"{url}: {e}").ShouldBeEmpty();
+            read.Document!.Paths.ShouldNotBeEmpty();
+        }
+    }
+
+    [Fact]
     public async Task Every_simulated_route_is_in_a_document()
     {
         await using var sim = await TestSimulator.StartAsync();
