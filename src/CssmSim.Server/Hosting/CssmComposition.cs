@@ -148,7 +148,7 @@ public static class CssmComposition
     {
         app.MapGet("/", (HttpContext ctx, SimulatorRuntime rt) => options.Portal && PortalSetup.WantsHtml(ctx.Request)
                 ? Results.Redirect(PortalSetup.BasePath)
-                : Results.Text($"CssmSim {rt.Version}: a simulator of Cisco Smart Software Manager.\nControl API: /_sim/docs   Health: /_sim/health\n"
+                : Results.Text($"CssmSim {rt.Version}: a simulator of Cisco Smart Software Manager.\nAPI docs (Swagger UI): /_sim/docs   Health: /_sim/health\n"
                     + (options.Portal ? $"Portal: {PortalSetup.BasePath}\n" : "")))
             .ExcludeFromDescription();
         app.MapOpenApi("/_sim/openapi.json");
