@@ -23,7 +23,7 @@ public static class StartBanner
         var store = services.GetService<ISimulatorStore>() as SqliteSimulatorStore;
         // Read back from the database, so a durability setting that did not take effect shows here.
         var durability = store is null ? null : await store.DurabilityAsync(ct);
-        lines.Add($"  store {options.Store}{(durability is null ? "" : $" ({durability})")}, signing {(options.SigningAlgorithm == Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
+        lines.Add($"  store {options.Store}{(durability is null ? "" : $" ({durability})")}, signing {(options.SigningAlgorithm == Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, API docs (Swagger UI) {server.BaseAddress}_sim/docs");
 
         var seed = seedFile is null ? "the demo account (default seed)" : $"seed {seedFile}";
         var outcome = options.ResetOnStart ? "store reset to it (--reset)" : services.GetRequiredService<SeedService>().StartupOutcome switch

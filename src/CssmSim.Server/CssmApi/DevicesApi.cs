@@ -14,7 +14,7 @@ internal static class DevicesApi
 {
     public static IEndpointRouteBuilder MapDevicesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup(ApiPaths.Prefix + "/v1/accounts/{domain}").WithTags("Devices").ExcludeFromDescription().RequireBearer()
+        app.MapGroup(ApiPaths.Prefix + "/v1/accounts/{domain}").WithTags("Devices").WithGroupName(ApiDocs.DocumentNames.CssmApi).RequireBearer()
             .MapPost("/devices", List).WithName("DevicesList").WithMetadata(new SimOperation("devices.list"));
         return app;
     }

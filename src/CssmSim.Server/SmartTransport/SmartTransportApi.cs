@@ -35,7 +35,7 @@ public static partial class SmartTransportApi
 {
     public static IEndpointRouteBuilder MapSmartTransportApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/licservice/license", HandleAsync).WithName("SmartTransport").WithTags("Smart transport").ExcludeFromDescription()
+        app.MapPost("/licservice/license", HandleAsync).WithName("SmartTransport").WithTags("Smart transport").WithGroupName(ApiDocs.DocumentNames.SmartTransport)
             .WithMetadata(new SimOperation("unknown"), new DeferredFaultEvaluation());
         return app;
     }

@@ -54,7 +54,7 @@ public sealed partial class SimulatedProductInstance
 
     /// <summary>
     /// Reports <see cref="ReportUsageAsync"/> sent that no ACK has acknowledged yet, in the order they were made
-    /// (reports built with <see cref="BuildReports"/> and sent by the caller are the caller's to track).
+    /// (reports built with <see cref="BuildReports(IEnumerable{ValueTuple{string, long}}, DateTimeOffset?)"/> and sent by the caller are the caller's to track).
     /// </summary>
     public IReadOnlyList<PendingReport> PendingReports => _pending.Values.ToList();
 
@@ -68,22 +68,16 @@ public sealed partial class SimulatedProductInstance
     public int LastHttpStatus { get; private set; }
 
     /// <summary>
-    /// Sends every pending report again (USAGE_REPORTING, byte for byte) and reads the ACK, polling when the reply is
-    /// <c>OK_POLL</c>; reports the ACK acknowledges leave <see cref="PendingReports"/>. Null when nothing is pending.
+    /// Sends every pending report again (USAGE_REPORTING, byte for byte) and reads the ACK, polling as
+    /// <see cref="AwaitAckAsync"/> does when the reply is <c>OK_POLL</c>; reports the ACK acknowledges leave
+    /// <see cref="PendingReports"/>. Null when nothing is pending.
     /// </summary>
-    public async Task<UsageReportResult?> ResendPendingReportsAsync(int maxPolls = 10, CancellationToken ct = default)
+    public async Task<UsageReportResult?> ResendPendingReportsAsync(CancellationToken ct = default)
     {
         var pending = PendingReports;
         if (pending.Count == 0) return null;
         var reports = new JsonArray(pending.Select(p => (JsonNode)new JsonObject { ["payload"] = p.Payload, ["signature"] = p.Signature.DeepClone() }).ToArray());
-        var reply = await SendAsync("USAGE_REPORTING", new JsonObject { ["reports"] = reports }, ct);
-        if (reply["status"]?.GetValue<string>() == "OK_POLL" && reply["poll_id"] is JsonValue id)
-            reply = await PollAsync(long.Parse(id.ToJsonString().Trim('"'), System.Globalization.CultureInfo.InvariantCulture), maxPolls, ct);
-        var ids = pending.Select(p => p.ReportId).ToList();
-        var status = reply["status"]?.GetValue<string>() ?? "";
-        if (status != "COMPLETE" || reply["data"]?["ack"] is not JsonValue ackFile)
-            return new UsageReportResult(status, reply["error"]?["code"]?.GetValue<string>(), reply["error"]?["message"]?.GetValue<string>(), null, reply, ids);
-        return new UsageReportResult(status, null, null, await ImportAckAsync(ackFile.GetValue<string>(), ct), reply, ids);
+        return await ReportAndAwaitAckAsync("USAGE_REPORTING", new JsonObject { ["reports"] = reports }, pending.Select(p => p.ReportId).ToList(), pollForAck: true, ct);
     }
 
     private void KeepPending(string reportId, string payload, JsonObject signature) => _pending[reportId] = new PendingReport(reportId, payload, signature);
