@@ -9,13 +9,14 @@ const string Usage = """
 
     modes:
       trust      TRUST_ESTABLISHMENT of new UDIs (closed loop), with the raw signing rate measured before and after
-      report     USAGE_REPORTING, --per-request reports per message (closed loop, one trusted device per client)
+      report     USAGE_REPORTING (answered OK_POLL) and the RESULT_POLLING that brings its ACK, --per-request reports per message (closed loop, one trusted device per client)
       control    GET /_sim/health against a bare ASP.NET Core minimal endpoint started on --bare-port, alternating, same run
       ingest     a CSLU nested tar of --devices devices: upload, final status, ACK download (--runs times)
       memory     RSS of the server idle, after --duration s of warm-up (point --store at a `cssmsim bench populate` file)
       soak       mixed load at --rate ops/s for --duration s, sampling errors and RSS every --interval s; exit 1 on failure
       signing    the raw signing rate only
       suite      signing, trust, report 1 and 100, control, ingest, one after another against one server
+      scale      SSM On-Prem's size: populate a SQLite file, serve it, time issue 21's scale calls (p50/p95 of --rounds), RSS, reset; each target met or not
       bare       run the bare comparison server (used by `control`)
 
     options (defaults):
@@ -31,6 +32,9 @@ const string Usage = """
       --devices 10000         devices in the ingest tar; --runs 3; --trust-requests false
       --bare-port 18092       bare server port; --rounds 2
       --rate 50               soak: operations per second; --interval 10; --rss-bound 64 (MB)
+      scale: --instances 300000 --reports 3000000 --rounds 5 --reset-rounds 3 --dir /tmp/cssmsim-scale (the file, GBs, deleted after
+             unless --keep true; an existing one is reused) --db PATH --cssmsim PATH (another build's cssmsim.dll, to compare) --port 18083
+             --warm true (one untimed call of each first)
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -69,6 +73,14 @@ var ct = cts.Token;
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"# {DateTimeOffset.UtcNow:u} cssmsim-load {string.Join(' ', args)}\n# {Environment.ProcessorCount} cores, {Machine.CpuModel()}, .NET {Environment.Version}, load average {Machine.LoadAverage()}"));
+
+if (mode == "scale")
+{
+    return await Scale.RunAsync(new Scale.Options(Int("instances", 300_000), long.Parse(Opt("reports", "3000000"), CultureInfo.InvariantCulture),
+        Int("rounds", 5), Int("reset-rounds", 3), Opt("dir", Path.Combine(Path.GetTempPath(), "cssmsim-scale")), bool.Parse(Opt("keep", "false")),
+        Path.GetFullPath(Opt("cssmsim", ServerProcess.CssmsimDll)), Int("port", 18083), opts.GetValueOrDefault("db"),
+        bool.Parse(Opt("warm", "true"))), ct);
+}
 
 if (mode == "signing")
 {

@@ -27,17 +27,19 @@ public sealed class ServerProcess : IAsyncDisposable
     public static string CssmsimDll => Path.Combine(AppContext.BaseDirectory, "cssmsim.dll");
 
     /// <summary>Starts <c>cssmsim serve --urls URL --store STORE</c> in <paramref name="workingDirectory"/> and waits for its banner.</summary>
+    /// <param name="cssmsim">Another cssmsim.dll to start (another build, to compare), else <see cref="CssmsimDll"/>.</param>
+    /// <param name="startTimeout">How long it may take to listen (default 60 s; a first start on a large store migrates it).</param>
     public static Task<ServerProcess> StartSimulatorAsync(string url, string store, string workingDirectory,
-        IDictionary<string, string>? environment = null, CancellationToken ct = default) =>
+        IDictionary<string, string>? environment = null, CancellationToken ct = default, string? cssmsim = null, TimeSpan? startTimeout = null) =>
         // Warning: a console line per request would weigh on the throughput figures.
-        StartAsync(CssmsimDll, ["serve", "--urls", url, "--store", store, "--log-level", "Warning"], url, workingDirectory, environment, ct);
+        StartAsync(cssmsim ?? CssmsimDll, ["serve", "--urls", url, "--store", store, "--log-level", "Warning"], url, workingDirectory, environment, ct, startTimeout);
 
     /// <summary>Starts this driver's bare ASP.NET Core comparison server.</summary>
     public static Task<ServerProcess> StartBareAsync(string url, CancellationToken ct = default) =>
         StartAsync(Path.Combine(AppContext.BaseDirectory, "cssmsim-load.dll"), ["bare", "--urls", url], url, AppContext.BaseDirectory, null, ct);
 
     private static async Task<ServerProcess> StartAsync(string dll, string[] args, string url, string workingDirectory,
-        IDictionary<string, string>? environment, CancellationToken ct)
+        IDictionary<string, string>? environment, CancellationToken ct, TimeSpan? startTimeout = null)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(dll);
@@ -49,7 +51,7 @@ public sealed class ServerProcess : IAsyncDisposable
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
         var exited = server._process.WaitForExitAsync(ct);
-        var done = await Task.WhenAny(server._listening.Task, exited).WaitAsync(TimeSpan.FromSeconds(60), ct);
+        var done = await Task.WhenAny(server._listening.Task, exited).WaitAsync(startTimeout ?? TimeSpan.FromSeconds(60), ct);
         if (done != server._listening.Task)
             throw new InvalidOperationException($"{Path.GetFileName(dll)} {string.Join(' ', args)} exited before listening:\n{server.Output}");
         return server;

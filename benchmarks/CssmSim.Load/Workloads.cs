@@ -110,14 +110,15 @@ public sealed class Workloads
 
     public string NewSerial(string kind, int client, long seq) => string.Create(CultureInfo.InvariantCulture, $"{kind}{_run}C{client}N{seq}");
 
-    /// <summary>USAGE_REPORTING of <paramref name="reports"/> new signed RUM reports from a trusted device.</summary>
+    /// <summary>USAGE_REPORTING of <paramref name="reports"/> new signed RUM reports from a trusted device, and the RESULT_POLLING that brings the ACK.</summary>
     public static async Task<OpResult> ReportAsync(SimulatedProductInstance device, int reports, CancellationToken ct)
     {
         var array = new JsonArray();
         foreach (var (payload, signature, _) in device.BuildReports(Enumerable.Repeat((NetworkStackTag, 1L), reports)))
             array.Add(new JsonObject { ["payload"] = payload, ["signature"] = signature });
         device.SentReportIds.Clear(); // a long run would otherwise keep every id
-        var reply = await device.SendAsync("USAGE_REPORTING", new JsonObject { ["reports"] = array }, ct);
+        // Answered OK_POLL as real devices record it: the op is the report and the poll that brings its ACK (issue 18).
+        var reply = await device.SendAndPollAsync("USAGE_REPORTING", new JsonObject { ["reports"] = array }, ct);
         var status = Status(reply);
         if (status.Ok && reply["data"]?["ack"] is null) return OpResult.Fail("COMPLETE without ack");
         return status;

@@ -180,7 +180,27 @@ public sealed class CssmSimulator : IAsyncDisposable
     public SimulatedProductInstance NewProductInstance(string pid, string serial, string? hostname = null)
     {
         ThrowIfDisposed();
-        return new SimulatedProductInstance(_deviceClient, pid, serial, hostname);
+        return WaitingOnVirtualClock(new SimulatedProductInstance(_deviceClient, pid, serial, hostname));
+    }
+
+    // A device's waits (poll_interval between polls, OK_TRY_AGAIN back-offs) pass on the simulator's
+    // virtual clock: a realistic-timing ACK comes due without a test ever sleeping. Its clock is the
+    // simulator's too, as a device's is synchronised with CSSM (NTP): artefacts are checked against it.
+    private SimulatedProductInstance WaitingOnVirtualClock(SimulatedProductInstance device)
+    {
+        device.Clock = Clock.Provider;
+        device.WaitAsync = (delay, _) =>
+        {
+            Clock.Advance(delay);
+            return Task.CompletedTask;
+        };
+        return device;
+    }
+
+    private SimulatedFleet WaitingOnVirtualClock(SimulatedFleet fleet)
+    {
+        foreach (var device in fleet) WaitingOnVirtualClock(device);
+        return fleet;
     }
 
     /// <summary>Two devices in one HA set, talking to this simulator.</summary>
@@ -194,14 +214,14 @@ public sealed class CssmSimulator : IAsyncDisposable
     public SimulatedFleet NewFleet(int count, string pid = "C9800-CL-K9", string? serialPrefix = null)
     {
         ThrowIfDisposed();
-        return SimulatedFleet.Create(_deviceClient, count, pid, serialPrefix ?? NextFleetPrefix());
+        return WaitingOnVirtualClock(SimulatedFleet.Create(_deviceClient, count, pid, serialPrefix ?? NextFleetPrefix()));
     }
 
     /// <summary><paramref name="pairs"/> HA pairs (serials <c>{serialPrefix}0001A</c> and <c>...S</c>), each trusting through its active member.</summary>
     public SimulatedFleet NewHaFleet(int pairs, string pid = "C9800-CL-K9", string? serialPrefix = null)
     {
         ThrowIfDisposed();
-        return SimulatedFleet.CreateHaPairs(_deviceClient, pairs, pid, serialPrefix ?? NextFleetPrefix());
+        return WaitingOnVirtualClock(SimulatedFleet.CreateHaPairs(_deviceClient, pairs, pid, serialPrefix ?? NextFleetPrefix()));
     }
 
     /// <summary>Stops the server (its port is free when this completes) and drops all state.</summary>
@@ -254,6 +274,7 @@ public sealed class CssmSimulator : IAsyncDisposable
         SigningAlgorithm = o.Signing.Algorithm,
         TokenBottleneck = new Engine.Faults.BottleneckSettings(o.TokenBottleneck.Enabled, o.TokenBottleneck.ConcurrentAbove, o.TokenBottleneck.HoldMs),
         PollIntervalSeconds = o.PollIntervalSeconds,
+        TimingProfile = o.Timing,
         JournalCapacity = o.JournalCapacity,
         ControlApiKey = o.ControlApiKey,
         Portal = o.Portal,

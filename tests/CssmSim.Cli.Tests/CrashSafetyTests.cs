@@ -67,7 +67,7 @@ public sealed class CrashSafetyTests : IDisposable
                     JsonObject reply;
                     try
                     {
-                        reply = await device.SendAsync("USAGE_REPORTING", data, Ct);
+                        reply = await device.SendAndPollAsync("USAGE_REPORTING", data, Ct);
                     }
                     catch (Exception e) when (killed.Task.IsCompleted && e is HttpRequestException or IOException or JsonException or InvalidOperationException)
                     {
@@ -148,7 +148,7 @@ public sealed class CrashSafetyTests : IDisposable
         (await http2.GetFromJsonAsync<JsonObject>("/_sim/health", Ct))!["status"]!.GetValue<string>().ShouldBe("ok");
         var again = new SimulatedProductInstance(http2, "C9300-24T", "CRASH0000");
         var resent = answeredList.First(a => a.Udi == again.Udi.ToString());
-        var retry = await again.SendAsync("USAGE_REPORTING", new JsonObject
+        var retry = await again.SendAndPollAsync("USAGE_REPORTING", new JsonObject
         {
             ["reports"] = new JsonArray(new JsonObject { ["payload"] = resent.Payload, ["signature"] = JsonNode.Parse(resent.Signature) }),
         }, Ct);

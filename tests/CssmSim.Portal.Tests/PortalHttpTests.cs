@@ -133,6 +133,45 @@ public sealed partial class PortalHttpTests
     }
 
     [Fact]
+    public async Task Repeated_wrong_portal_logins_lock_the_address_out_until_the_lockout_passes()
+    {
+        // The limiter counts wall time through the simulator clock's wall provider: moved by the test, no sleeps.
+        var wall = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var sim = await PortalHttp.StartAsync(o =>
+        {
+            o.ControlApiKey = "s3cret-key";
+            o.MaxFailedAttempts = 3;
+            o.LockoutSeconds = 60;
+            o.Clock = new SimulatorClock(wall);
+        });
+        var right = new Dictionary<string, string> { ["Key"] = "s3cret-key" };
+
+        var wrong = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var r = await sim.PostFormAsync("/portal/login", new Dictionary<string, string> { ["Key"] = "guess" + i }, "/portal/login");
+            wrong.Add(r.StatusCode);
+        }
+        using var locked = await sim.PostFormAsync("/portal/login", right, "/portal/login");
+        var lockedHtml = await PortalHttp.BodyAsync(locked);
+        using var stillLocked = await sim.Http.GetAsync("/portal/licenses", Ct);
+        wall.Advance(TimeSpan.FromSeconds(59));
+        using var beforeItPasses = await sim.PostFormAsync("/portal/login", right, "/portal/login");
+        wall.Advance(TimeSpan.FromSeconds(2));
+        using var after = await sim.PostFormAsync("/portal/login", right, "/portal/login");
+
+        wrong.ShouldAllBe(s => s == HttpStatusCode.Unauthorized);
+        locked.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests, lockedHtml);
+        locked.Headers.RetryAfter!.Delta!.Value.TotalSeconds.ShouldBeInRange(1, 60);
+        lockedHtml.ShouldContain("Too many wrong keys from this address");
+        stillLocked.StatusCode.ShouldBe(HttpStatusCode.Redirect, "the refused login did not sign in");
+        stillLocked.Headers.Location!.ToString().ShouldStartWith("/portal/login");
+        beforeItPasses.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        after.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        after.Headers.Location!.ToString().ShouldBe("/portal");
+    }
+
+    [Fact]
     public async Task On_loopback_without_a_key_there_is_no_login()
     {
         await using var sim = await PortalHttp.StartAsync();
@@ -215,11 +254,13 @@ public sealed partial class PortalHttpTests
         var badHtml = await PortalHttp.BodyAsync(badJson);
         (await sim.PostFormAsync("/portal/faults?handler=deleteAll", [])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
 
-        added.Select(v => v.Rule.Name).ShouldBe(["LS_LICENGINE_FAIL_TO_CONNECT on trust", "CSSM down", "Slow ACK", "429 quota"]);
+        added.Select(v => v.Rule.Name).ShouldBe(["LS_LICENGINE_FAIL_TO_CONNECT on trust", "CSSM down", "Slow ACK", "429 quota", "Corrupt trust code", "Partial ACK"]);
         added[0].Rule.Effect.Error.ShouldBe("LS_LICENGINE_FAIL_TO_CONNECT");
         added[1].Rule.Effect.Status.ShouldBe(503);
         added[2].Rule.Effect.LatencyMs.ShouldBe(10_000);
         added[3].Rule.Effect.Status.ShouldBe(429);
+        added[4].Rule.Effect.Corrupt.ShouldBe(["trustCode"]);
+        added[5].Rule.Effect.Ack!.Reports!.Count.ShouldBe(1);
         disabled.ShouldBeFalse();
         badJson.StatusCode.ShouldBe(HttpStatusCode.OK);
         badHtml.ShouldContain("match.surface");

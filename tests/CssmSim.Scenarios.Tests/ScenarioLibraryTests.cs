@@ -48,6 +48,10 @@ public sealed class ScenarioLibraryTests
             "trust-licengine-fail-to-connect.yaml", "udi-already-registered.yaml", "usage-report-ack-with-policy.yaml",
             // Issue 15: SLR confirmation and update, PLR returned through authrequest, compliance, TERM expiry.
             "slr-update-reserved-licenses.yaml", "plr-reserve-return-authrequest.yaml", "compliance-insufficient-licenses.yaml", "term-license-expiry.yaml",
+            // Issue 18: OK_TRY_AGAIN by agent capability; usage answered OK_POLL, ACK on the first poll or poll_interval later.
+            "licengine-ok-try-again.yaml", "usage-ack-on-first-poll.yaml", "usage-ack-realistic-timing.yaml",
+            // Issue 18 items 8 and 9: install failures, partial ACKs.
+            "install-failures.yaml", "partial-ack-resend.yaml",
         ], ignoreOrder: true);
     }
 
@@ -61,7 +65,16 @@ public sealed class ScenarioLibraryTests
         var example = spec[(spec.IndexOf("name: token max-uses bottleneck", StringComparison.Ordinal))..];
         example = example[..example.IndexOf("```", StringComparison.Ordinal)];
 
-        file.ShouldContain(example.TrimEnd());
+        // Every line of the example, in order; the file adds a burst from older agents (issue 18: what an agent
+        // with and without OK_TRY_AGAIN is answered) between and after them.
+        var lines = file.Split('\n').Select(l => l.TrimEnd()).ToList();
+        var at = 0;
+        foreach (var line in example.TrimEnd().Split('\n').Select(l => l.TrimEnd()))
+        {
+            var found = lines.FindIndex(at, l => l == line);
+            found.ShouldBeGreaterThanOrEqualTo(0, $"the example's line '{line}' is missing, or out of order");
+            at = found + 1;
+        }
     }
 
     [Fact]

@@ -60,7 +60,10 @@ public sealed class TargetAndCliTests : IDisposable
         code.ShouldBe(0, output);
         output.ShouldMatch(@"trusted \d+ of 50");
         output.ShouldMatch(@"failed LS_LICENGINE_FAIL_TO_CONNECT \d+");
-        output.ShouldContain("PASSED token max-uses bottleneck: 3 of 3 expectations met");
+        // What each kind of agent was answered (issue 18): OK_TRY_AGAIN to current agents, FAILED to older ones; never over-use.
+        output.ShouldMatch(@"failed LS_LICENGINE_FAIL_TO_CONNECT \d+ \(OK_TRY_AGAIN \d+\)");
+        output.ShouldMatch(@"failed LS_LICENGINE_FAIL_TO_CONNECT \d+ \(FAILED \d+\)");
+        output.ShouldContain("PASSED token max-uses bottleneck: 5 of 5 expectations met");
     }
 
     [Fact]

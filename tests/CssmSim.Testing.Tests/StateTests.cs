@@ -21,7 +21,8 @@ public sealed class StateTests
         (await cssm.Tokens.ListAsync()).ShouldBeEmpty();
         (await cssm.ProductInstances.ListAsync()).ShouldBeEmpty();
         cssm.Faults.List().ShouldAllBe(r => r.Builtin);
-        (await cssm.PollTransitions.ListAsync()).ShouldAllBe(t => t.Progression == "immediate");
+        (await cssm.PollTransitions.ListAsync()).Select(t => t.Progression).ShouldBe(["polls", "immediate", "immediate", "immediate"]);
+        (await cssm.PollTransitions.TimingAsync()).ShouldBe(Engine.Jobs.TimingProfile.Fast);
         cssm.Clock.Now.ShouldBe(start);
         cssm.Journal.Entries.ShouldBeEmpty();
         (await cssm.Events.ListAsync()).ShouldBeEmpty();

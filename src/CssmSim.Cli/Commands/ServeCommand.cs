@@ -20,8 +20,12 @@ public static class ServeCommand
         var randomSeed = new Option<long?>("--random-seed") { Description = "Overrides the seed's randomSeed (ids, tokens, random faults). Env: CSSMSIM__RandomSeed" };
         var https = new Option<bool>("--https") { Description = "Also serve HTTPS on port 8443 of each host, with the TLS certificate from certs/. Env: CSSMSIM__Https" };
         var reset = new Option<bool>("--reset") { Description = "Start from the seed alone: drop what an existing store holds (a new store always starts from the seed). Env: CSSMSIM__Reset" };
+        var timing = new Option<string>("--timing")
+        {
+            Description = "fast (default: a usage report's ACK on the first poll) or realistic (the ACK due poll_interval, 300 s, of simulator time later, as real devices see it); a reset returns to it. Env: CSSMSIM__Polling__Timing",
+        };
         var logLevel = new Option<string>("--log-level") { Description = "Trace, Debug, Information (default: a line per request), Warning, Error, Critical or None. Env: CSSMSIM__Logging__LogLevel__Default" };
-        var cmd = new Command("serve", "Run the simulator until stopped (Ctrl+C).") { urls, store, seed, randomSeed, https, reset, logLevel };
+        var cmd = new Command("serve", "Run the simulator until stopped (Ctrl+C).") { urls, store, seed, randomSeed, https, reset, timing, logLevel };
         cmd.SetAction(async (parse, ct) =>
         {
             var flags = new Dictionary<string, string?>();
@@ -31,6 +35,7 @@ public static class ServeCommand
             if (parse.GetValue(randomSeed) is { } rs) flags["RandomSeed"] = rs.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (parse.GetValue(https)) flags["Https"] = "true";
             if (parse.GetValue(reset)) flags["Reset"] = "true";
+            if (parse.GetValue(timing) is { } tp) flags["Polling:Timing"] = tp;
             if (parse.GetValue(logLevel) is { } ll) flags["Logging:LogLevel:Default"] = ll;
             return await RunAsync(BuildConfiguration(flags), ct);
         });

@@ -30,7 +30,7 @@ public static class StartBanner
             PostgresSimulatorStore postgres => await postgres.DescribeAsync(ct),
             _ => null,
         };
-        lines.Add($"  store {options.Store}{(detail is null ? "" : $" ({detail})")}, signing {(options.SigningAlgorithm == Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, control API docs {server.BaseAddress}_sim/docs");
+        lines.Add($"  store {options.Store}{(detail is null ? "" : $" ({detail})")}, signing {(options.SigningAlgorithm == Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, API docs (Swagger UI) {server.BaseAddress}_sim/docs");
 
         var seed = seedFile is null ? "the demo account (default seed)" : $"seed {seedFile}";
         var outcome = options.ResetOnStart ? "store reset to it (--reset)" : services.GetRequiredService<SeedService>().StartupOutcome switch
@@ -61,11 +61,28 @@ public static class StartBanner
                 lines.Add($"    {(v.Rule.Enabled ? "on " : "off")} {v.Rule.Id}{(v.Rule.Name is null ? "" : $" \"{v.Rule.Name}\"")}: {Describe(v.Rule)}");
             if (userRules.Count > 10) lines.Add($"    ... and {userRules.Count - 10} more");
         }
+        var transitions = services.GetRequiredService<Engine.Jobs.PollTransitionService>();
+        var current = await transitions.CurrentProfileAsync(ct);
+        lines.Add(current switch
+        {
+            Engine.Jobs.TimingProfile.Realistic => $"  timing: realistic; a usage report's ACK comes on RESULT_POLLING {options.PollIntervalSeconds} s of simulator time after it",
+            Engine.Jobs.TimingProfile.Fast => "  timing: fast; usage reports answer OK_POLL and their ACK comes on the first RESULT_POLLING",
+            _ => "  timing: custom poll transitions (GET /_sim/poll-transitions)",
+        } + $" (--timing fast|realistic, POST /_sim/timing; a reset returns to {Engine.Jobs.TimingProfiles.Name(transitions.StartupProfile)})");
+        lines.AddRange(ClientLines);
         var clock = services.GetRequiredService<SimulatorClock>();
         if (clock.Mode != ClockMode.System || clock.Offset != TimeSpan.Zero)
             lines.Add($"  clock: {clock.Mode}, now {clock.GetUtcNow():O} (offset {clock.Offset})");
         return lines;
     }
+
+    /// <summary>What can talk to the simulator, said where a user first looks (SPEC §1): real devices cannot.</summary>
+    public static readonly IReadOnlyList<string> ClientLines =
+    [
+        "  for real clients: the CSSM REST APIs, OAuth and the offline files (usage uploads, ACKs, codes); clients with fixed Cisco URLs need the hosts file and certs/ca.crt",
+        "  not for real Cisco devices: they check Cisco's signatures on what they install and smart transport's message bodies are not public;",
+        "    /licservice/license is CssmSim's own device protocol, for its simulated product instances and agents written against it",
+    ];
 
     private static string Describe(FaultRule rule)
     {

@@ -22,8 +22,26 @@ public sealed record SlpAuthorizationResult(string Piid, CssmError? Error, Signe
 /// The SLAC use cases of a device (smart-transport.md §Rules, SLAC; cssm-api.md §SLP authrequest):
 /// request for the sender or its whole HA set (all or nothing, one transaction), confirm, return.
 /// </summary>
-public sealed class AuthorizationOperations(AuthorizationService authorizations, ISimulatorStore store, ProductInstanceRegistry instances)
+public sealed class AuthorizationOperations(AuthorizationService authorizations, ISimulatorStore store, ProductInstanceRegistry instances,
+    Policies.PolicyService? policies = null)
 {
+    /// <summary>
+    /// The policy file in force for the sender's Virtual Account: a SLAC reply carries it, as a device installs
+    /// the policy right after the SLAC (seed 002 L3770-3776); null for a sender in no account.
+    /// </summary>
+    public async Task<string?> PolicyInForceAsync(DeviceSender sender, CancellationToken ct = default) =>
+        policies is not null && sender.Account is { } account && sender.VirtualAccount is { } va ? await policies.GetPolicyFileAsync(account, va, ct) : null;
+
+    /// <summary>The SLAC files <paramref name="udis"/> hold (active, confirmed or in transition), for a trust sync reply.</summary>
+    public async Task<IReadOnlyList<(Udi Udi, string File)>> HeldSlacsAsync(IEnumerable<Udi> udis, CancellationToken ct = default)
+    {
+        var held = new List<(Udi, string)>();
+        foreach (var udi in udis.Distinct())
+            held.AddRange((await store.Authorizations.ListActiveAsync(udi.ToString(), ct)).Where(a => a.Kind == "SLAC").OrderBy(a => a.IssuedAt)
+                .Select(a => (udi, a.CodeXml)));
+        return held;
+    }
+
     /// <summary>SLACs for the sender (<c>scope: local</c>) or every member of its HA set (<c>all</c>): all issued or none.</summary>
     public async Task<SlacSetOutcome> RequestAsync(DeviceSender sender, AuthorizationAsk ask, CancellationToken ct = default)
     {

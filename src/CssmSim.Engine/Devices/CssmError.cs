@@ -26,6 +26,8 @@ public static class CssmCodes
     public const string InvalidMessage = "INVALID_MESSAGE";
     public const string TrustRequired = "TRUST_REQUIRED";
     public const string ClockSkew = "CLOCK_SKEW";
+    /// <summary>CSSM's transient licensing-engine failure (the fault, the token bottleneck): devices retry it.</summary>
+    public const string LicEngineFailToConnect = "LS_LICENGINE_FAIL_TO_CONNECT";
     public const string TokenNotFound = "TOKEN_NOT_FOUND";
     public const string TokenRevoked = "TOKEN_REVOKED";
     public const string TokenExpired = "TOKEN_EXPIRED";

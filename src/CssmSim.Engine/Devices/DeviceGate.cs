@@ -35,6 +35,13 @@ public sealed class DeviceGate(ISimulatorStore store, TimeProvider clock, Device
     }
 
     /// <summary>
+    /// The UDI a PIID names (smart-transport <c>product_instance_identifier</c>); null when no product instance has it,
+    /// never had it or was removed: the device must register again.
+    /// </summary>
+    public async Task<Udi?> IdentifyByPiidAsync(string piid, CancellationToken ct = default) =>
+        await store.Inventory.FindProductInstanceByPiidAsync(piid, ct) is { } pi ? new Udi(pi.Pid, pi.Serial) : null;
+
+    /// <summary>
     /// Identifies the sender, asks the fault point about <paramref name="operation"/> and checks the
     /// message time. <paramref name="operationAnswersFaultError"/>: the operation applies an injected
     /// error itself (result polling, whose poll effects come first).

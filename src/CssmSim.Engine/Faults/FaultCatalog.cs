@@ -15,7 +15,7 @@ public static class FaultCatalog
             "licenses.list", "devices.list", "licenses.summary", "licenses.transfer", "reserveLicenses"],
         ["slp"] = ["authrequest", "reportusage", "poll"],
         ["smart-transport"] = ["HELLO", "TRUST_ESTABLISHMENT", "USAGE_REPORTING", "RESULT_POLLING", "AUTHORIZATION_REQUEST",
-            "AUTHORIZATION_CONFIRMATION", "AUTHORIZATION_RETURN", "TRUST_SYNC", "TRUST_ACKNOWLEDGEMENT"],
+            "AUTHORIZATION_CONFIRMATION", "AUTHORIZATION_RETURN", "TRUST_SYNC", "TRUST_ACKNOWLEDGEMENT", "TELEMETRY_REPORTING"],
         ["usage-files"] = ["upload", "ack"],
         ["portal"] = [],
         ["control"] = [],

@@ -54,14 +54,35 @@ public sealed record FaultEffect(
     FaultPhase Phase = FaultPhase.Before,
     AckFault? Ack = null,
     PollFault? Poll = null,
-    long? ClockSkewMs = null)
+    long? ClockSkewMs = null,
+    IReadOnlyList<string>? Corrupt = null)
 {
     /// <summary>Effects the HTTP layer produces at the connection: a status, or a dropped/broken reply.</summary>
     public bool IsTransport => Status is not null || Drop is not null;
 }
 
-/// <summary>A wrong or partial ACK.</summary>
-public sealed record AckFault(string? ReportStatus, IReadOnlyList<string> OmitTrustFor, bool OmitPolicy, bool CorruptSignature);
+/// <summary>
+/// A wrong or partial ACK. <paramref name="Reports"/> picks the reports <paramref name="ReportStatus"/> applies to
+/// (every report when null), or, without a status, the reports left out of the ACK (seed 000 L4321).
+/// </summary>
+public sealed record AckFault(string? ReportStatus, IReadOnlyList<string> OmitTrustFor, bool OmitPolicy, bool CorruptSignature, AckReportPick? Reports = null);
+
+/// <summary>
+/// Which reports of a submission an ACK effect picks: those of a UDI, of an entitlement tag (both
+/// when both are given), at most <paramref name="Count"/> of them in the order they came.
+/// </summary>
+public sealed record AckReportPick(string? Udi, string? Tag, long? Count);
+
+/// <summary>The artefacts a <c>corrupt</c> effect can break (control.md §Faults).</summary>
+public static class CorruptTargets
+{
+    public const string Policy = "policy";
+    public const string TrustCode = "trustCode";
+    public const string Slac = "slac";
+    public const string Ack = "ack";
+
+    public static readonly IReadOnlyList<string> All = [Policy, TrustCode, Slac, Ack];
+}
 
 /// <summary>A poll that never completes, or completes with a failure.</summary>
 public sealed record PollFault(bool NeverComplete, string? FailWith);

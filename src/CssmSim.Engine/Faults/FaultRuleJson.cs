@@ -15,7 +15,7 @@ public static class FaultRuleJson
     private static readonly string[] RuleKeys = ["id", "name", "order", "match", "when", "effect", "enabled"];
     private static readonly string[] MatchKeys = ["surface", "operation", "smartAccount", "virtualAccount", "udi", "token", "tokenLimited", "path"];
     private static readonly string[] WhenKeys = ["nth", "every", "after", "probability", "seed", "times", "concurrentAbove", "holdMs"];
-    private static readonly string[] EffectKeys = ["error", "status", "body", "retryAfter", "latencyMs", "jitterMs", "drop", "phase", "ack", "poll", "clockSkewMs"];
+    private static readonly string[] EffectKeys = ["error", "status", "body", "retryAfter", "latencyMs", "jitterMs", "drop", "phase", "ack", "poll", "clockSkewMs", "corrupt"];
 
     /// <summary>Reads a rule; <paramref name="id"/> and <paramref name="builtin"/> come from the caller, never the body.</summary>
     public static FaultRule Read(JsonNode? node, string id, bool builtin)
@@ -112,25 +112,47 @@ public static class FaultRuleJson
         var jitter = r.Integer(o, "jitterMs", p, 0, 600_000);
         var skew = r.Integer(o, "clockSkewMs", p, -10L * 365 * 86_400_000, 10L * 365 * 86_400_000);
         var retryAfter = r.Integer(o, "retryAfter", p, 0, 86_400);
+        var corrupt = ReadCorrupt(r, o, p);
 
-        var kinds = new[] { error is not null, status is not null, drop is not null, ack is not null, poll is not null, skew is not null }.Count(k => k);
-        if (kinds > 1) r.Errors.Add(p, "give one of error, status, drop, ack, poll or clockSkewMs (latencyMs may join any)");
+        var kinds = new[] { error is not null, status is not null, drop is not null, ack is not null, poll is not null, skew is not null, corrupt is not null }
+            .Count(k => k);
+        if (kinds > 1) r.Errors.Add(p, "give one of error, status, drop, ack, poll, clockSkewMs or corrupt (latencyMs may join any)");
         if (kinds == 0 && latency is null && jitter is null && !r.Errors.Any)
-            r.Errors.Add(p, "must name an effect: error, status, drop, latencyMs, ack, poll or clockSkewMs");
+            r.Errors.Add(p, "must name an effect: error, status, drop, latencyMs, ack, poll, clockSkewMs or corrupt");
         if (jitter is not null && latency is null) r.Errors.Add(p + ".jitterMs", "needs latencyMs");
         if (o.ContainsKey("phase") && status is null && drop is null) r.Errors.Add(p + ".phase", "applies to status and drop only");
         if ((o.ContainsKey("body") || retryAfter is not null) && status is null) r.Errors.Add(p + (o.ContainsKey("body") ? ".body" : ".retryAfter"), "applies to status only");
-        return new FaultEffect(error, (int?)status, o["body"]?.DeepClone(), (int?)retryAfter, latency, jitter, drop, phase, ack, poll, skew);
+        return new FaultEffect(error, (int?)status, o["body"]?.DeepClone(), (int?)retryAfter, latency, jitter, drop, phase, ack, poll, skew, corrupt);
+    }
+
+    /// <summary><c>corrupt</c>: a non-empty list of artefact kinds whose signature is broken in the reply.</summary>
+    private static IReadOnlyList<string>? ReadCorrupt(NodeReader r, JsonObject o, string p)
+    {
+        if (!o.ContainsKey("corrupt")) return null;
+        var list = r.StringList(o, "corrupt", p);
+        if (list is null) return null;
+        if (list.Count == 0) r.Errors.Add(p + ".corrupt", $"list at least one of: {string.Join(", ", CorruptTargets.All)}");
+        foreach (var item in list.Where(i => !CorruptTargets.All.Contains(i)))
+            r.Errors.Add(p + ".corrupt", $"'{item}' is not one of: {string.Join(", ", CorruptTargets.All)}");
+        return list.Distinct().ToList();
     }
 
     private static AckFault? ReadAck(NodeReader r, JsonObject o, string p)
     {
         if (r.Object(o["ack"], p + ".ack") is not { } a) return null;
         var ap = p + ".ack";
-        r.OnlyKeys(a, ap, "reportStatus", "omitTrustFor", "omitPolicy", "corruptSignature");
+        r.OnlyKeys(a, ap, "reportStatus", "omitTrustFor", "omitPolicy", "corruptSignature", "reports");
         var status = r.String(a, "reportStatus", ap);
         if (status is not null and not ("REMOVED" or "DROPPED")) r.Errors.Add(ap + ".reportStatus", "must be REMOVED or DROPPED");
-        return new AckFault(status, r.StringList(a, "omitTrustFor", ap) ?? [], r.Bool(a, "omitPolicy", ap) ?? false, r.Bool(a, "corruptSignature", ap) ?? false);
+        AckReportPick? pick = null;
+        if (r.Object(a["reports"], ap + ".reports") is { } picked)
+        {
+            var rp = ap + ".reports";
+            r.OnlyKeys(picked, rp, "udi", "tag", "count");
+            pick = new AckReportPick(r.String(picked, "udi", rp), r.String(picked, "tag", rp, maxLength: 500), r.Integer(picked, "count", rp, 1));
+        }
+        return new AckFault(status, r.StringList(a, "omitTrustFor", ap) ?? [], r.Bool(a, "omitPolicy", ap) ?? false, r.Bool(a, "corruptSignature", ap) ?? false,
+            pick);
     }
 
     private static PollFault? ReadPoll(NodeReader r, JsonObject o, string p)
@@ -182,9 +204,11 @@ public static class FaultRuleJson
                 ["omitTrustFor"] = e.Ack.OmitTrustFor.Count == 0 ? null : new JsonArray(e.Ack.OmitTrustFor.Select(u => (JsonNode?)JsonValue.Create(u)).ToArray()),
                 ["omitPolicy"] = e.Ack.OmitPolicy ? true : null,
                 ["corruptSignature"] = e.Ack.CorruptSignature ? true : null,
+                ["reports"] = e.Ack.Reports is not { } pick ? null : Compact(new JsonObject { ["udi"] = pick.Udi, ["tag"] = pick.Tag, ["count"] = pick.Count }),
             }),
             ["poll"] = e.Poll is null ? null : Compact(new JsonObject { ["neverComplete"] = e.Poll.NeverComplete ? true : null, ["failWith"] = e.Poll.FailWith }),
             ["clockSkewMs"] = e.ClockSkewMs,
+            ["corrupt"] = e.Corrupt is null ? null : new JsonArray(e.Corrupt.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
         });
         o["enabled"] = rule.Enabled;
         return o;

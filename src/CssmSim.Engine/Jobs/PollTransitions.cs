@@ -9,6 +9,26 @@ namespace CssmSim.Engine.Jobs;
 public enum Progression { Immediate, Polls, Time }
 
 /// <summary>
+/// How long asynchronous answers take (control.md §Poll transitions): <c>fast</c> (the ACK of a usage
+/// report on the first poll) or <c>realistic</c> (the ACK due <c>poll_interval</c>, 300 s, of
+/// simulator time after the report, as real captures show).
+/// </summary>
+public enum TimingProfile { Fast, Realistic }
+
+/// <summary>The profile names of the control API, the <c>serve</c> option and scenario files.</summary>
+public static class TimingProfiles
+{
+    public static string Name(TimingProfile profile) => profile == TimingProfile.Realistic ? "realistic" : "fast";
+
+    public static TimingProfile? Parse(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "fast" => TimingProfile.Fast,
+        "realistic" => TimingProfile.Realistic,
+        _ => null,
+    };
+}
+
+/// <summary>
 /// How the jobs of one action progress (control.md §Poll transitions, moto's model): at once,
 /// after N polls, or once virtual time passes submit time + duration.
 /// </summary>
@@ -25,8 +45,13 @@ public sealed record PollTransition(string Action, Progression Progression, long
     };
 }
 
-/// <summary>The poll transitions in force; the defaults are <c>immediate</c> for every action.</summary>
-public sealed class PollTransitionService(ISimulatorStore store, long defaultPollInterval)
+/// <summary>
+/// The poll transitions in force. The defaults follow the start-up timing profile
+/// (<see cref="TimingProfile"/>): <c>fast</c> answers usage reports <c>OK_POLL</c> with the ACK on the
+/// first poll, <c>realistic</c> makes that ACK due <c>poll_interval</c> of simulator time later;
+/// every other action is <c>immediate</c> in both.
+/// </summary>
+public sealed class PollTransitionService(ISimulatorStore store, long defaultPollInterval, TimingProfile startupProfile = TimingProfile.Fast)
 {
     public static readonly IReadOnlyList<string> Actions = ["acknowledgements", "authorizations", "trust", "usage-files"];
 
@@ -60,7 +85,42 @@ public sealed class PollTransitionService(ISimulatorStore store, long defaultPol
 
     public Task ResetAsync(CancellationToken ct = default) => store.Jobs.ClearTransitionsAsync(ct);
 
-    private PollTransition Default(string action) => new(action, Progression.Immediate, null, null, null, defaultPollInterval);
+    /// <summary>The profile <c>POST /_sim/reset</c> and <c>DELETE /_sim/poll-transitions</c> return to.</summary>
+    public TimingProfile StartupProfile => startupProfile;
+
+    /// <summary>
+    /// Sets every action's transition for all accounts as <paramref name="profile"/> says (control.md
+    /// §Poll transitions, <c>POST /_sim/timing</c>); per-account transitions go too.
+    /// </summary>
+    public async Task SetProfileAsync(TimingProfile profile, CancellationToken ct = default)
+    {
+        await store.Jobs.ClearTransitionsAsync(ct);
+        if (profile == startupProfile) return;
+        foreach (var t in Actions.Select(a => ProfileDefault(a, profile)))
+            await store.Jobs.SaveTransitionAsync(new StoredPollTransition(t.Action, "", t.Progression.ToString().ToLowerInvariant(), t.Times,
+                t.Duration is { } d ? IsoDuration.Format(d) : null, t.PollInterval), ct);
+    }
+
+    /// <summary>The profile the transitions in force amount to, or null when they are neither (set one by one).</summary>
+    public async Task<TimingProfile?> CurrentProfileAsync(CancellationToken ct = default)
+    {
+        var current = await ListAsync(ct);
+        foreach (var profile in Enum.GetValues<TimingProfile>())
+            if (current.Count == Actions.Count && current.All(t => t == ProfileDefault(t.Action, profile))) return profile;
+        return null;
+    }
+
+    private PollTransition Default(string action) => ProfileDefault(action, startupProfile);
+
+    // Usage reports are asynchronous on real CSSM (device-captures.md §2.7): OK_POLL, then the ACK on
+    // Result Polling, about poll_interval later; trust and the rest answer at once.
+    private PollTransition ProfileDefault(string action, TimingProfile profile) => action switch
+    {
+        "acknowledgements" when profile == TimingProfile.Realistic =>
+            new(action, Progression.Time, null, TimeSpan.FromSeconds(defaultPollInterval), null, defaultPollInterval),
+        "acknowledgements" => new(action, Progression.Polls, 0, null, null, defaultPollInterval),
+        _ => new(action, Progression.Immediate, null, null, null, defaultPollInterval),
+    };
 
     private PollTransition FromStored(StoredPollTransition s)
     {

@@ -96,9 +96,11 @@ public sealed class LicenseService(ISimulatorStore store, TimeProvider clock, IA
         var balances = (await BalancesAsync(virtualAccount, ct)).ToDictionary(b => EntitlementTag.Normalize(b.Tag), StringComparer.Ordinal);
         var now = clock.GetUtcNow();
         var result = new Dictionary<string, DeviceStanding>(StringComparer.Ordinal);
-        foreach (var pi in instances.Where(p => p.VirtualAccountId == virtualAccount.Id))
+        var mine = instances.Where(p => p.VirtualAccountId == virtualAccount.Id).ToList();
+        var reportedBy = (await store.Usage.InUseOfEachAsync(mine.Select(p => p.Udi).ToList(), ct)).ToLookup(u => u.Udi, StringComparer.Ordinal);
+        foreach (var pi in mine)
         {
-            var reported = (await store.Usage.InUseOfAsync(pi.Udi, ct)).GroupBy(u => EntitlementTag.Normalize(u.Tag), StringComparer.Ordinal)
+            var reported = reportedBy[pi.Udi].GroupBy(u => EntitlementTag.Normalize(u.Tag), StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Sum(u => Math.Max(0, u.InUse)), StringComparer.Ordinal);
             var authorized = (await store.Authorizations.ListActiveAsync(pi.Udi, ct)).SelectMany(a => a.Entitlements)
                 .GroupBy(e => EntitlementTag.Normalize(e.Tag), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(e => e.Count), StringComparer.Ordinal);
@@ -193,9 +195,13 @@ public sealed class LicenseService(ISimulatorStore store, TimeProvider clock, IA
         var result = new Dictionary<string, List<InstanceUsage>>(StringComparer.Ordinal);
         if (_authorizations is null) return result;
         var active = await _authorizations.ActiveAsync(virtualAccountId, ct);
+        if (active.Count == 0) return result;
+        // Every authorized instance's own reported counts in one read, not one read per instance.
+        var reportedBy = (await store.Usage.InUseOfEachAsync(active.Select(a => a.Udi).ToHashSet(StringComparer.Ordinal), ct))
+            .ToLookup(u => u.Udi, StringComparer.Ordinal);
         foreach (var instance in active.GroupBy(a => a.Udi, StringComparer.Ordinal))
         {
-            var reported = (await store.Usage.InUseOfAsync(instance.Key, ct))
+            var reported = reportedBy[instance.Key]
                 .GroupBy(u => EntitlementTag.Normalize(u.Tag), StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Sum(u => u.InUse), StringComparer.Ordinal);
             foreach (var perTag in instance.GroupBy(a => EntitlementTag.Normalize(a.Tag), StringComparer.Ordinal))

@@ -84,11 +84,24 @@ public sealed class PolicyService
     {
         ArgumentNullException.ThrowIfNull(sa);
         ArgumentNullException.ThrowIfNull(va);
-        var (custom, origin) = await CustomInForceAsync(sa, va, ct);
+        // The stored custom policies are still read every time (another process may change them);
+        // only when they and the names are what the last issue of this VA was made from is the merge,
+        // the JSON and its hash skipped (every trust and every ACK carries the policy).
+        var own = await _store.Accounts.GetPolicyJsonAsync(sa.Id, va.Id, ct);
+        var inherited = own is null ? await _store.Accounts.GetPolicyJsonAsync(sa.Id, null, ct) : null;
+        var inputs = new PolicyInputs(sa, va, own, inherited);
+        lock (_gate)
+        {
+            if (_issued.TryGetValue(va.Id, out var last) && last.Inputs == inputs) return last.Element.Value;
+        }
+        var (custom, origin) = Custom(own, inherited);
         var merged = PolicyMerge.Merge(custom, origin);
         var version = PolicyMerge.VersionOf(PolicyMerge.Json(merged, sa, va, issuedAtMs: null));
-        return IssuedFor(va.Id, version, merged, sa, va).Element.Value;
+        return IssuedFor(va.Id, version, merged, sa, va, inputs).Element.Value;
     }
+
+    /// <summary>What an issued policy was made from: equal inputs make the same version.</summary>
+    private sealed record PolicyInputs(SmartAccount Sa, VirtualAccount Va, string? Own, string? Inherited);
 
     /// <summary>
     /// The standalone policy file: the bare <c>&lt;smartLicensePolicy&gt;</c> root (artefacts.md §Policy file),
@@ -188,22 +201,30 @@ public sealed class PolicyService
     private async Task<(JsonObject? Custom, PolicyOrigin Origin)> CustomInForceAsync(SmartAccount sa, VirtualAccount va, CancellationToken ct)
     {
         var own = await _store.Accounts.GetPolicyJsonAsync(sa.Id, va.Id, ct);
+        return Custom(own, own is null ? await _store.Accounts.GetPolicyJsonAsync(sa.Id, null, ct) : null);
+    }
+
+    private static (JsonObject? Custom, PolicyOrigin Origin) Custom(string? own, string? inherited)
+    {
         if (own is not null) return (PolicyMerge.ParseStored(own) ?? new JsonObject(), PolicyOrigin.VirtualAccount);
-        var inherited = await _store.Accounts.GetPolicyJsonAsync(sa.Id, null, ct);
         if (inherited is not null) return (PolicyMerge.ParseStored(inherited) ?? new JsonObject(), PolicyOrigin.SmartAccount);
         return (null, PolicyOrigin.CiscoDefault);
     }
 
-    private Issued IssuedFor(string vaId, string version, MergedPolicy merged, SmartAccount sa, VirtualAccount va)
+    private Issued IssuedFor(string vaId, string version, MergedPolicy merged, SmartAccount sa, VirtualAccount va, PolicyInputs? inputs = null)
     {
         lock (_gate)
         {
-            if (_issued.TryGetValue(vaId, out var existing) && existing.Policy.Version == version) return existing;
+            if (_issued.TryGetValue(vaId, out var existing) && existing.Policy.Version == version)
+            {
+                if (inputs is not null) existing.Inputs = inputs;
+                return existing;
+            }
             // Millisecond precision, so IssuedAt and the JSON's issued_at agree exactly.
             var issuedAt = DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
             var json = PolicyMerge.Json(merged, sa, va, issuedAt.ToUnixTimeMilliseconds());
             var utf8 = PolicyMerge.Utf8(json);
-            var made = new Issued(new ResolvedPolicy(merged, sa, va, version, issuedAt, utf8), _signer);
+            var made = new Issued(new ResolvedPolicy(merged, sa, va, version, issuedAt, utf8), _signer) { Inputs = inputs };
             _issued[vaId] = made;
             return made;
         }
@@ -223,5 +244,8 @@ public sealed class PolicyService
         public ResolvedPolicy Policy { get; }
 
         public Lazy<string> Element { get; }
+
+        /// <summary>The stored policies and names this version was last found for (guarded by the service's gate).</summary>
+        public PolicyInputs? Inputs { get; set; }
     }
 }

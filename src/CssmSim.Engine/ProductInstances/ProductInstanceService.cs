@@ -56,17 +56,17 @@ public sealed class ProductInstanceService(ISimulatorStore store, EventLog event
 
     /// <summary>
     /// One page of the instances of <paramref name="va"/> (in the store's order) with what each uses, and
-    /// how many there are in all: the instance rows are all read, but only the page's instances are
-    /// looked into (usage and authorizations, two reads each).
+    /// how many there are in all: only the page's instance rows are read and looked into (usage and
+    /// authorizations, two reads each).
     /// </summary>
     public async Task<ProductInstancePage> PageAsync(VirtualAccount va, int skip, int take, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
         ArgumentOutOfRangeException.ThrowIfNegative(take);
-        var list = await store.Inventory.ListProductInstancesAsync([va.Id], ct);
-        var items = new List<ProductInstanceView>(Math.Min(take, Math.Max(0, list.Count - skip)));
-        foreach (var pi in list.Skip(skip).Take(take)) items.Add(await ViewAsync(pi, ct));
-        return new ProductInstancePage(list.Count, skip, items);
+        var (total, rows) = await store.Inventory.PageProductInstancesAsync([va.Id], skip, take, ct);
+        var items = new List<ProductInstanceView>(rows.Count);
+        foreach (var pi in rows) items.Add(await ViewAsync(pi, ct));
+        return new ProductInstancePage(total, skip, items);
     }
 
     /// <summary>The instances of <paramref name="va"/> that hold an authorization (SLAC, SLR or PLR).</summary>

@@ -102,6 +102,9 @@ public sealed record NewEvent(DateTimeOffset Time, string Type, string? SmartAcc
 /// <summary>An event log entry (control.md §Journal and events).</summary>
 public sealed record StoredEvent(long Id, DateTimeOffset Time, string Type, string? SmartAccountId, string? VirtualAccountName, string? Udi, string DetailsJson);
 
+/// <summary>One page of product instances in UDI order, and how many the Virtual Accounts hold in all.</summary>
+public sealed record ProductInstancePageRows(int Total, IReadOnlyList<StoredProductInstance> Items);
+
 /// <summary>Registration tokens, product instances, trust codes and the event log.</summary>
 public interface IInventoryStore
 {
@@ -115,7 +118,14 @@ public interface IInventoryStore
     Task<bool> AcknowledgeTrustCodeAsync(string udi, string trustCodeId, DateTimeOffset at, CancellationToken ct = default);
 
     Task<StoredProductInstance?> FindProductInstanceAsync(string udi, CancellationToken ct = default);
+    /// <summary>The product instance a PIID names (smart-transport <c>product_instance_identifier</c>), or null when none does (any more).</summary>
+    Task<StoredProductInstance?> FindProductInstanceByPiidAsync(string piid, CancellationToken ct = default);
     Task<IReadOnlyList<StoredProductInstance>> ListProductInstancesAsync(IReadOnlyCollection<string> virtualAccountIds, CancellationToken ct = default);
+    /// <summary>
+    /// The instances of <paramref name="virtualAccountIds"/> at <paramref name="offset"/> (at most <paramref name="limit"/>),
+    /// in the order of <see cref="ListProductInstancesAsync"/> (by UDI), read without the others.
+    /// </summary>
+    Task<ProductInstancePageRows> PageProductInstancesAsync(IReadOnlyCollection<string> virtualAccountIds, int offset, int limit, CancellationToken ct = default);
     /// <summary>Creates a product instance without trust (seed, SLP calls, uploads) or updates its hostname and VA.</summary>
     Task UpsertProductInstanceAsync(StoredProductInstance instance, CancellationToken ct = default);
     Task<bool> DeleteProductInstanceAsync(string udi, CancellationToken ct = default);

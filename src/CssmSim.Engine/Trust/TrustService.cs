@@ -54,7 +54,11 @@ public sealed record TrustOutcome(
 }
 
 /// <summary>What a token says before any trust is issued: for fault rules (<c>token</c>, <c>tokenLimited</c>, account).</summary>
-public sealed record TokenProbe(string TokenId, bool Limited, string? SmartAccount, string? VirtualAccount);
+public sealed record TokenProbe(string TokenId, bool Limited, string? SmartAccount, string? VirtualAccount)
+{
+    /// <summary>The token's accounts as read for the probe: the reply reuses them when trust lands in that VA.</summary>
+    internal (SmartAccount Account, VirtualAccount VirtualAccount)? Owner { get; init; }
+}
 
 /// <summary>
 /// Trust establishment (smart-transport.md §Rules): token checks in CSSM's order, one trust code
@@ -65,12 +69,15 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
 {
     public const string TrustCodeElement = "smartLicenseTrustCode";
 
+    /// <summary>How long before its issue a trust code is valid from (<c>not_before</c>, smart-transport.md).</summary>
+    public static readonly TimeSpan NotBeforeMargin = TimeSpan.FromSeconds(300);
+
     public async Task<TokenProbe?> ProbeTokenAsync(string idToken, CancellationToken ct = default)
     {
         var token = await tokens.FindAsync(idToken, ct);
         if (token is null) return null;
         var owner = await store.Accounts.FindByVirtualAccountIdAsync(token.Token.VirtualAccountId, ct);
-        return new TokenProbe(token.Token.Id, token.Token.MaxUses is not null, owner?.Account.Domain, owner?.VirtualAccount.Name);
+        return new TokenProbe(token.Token.Id, token.Token.MaxUses is not null, owner?.Account.Domain, owner?.VirtualAccount.Name) { Owner = owner };
     }
 
     /// <summary>
@@ -85,7 +92,7 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
         var targets = new List<TrustTarget> { new(request.Sender.Pid, request.Sender.Serial, request.AllScope ? RoleOf(request.Sender, request.HaUdis) : null) };
         if (request.AllScope) targets.AddRange(request.HaUdis.Select(m => new TrustTarget(m.Udi.Pid, m.Udi.Serial, m.Role)));
         var result = await store.Inventory.IssueTrustAsync(Issue(tokenId, null, targets, request.Hostname, request.Force), ct);
-        return await RenderAsync(result, fault, ct);
+        return await RenderAsync(result, fault, ct, probe?.Owner);
     }
 
     /// <summary>
@@ -122,12 +129,15 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
             existingOnly);
     }
 
-    private async Task<TrustOutcome> RenderAsync(TrustIssueResult result, FaultDecision? fault, CancellationToken ct)
+    // known: the accounts already read in this request (the token's), not read again when trust landed in that VA.
+    private async Task<TrustOutcome> RenderAsync(TrustIssueResult result, FaultDecision? fault, CancellationToken ct,
+        (SmartAccount Account, VirtualAccount VirtualAccount)? known = null)
     {
         if (!result.Succeeded) return TrustOutcome.Failed(Refused(result.Refusal!.Value, result));
-        var (account, va) = await store.Accounts.FindByVirtualAccountIdAsync(result.VirtualAccountId, ct)
+        var (account, va) = known is { } k && k.VirtualAccount.Id == result.VirtualAccountId ? k
+            : await store.Accounts.FindByVirtualAccountIdAsync(result.VirtualAccountId, ct)
             ?? throw new InvalidOperationException("trust issued into a virtual account that vanished");
-        var issuedAt = clock.GetUtcNow() + TimeSpan.FromMilliseconds(fault?.Effect.ClockSkewMs ?? 0);
+        var issuedAt = clock.GetUtcNow();
         var codes = new List<TrustCodeFile>();
         foreach (var t in result.Issued)
         {
@@ -140,13 +150,19 @@ public sealed class TrustService(ISimulatorStore store, TimeProvider clock, Func
                 ["smart_account"] = new JsonObject { ["id"] = account.Id, ["domain"] = account.Domain, ["name"] = account.Name },
                 ["virtual_account"] = new JsonObject { ["id"] = va.Id, ["name"] = va.Name },
                 ["issued_at"] = issuedAt.ToUnixTimeMilliseconds(),
+                // Devices show "Valid on" about five minutes before the install time and "Trust Code Type: CSSM"
+                // (device-captures.md §3); no "Expired on" unless something sets one, so not_after is absent.
+                ["not_before"] = (issuedAt - NotBeforeMargin).ToUnixTimeMilliseconds(),
+                ["type"] = "CSSM",
                 ["token_id"] = result.TokenId,
                 ["rum_key"] = t.RumKey,
             };
             var element = SignedArtefact.Element(TrustCodeElement, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), signer);
+            // The artefact effects of a fired rule (corrupt, clockSkewMs) apply to the codes and policy of this reply.
+            element = ArtefactTampering.Apply(element, fault?.Effect, signer);
             codes.Add(new TrustCodeFile(new Udi(t.Pid, t.Serial), t.TrustCodeId, t.Piid, t.RumKey, element));
         }
-        return new TrustOutcome(null, null, account, va, codes, await policies.GetPolicyFileAsync(account, va, ct));
+        return new TrustOutcome(null, null, account, va, codes, ArtefactTampering.Apply(await policies.GetPolicyFileAsync(account, va, ct), fault?.Effect, signer));
     }
 
     /// <summary>CSSM's words for each refusal, in the order CSSM checks a token.</summary>

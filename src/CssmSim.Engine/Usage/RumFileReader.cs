@@ -26,13 +26,19 @@ public static class RumFileReader
     /// <summary>An authorization (SLAC) request (CssmSim's own format).</summary>
     public const string AuthorizationRequestElement = "smartLicenseAuthorizationRequest";
 
+    /// <summary>The most bytes a file within <paramref name="limits"/> can have: a UTF-16 character takes at most three UTF-8 bytes.</summary>
+    public static long MaxFileBytes(RumLimits? limits = null) => 3L * (limits ?? RumLimits.Default).MaxDocumentChars;
+
+    /// <summary>What <see cref="Read(ReadOnlySpan{byte}, RumLimits?)"/> answers for a file larger than <see cref="MaxFileBytes"/>.</summary>
+    public static RumFile TooLarge(RumLimits? limits = null) =>
+        FileFailure(RumErrorKind.TooLarge, $"the file is larger than {(limits ?? RumLimits.Default).MaxDocumentChars} characters");
+
     /// <summary>Reads a file from its bytes, which must be UTF-8 (a BOM is allowed).</summary>
     public static RumFile Read(ReadOnlySpan<byte> utf8, RumLimits? limits = null)
     {
         limits ??= RumLimits.Default;
         // A UTF-16 character takes at most three UTF-8 bytes, so more bytes than that can only be too many characters.
-        if (utf8.Length > 3L * limits.MaxDocumentChars)
-            return FileFailure(RumErrorKind.TooLarge, $"the file is larger than {limits.MaxDocumentChars} characters");
+        if (utf8.Length > MaxFileBytes(limits)) return TooLarge(limits);
 
         var offset = 0;
         if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) offset = 3;

@@ -72,6 +72,12 @@ public sealed class RumReportBuilder
     public List<RumMeasurementSpec> Measurements { get; } = [];
 
     /// <summary>
+    /// Every measurement's <c>metric_name</c>: <c>ENTITLEMENT</c> (license use, the default) or
+    /// <c>TELEMETRY</c> (a telemetry report, never counted as use).
+    /// </summary>
+    public string MetricName { get; set; } = "ENTITLEMENT";
+
+    /// <summary>
     /// The payload's own <c>signature.value</c>. Its meaning in real reports is unknown and nothing
     /// checks it; null gives base64 of SHA-256 over the measurements JSON (44 characters, like real ones).
     /// </summary>
@@ -152,7 +158,7 @@ public sealed class RumReportBuilder
             var interval = Math.Max(0, end - start);
             w.WriteStartObject();
             w.WriteNumber("log_time", start);
-            w.WriteString("metric_name", "ENTITLEMENT");
+            w.WriteString("metric_name", MetricName);
             w.WriteNumber("start_time", start);
             w.WriteNumber("end_time", end);
             w.WriteNumber("sample_interval", interval);

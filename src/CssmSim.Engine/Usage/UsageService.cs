@@ -5,6 +5,7 @@ using CssmSim.Engine.Accounts;
 using CssmSim.Engine.Events;
 using CssmSim.Engine.Faults;
 using CssmSim.Engine.Ids;
+using CssmSim.Engine.Licensing;
 using CssmSim.Engine.Policies;
 using CssmSim.Engine.ProductInstances;
 using CssmSim.Engine.Signing;
@@ -25,7 +26,11 @@ namespace CssmSim.Engine.Usage;
 /// <param name="UploadId">The offline upload the reports came in: each UDI gets one ACK row per upload, so resuming one cut short adds none.</param>
 public sealed record UsageSubmission(VirtualAccount? VirtualAccount, IReadOnlyList<RumReport> Reports, IReadOnlyList<Udi> TrustRequests, string Source,
     FaultDecision? Fault = null, bool RefuseAllDuplicates = false, bool VerifySignatures = false,
-    IReadOnlyList<Authorizations.SlacRequest>? AuthorizationRequests = null, string? UploadId = null);
+    IReadOnlyList<Authorizations.SlacRequest>? AuthorizationRequests = null, string? UploadId = null)
+{
+    /// <summary>The sender as its admission read it (product instance and accounts): its owner is not read again.</summary>
+    internal Devices.DeviceSender? Sender { get; init; }
+}
 
 /// <summary>A submission refused whole, with the CSSM error code (nothing was stored).</summary>
 public sealed class UsageRejectedException(string code, string message) : Exception(message)
@@ -85,6 +90,11 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         var created = new List<(Udi Udi, StoredProductInstance Pi)>();
         foreach (var udi in udis)
         {
+            if (submission.Sender is { Known: true, Account: { } sa, VirtualAccount: { } sva } sender && sender.Udi == udi)
+            {
+                owners[udi] = (sa, sva);
+                continue;
+            }
             var pi = await store.Inventory.FindProductInstanceAsync(udi.ToString(), ct);
             if (pi is null)
             {
@@ -107,12 +117,11 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
 
         if (submission.VerifySignatures) await VerifySignaturesAsync(submission.Reports, ct);
 
-        var status = ackFault?.ReportStatus ?? "ACKED";
         var toStore = byUdi.Where(kv => owners.ContainsKey(kv.Key)).SelectMany(kv => kv.Value.Select(r => new NewUsageReport(
             kv.Key.ToString(), r.ReportIdKey, r.ReportId, r.ReportIdIsNumber, r.EntitlementTag, r.InUse, r.LatestMeasurementEnd, r.PayloadJson,
             r.Signature is null ? null : new JsonObject { ["signing_type"] = r.Signature.SigningType, ["key"] = r.Signature.Key, ["value"] = r.Signature.Value }.ToJsonString(),
             submission.Source))).ToList();
-        var stored = await store.Usage.StoreReportsAsync(toStore, now, status, ct);
+        var stored = await StoreWithAckFaultAsync(toStore, now, ackFault, ct);
         var acks = stored.Select(o => new ReportAck(Udi.TryParse(o.Report.Udi, out var u) ? u : default, o.Report.ReportId, o.Report.ReportIdIsNumber,
             o.Status, o.Duplicate, o.Report.Tag)).ToList();
         if (submission.RefuseAllDuplicates && submission.TrustRequests.Count == 0 && acks.Count > 0 && acks.All(a => a.Duplicate))
@@ -133,20 +142,36 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         var result = new List<UdiAck>();
         var acksByUdi = acks.ToLookup(a => a.Udi);
         var policyByVa = new Dictionary<string, string>(StringComparer.Ordinal);
+        var acked = udis.Where(owners.ContainsKey).ToList();
+        var reportsOf = acked.Select(u => (IReadOnlyList<ReportAck>)acksByUdi[u].ToList()).ToList();
+        // Every ACK recorded in one store call (one transaction for an upload's thousands), then each
+        // signed: on all cores when there are many, since signing is most of an upload's time.
+        var derived = ids();
+        var recorded = await store.Usage.RecordAcksAsync(
+            acked.Select((u, i) => new AckToRecord(u.ToString(), owners[u].Va.Id, reportsOf[i].Select(r => r.ReportId).ToList())).ToList(),
+            clock.GetUtcNow(), (udi, n) => derived.Uuid5($"ack/{udi}/{n}").ToString(), ct, submission.UploadId);
+        var signed = new string[acked.Count];
+        void Sign(int i) => signed[i] = SignAck(acked[i], owners[acked[i]].Account, owners[acked[i]].Va, reportsOf[i], recorded[i].AckId, recorded[i].Timestamp, ackFault);
+        if (acked.Count >= ParallelSigningFrom)
+            Parallel.For(0, acked.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, Sign);
+        else
+            for (var i = 0; i < acked.Count; i++) Sign(i);
         // Events are appended in order, in as few transactions as the trust codes issued between them allow.
         var pending = new List<NewEvent>();
+        var trustRequested = submission.TrustRequests.ToHashSet();
         try
         {
-            foreach (var udi in udis)
+            for (var i = 0; i < acked.Count; i++)
             {
-                if (!owners.TryGetValue(udi, out var owner)) continue;
-                var reports = acksByUdi[udi].ToList();
+                var udi = acked[i];
+                var owner = owners[udi];
+                var reports = reportsOf[i];
                 var fresh = reports.Where(r => !r.Duplicate).ToList();
                 if (fresh.Count > 0)
                     pending.Add(events.Create(EventTypes.ReportReceived, owner.Account.Id, owner.Va.Name, udi.ToString(),
                         new { report_ids = fresh.Select(r => r.ReportId).ToArray(), source = submission.Source }));
-                result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, submission.TrustRequests.Contains(udi), ackFault,
-                    slacs.GetValueOrDefault(udi) ?? [], policyByVa, pending, submission.UploadId, ct));
+                result.Add(await AcknowledgeAsync(udi, owner.Account, owner.Va, reports, recorded[i].AckId, recorded[i].Timestamp, signed[i],
+                    trustRequested.Contains(udi), submission.Fault?.Effect, slacs.GetValueOrDefault(udi) ?? [], policyByVa, pending, ct));
             }
         }
         finally
@@ -156,12 +181,40 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         return new UsageResult(result, acks) { RefusedAuthorizations = refused };
     }
 
-    private async Task<UdiAck> AcknowledgeAsync(Udi udi, SmartAccount account, VirtualAccount va, IReadOnlyList<ReportAck> reports, bool trustRequested,
-        AckFault? fault, IReadOnlyList<string> slacElements, Dictionary<string, string> policyByVa, List<NewEvent> pending, string? uploadId, CancellationToken ct)
+    /// <summary>
+    /// Stores the reports with their ACK status: ACKED, or the status of a fired <c>ack</c> effect for the reports it
+    /// picks (all when it picks none). An effect that picks reports without a status leaves them out: they are
+    /// neither stored nor acknowledged, so the device keeps them pending and sends them again (seed 000 L4321).
+    /// </summary>
+    private async Task<IReadOnlyList<StoredReportOutcome>> StoreWithAckFaultAsync(List<NewUsageReport> reports, DateTimeOffset now, AckFault? fault,
+        CancellationToken ct)
     {
-        var derived = ids();
-        var (ackId, timestamp) = await store.Usage.RecordAckAsync(udi.ToString(), va.Id, clock.GetUtcNow(), reports.Select(r => r.ReportId).ToList(),
-            n => derived.Uuid5($"ack/{udi}/{n}").ToString(), ct, uploadId);
+        if (fault?.Reports is not { } pick) return await store.Usage.StoreReportsAsync(reports, now, fault?.ReportStatus ?? "ACKED", ct);
+        var picked = new HashSet<NewUsageReport>(ReferenceEqualityComparer.Instance);
+        foreach (var r in reports)
+        {
+            if (pick.Count is { } max && picked.Count >= max) break;
+            if (pick.Udi is { } u && !(Udi.TryParse(r.Udi, out var udi) && Matches(u, udi))) continue;
+            if (pick.Tag is { } t && (r.Tag is null || EntitlementTag.Normalize(r.Tag) != EntitlementTag.Normalize(LicenseShortNames.Resolve(t)))) continue;
+            picked.Add(r);
+        }
+        var rest = reports.Where(r => !picked.Contains(r)).ToList();
+        var outcomes = new List<StoredReportOutcome>();
+        if (rest.Count > 0) outcomes.AddRange(await store.Usage.StoreReportsAsync(rest, now, "ACKED", ct));
+        if (fault.ReportStatus is { } status && picked.Count > 0)
+            outcomes.AddRange(await store.Usage.StoreReportsAsync(reports.Where(picked.Contains).ToList(), now, status, ct));
+        // In the order the reports came, as without a fault.
+        var order = new Dictionary<NewUsageReport, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < reports.Count; i++) order[reports[i]] = i;
+        return outcomes.OrderBy(o => order.TryGetValue(o.Report, out var i) ? i : int.MaxValue).ToList();
+    }
+
+    /// <summary>From this many ACKs in one submission on, they are signed in parallel.</summary>
+    private const int ParallelSigningFrom = 8;
+
+    /// <summary>The signed <c>smartLicenseRumAck</c> element of one UDI's ACK (thread-safe: run in parallel for an upload).</summary>
+    private string SignAck(Udi udi, SmartAccount account, VirtualAccount va, IReadOnlyList<ReportAck> reports, string ackId, DateTimeOffset timestamp, AckFault? fault)
+    {
         var json = new JsonObject
         {
             ["version"] = "1.0",
@@ -178,7 +231,15 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
                 ["status"] = r.Status,
             }).ToArray()),
         };
-        var elements = new StringBuilder(SignedArtefact.Element(AckElement, Encoding.UTF8.GetBytes(json.ToJsonString()), signer, fault?.CorruptSignature == true));
+        return SignedArtefact.Element(AckElement, Encoding.UTF8.GetBytes(json.ToJsonString()), signer, fault?.CorruptSignature == true);
+    }
+
+    private async Task<UdiAck> AcknowledgeAsync(Udi udi, SmartAccount account, VirtualAccount va, IReadOnlyList<ReportAck> reports, string ackId,
+        DateTimeOffset timestamp, string signedAck, bool trustRequested, FaultEffect? effect, IReadOnlyList<string> slacElements,
+        Dictionary<string, string> policyByVa, List<NewEvent> pending, CancellationToken ct)
+    {
+        var fault = effect?.Ack;
+        var elements = new StringBuilder(signedAck);
         if (fault?.OmitPolicy != true)
         {
             // One policy per VA for the whole submission (the same signed element each time).
@@ -195,7 +256,9 @@ public sealed class UsageService(ISimulatorStore store, TimeProvider clock, Func
         }
         foreach (var slac in slacElements) elements.Append(slac);
         pending.Add(events.Create(EventTypes.AckIssued, account.Id, va.Name, udi.ToString(), new { ack_id = ackId, reports = reports.Count }));
-        return new UdiAck(udi, ackId, timestamp, account, va, reports, SignedArtefact.File(elements.ToString()));
+        // A rule's corrupt and clockSkewMs effects reach every artefact of the ACK (the ACK itself, policy, trust codes, SLACs).
+        var file = ArtefactTampering.Apply(SignedArtefact.File(elements.ToString()), effect, signer);
+        return new UdiAck(udi, ackId, timestamp, account, va, reports, file);
     }
 
     // Real devices' keys are unknown to the simulator, which is why this is off unless asked for.

@@ -4,7 +4,7 @@ using System.IO.Compression;
 namespace CssmSim.Engine.UsageFiles;
 
 /// <summary>
-/// Inflates one in-memory gzip stream and, at its end, checks the trailer (CRC-32 and length of
+/// Inflates one gzip stream (in memory or in a spooled upload file) and, at its end, checks the trailer (CRC-32 and length of
 /// everything inflated against the last eight bytes). <see cref="GZipStream"/> alone returns
 /// short data without complaint for a truncated stream and ignores trailing garbage; the
 /// trailer check turns both into a rejection. A stream of several concatenated gzip members
@@ -13,7 +13,8 @@ namespace CssmSim.Engine.UsageFiles;
 internal sealed class GzipDecodingStream : Stream
 {
     private const int MinimumGzipLength = 18; // 10-byte header, empty deflate data (2), 8-byte trailer
-    private readonly ReadOnlyMemory<byte> _compressed;
+    private readonly long _compressedLength;
+    private readonly byte[] _trailer;
     private readonly GZipStream _inflater;
     private readonly string _source;
     private uint _crc;
@@ -21,10 +22,21 @@ internal sealed class GzipDecodingStream : Stream
     private bool _verified;
 
     public GzipDecodingStream(ReadOnlyMemory<byte> compressed, string source)
+        : this(MemoryStreams.Over(compressed), compressed.Length, compressed.Length >= 8 ? compressed[^8..].ToArray() : [], source)
     {
-        _compressed = compressed;
+    }
+
+    /// <summary>
+    /// Inflates <paramref name="compressed"/> (<paramref name="compressedLength"/> bytes from its
+    /// position, whose last eight are <paramref name="trailer"/>) as it is read: an upload spooled
+    /// to a file is never held in memory.
+    /// </summary>
+    public GzipDecodingStream(Stream compressed, long compressedLength, byte[] trailer, string source)
+    {
+        _compressedLength = compressedLength;
+        _trailer = trailer;
         _source = source;
-        _inflater = new GZipStream(MemoryStreams.Over(compressed), CompressionMode.Decompress);
+        _inflater = new GZipStream(compressed, CompressionMode.Decompress);
     }
 
     public static bool HasMagic(ReadOnlySpan<byte> data) => data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B;
@@ -61,11 +73,10 @@ internal sealed class GzipDecodingStream : Stream
 
     private void VerifyTrailer()
     {
-        var data = _compressed.Span;
-        if (data.Length < MinimumGzipLength)
+        if (_compressedLength < MinimumGzipLength || _trailer.Length != 8)
             throw ArchiveRejectedException.Rejected($"'{_source}' is truncated gzip data.", _source);
-        var crc = BinaryPrimitives.ReadUInt32LittleEndian(data[^8..]);
-        var size = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(_trailer);
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(_trailer.AsSpan(4));
         if (crc != _crc || size != unchecked((uint)_length))
         {
             throw ArchiveRejectedException.Rejected(
@@ -94,4 +105,20 @@ internal static class MemoryStreams
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment) && segment.Array is not null
             ? new MemoryStream(segment.Array, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(data.ToArray(), writable: false);
+}
+
+/// <summary>Reads another stream from its current position without owning it: disposing this leaves it open.</summary>
+internal sealed class BorrowedStream(Stream inner) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override int Read(Span<byte> buffer) => inner.Read(buffer);
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -101,4 +101,10 @@ public sealed class UsageFileEntry
     public ManifestVaSection? VirtualAccount { get; init; }
 
     public required ReadOnlyMemory<byte> Content { get; init; }
+
+    /// <summary>
+    /// A single-file upload larger than any RUM file may be (<see cref="Usage.RumFileReader.MaxFileBytes"/>)
+    /// is not read into memory: <see cref="Content"/> is empty and this is its size. It reads as too large.
+    /// </summary>
+    public long UnreadBytes { get; init; }
 }

@@ -11,15 +11,19 @@ public static class UsageFileReader
 {
     private const int TarBlock = 512;
 
-    /// <summary>Reads <paramref name="content"/> to its end (at most <see cref="UploadLimits.MaxCompressedBytes"/> + 1 bytes).</summary>
+    /// <summary>
+    /// Reads <paramref name="content"/> from its position to its end (at most
+    /// <see cref="UploadLimits.MaxCompressedBytes"/> bytes). A seekable stream (an upload spooled to a
+    /// temporary file) is read in place: archives are unpacked as they are read from it, so the upload
+    /// itself is never held in memory, only the usage files it expands to. The stream is left open.
+    /// </summary>
     public static UploadedUsageFile Read(string fileName, Stream content, UploadLimits limits)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(limits);
         limits.Validate();
-        if (content.CanSeek && content.Length - content.Position > limits.MaxCompressedBytes)
-            throw CompressedTooLarge(content.Length - content.Position, limits);
+        if (content.CanSeek) return ReadSeekable(fileName, content, limits);
 
         var buffer = new MemoryStream();
         var chunk = new byte[81920];
@@ -32,6 +36,64 @@ public static class UsageFileReader
             if (buffer.Length > limits.MaxCompressedBytes) throw CompressedTooLarge(null, limits);
         }
         return ReadCore(fileName, new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length), limits, owned: true);
+    }
+
+    private static UploadedUsageFile ReadSeekable(string fileName, Stream content, UploadLimits limits)
+    {
+        var start = content.Position;
+        var length = content.Length - start;
+        if (length == 0) throw ArchiveRejectedException.Rejected("The upload is empty.");
+        if (length > limits.MaxCompressedBytes) throw CompressedTooLarge(length, limits);
+
+        var head = new byte[(int)Math.Min(TarBlock, length)];
+        ReadUpTo(content, head);
+        var context = new ReadContext(limits);
+        OpenedArchive? archive = null;
+        if (GzipDecodingStream.HasMagic(head))
+        {
+            // The CRC-32/length trailer is read first: the inflater then streams the file once.
+            var trailer = new byte[length >= 8 ? 8 : 0];
+            content.Position = start + length - trailer.Length;
+            ReadUpTo(content, trailer);
+            content.Position = start;
+            archive = OpenGzip(new GzipDecodingStream(new BorrowedStream(content), length, trailer, fileName), fileName, context);
+        }
+        else if (head.Length == TarBlock && TarStreamReader.LooksLikeTar(head))
+        {
+            content.Position = start;
+            archive = new OpenedArchive(new BudgetedStream(new BorrowedStream(content), context, fileName), null, IsGzip: false);
+        }
+        if (archive is { } opened)
+        {
+            using (opened.Stream)
+            {
+                return ReadOuter(fileName, opened, context, length);
+            }
+        }
+
+        // Not an archive: the upload is one usage file, read into memory to be parsed, unless it is
+        // larger than any RUM file may be and does not start like a return file: then its bytes are
+        // not needed (the file is refused for its size alone) and are not read.
+        context.ChargeExpanded(length, fileName);
+        content.Position = start;
+        if (length > Math.Min(Usage.RumFileReader.MaxFileBytes(), Array.MaxLength) && !MayBeReturnFile(content))
+            return SingleFile(fileName, ReadOnlyMemory<byte>.Empty, context, unreadBytes: length);
+        content.Position = start;
+        var bytes = new byte[length];
+        if (ReadUpTo(content, bytes) != bytes.Length) throw new IOException($"the upload file '{fileName}' ended before its length");
+        return SingleFile(fileName, bytes, context);
+    }
+
+    /// <summary>Whether the complete lines of the first few KiB of <paramref name="content"/> read as a return file (or are blank).</summary>
+    private static bool MayBeReturnFile(Stream content)
+    {
+        var head = new byte[4096];
+        var n = ReadUpTo(content, head);
+        var lines = head.AsSpan(0, n);
+        var end = lines.LastIndexOf((byte)'\n');
+        if (end < 0) return lines.Trim(" \t\r\n\f\v"u8).IsEmpty;
+        lines = lines[..end];
+        return lines.Trim(" \t\r\n\f\v"u8).IsEmpty || ReturnCodesOf(lines) is not null;
     }
 
     /// <summary>Reads an upload held in memory. The entries never share <paramref name="content"/>'s memory.</summary>
@@ -82,26 +144,29 @@ public static class UsageFileReader
     /// </summary>
     private static OpenedArchive? OpenArchive(ReadOnlyMemory<byte> data, string name, ReadContext context)
     {
-        if (GzipDecodingStream.HasMagic(data.Span))
-        {
-            var stream = new BudgetedStream(new GzipDecodingStream(data, name), context, name);
-            var first = new byte[TarBlock];
-            var n = ReadUpTo(stream, first);
-            if (n < TarBlock || !TarStreamReader.LooksLikeTar(first))
-            {
-                // Short output: reading on to the end lets a broken gzip say so (its trailer check)
-                // before the content is judged.
-                using (stream)
-                {
-                    if (n < TarBlock) ReadUpTo(stream, first);
-                }
-                throw ArchiveRejectedException.Rejected($"'{name}' is gzip-compressed but does not hold a tar archive.", name);
-            }
-            return new OpenedArchive(stream, first, IsGzip: true);
-        }
+        if (GzipDecodingStream.HasMagic(data.Span)) return OpenGzip(new GzipDecodingStream(data, name), name, context);
         if (data.Length >= TarBlock && TarStreamReader.LooksLikeTar(data.Span[..TarBlock]))
             return new OpenedArchive(new BudgetedStream(MemoryStreams.Over(data), context, name), null, IsGzip: false);
         return null;
+    }
+
+    /// <summary>The tar stream inside a gzip stream; gzip data that does not hold a tar is refused.</summary>
+    private static OpenedArchive OpenGzip(GzipDecodingStream gzip, string name, ReadContext context)
+    {
+        var stream = new BudgetedStream(gzip, context, name);
+        var first = new byte[TarBlock];
+        var n = ReadUpTo(stream, first);
+        if (n < TarBlock || !TarStreamReader.LooksLikeTar(first))
+        {
+            // Short output: reading on to the end lets a broken gzip say so (its trailer check)
+            // before the content is judged.
+            using (stream)
+            {
+                if (n < TarBlock) ReadUpTo(stream, first);
+            }
+            throw ArchiveRejectedException.Rejected($"'{name}' is gzip-compressed but does not hold a tar archive.", name);
+        }
+        return new OpenedArchive(stream, first, IsGzip: true);
     }
 
     private static UploadedUsageFile ReadOuter(string fileName, OpenedArchive archive, ReadContext context, long compressedBytes)
@@ -196,18 +261,18 @@ public static class UsageFileReader
         return files;
     }
 
-    private static UploadedUsageFile SingleFile(string fileName, ReadOnlyMemory<byte> content, ReadContext context)
+    private static UploadedUsageFile SingleFile(string fileName, ReadOnlyMemory<byte> content, ReadContext context, long unreadBytes = 0)
     {
-        var codes = ReturnCodesOf(content.Span);
+        var codes = unreadBytes > 0 ? null : ReturnCodesOf(content.Span);
         var name = EntryPaths.FileNameOf(fileName);
         return new UploadedUsageFile
         {
             FileName = fileName,
             Form = codes is null ? UsageFileForm.RumFile : UsageFileForm.ReturnFile,
-            Entries = [new UsageFileEntry { Path = name, InnerPath = name, Content = content }],
+            Entries = [new UsageFileEntry { Path = name, InnerPath = name, Content = content, UnreadBytes = unreadBytes }],
             ReturnCodes = codes?.Select(c => c.Code).ToList() ?? [],
             ReturnCodeUdis = codes?.Select(c => c.Udi).ToList() ?? [],
-            CompressedBytes = content.Length,
+            CompressedBytes = content.Length + unreadBytes,
             ExpandedBytes = context.ExpandedBytes,
             ArchiveEntryCount = 0,
         };

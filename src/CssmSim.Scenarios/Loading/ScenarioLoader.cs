@@ -134,6 +134,9 @@ public static partial class ScenarioLoader
         }
         var description = Optional("description");
         var smartAccount = Optional("smartAccount");
+        var timing = Optional("timing");
+        if (timing is not null && !Catalog.TimingProfiles.Contains(timing))
+            ctx.Error(map["timing"]!, $"'timing' must be one of: {string.Join(", ", Catalog.TimingProfiles)}; found '{timing}'");
 
         JsonObject? seed = null;
         if (map["seed"] is { } seedNode)
@@ -174,7 +177,7 @@ public static partial class ScenarioLoader
         var expectations = new List<ScenarioAction>();
         if (map["expect"] is { } expectNode) expectations.AddRange(ReadExpectations(expectNode, ctx));
 
-        return name is null ? null : new ScenarioDocument(ctx.File, name, description, smartAccount, seed, faults, steps, expectations);
+        return name is null ? null : new ScenarioDocument(ctx.File, name, description, smartAccount, seed, faults, steps, expectations) { Timing = timing };
     }
 
     private static List<ScenarioAction> ReadExpectations(SNode node, Context ctx)

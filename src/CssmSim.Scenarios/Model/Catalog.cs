@@ -61,7 +61,13 @@ public static class Catalog
         new("exactly", ArgType.Integer, $"Exactly this many {what}.", Min: 0),
     ];
 
-    public static readonly IReadOnlyList<string> TopLevelKeys = ["name", "description", "smartAccount", "seed", "faults", "steps", "expect"];
+    public static readonly IReadOnlyList<string> TopLevelKeys = ["name", "description", "smartAccount", "timing", "seed", "faults", "steps", "expect"];
+
+    /// <summary>The timing profiles of the top-level <c>timing</c> key (control.md §Poll transitions).</summary>
+    public static readonly IReadOnlyList<string> TimingProfiles = ["fast", "realistic"];
+
+    private static readonly ArgSpec OkTryAgain = new("okTryAgain", ArgType.Boolean,
+        "The agent lists OK_TRY_AGAIN in agent_capabilities (default true); false makes an older agent, answered FAILED where others get OK_TRY_AGAIN.");
 
     public static readonly IReadOnlyList<ActionSpec> Steps =
     [
@@ -91,6 +97,7 @@ public static class Catalog
             new("pid", ArgType.Text, "Product id, e.g. C9800-CL-K9.", Required: true),
             new("serial", ArgType.Text, "Serial number.", Required: true),
             new("hostname", ArgType.Text, "Hostname it reports (default: the serial in lower case)."),
+            OkTryAgain,
         ]),
         new("fleet", "Declares many devices (serials PREFIX0001, ...) or, with haPairs: true, that many HA pairs (PREFIX0001A/S, ...).",
         [
@@ -99,6 +106,7 @@ public static class Catalog
             new("pid", ArgType.Text, "Product id (default C9800-CL-K9)."),
             new("serialPrefix", ArgType.Text, "Serial prefix (default: the fleet's name in capitals and a dash)."),
             new("haPairs", ArgType.Boolean, "Make HA pairs that trust through their active member."),
+            OkTryAgain,
         ]),
         new("haPair", "Declares two devices in one HA set; the active asks trust for both (scope all).",
         [
@@ -122,6 +130,8 @@ public static class Catalog
             new("askForTrust", ArgType.Boolean, "Add a trust request for the device (how CSLU gets trust without a token)."),
             Concurrency,
         ]),
+        new("resendPending", "USAGE_REPORTING again with each device's pending reports (sent, but left out of every ACK so far), as a device resends UNACK reports; the ACK is imported (an OK_POLL reply is polled).",
+            [Devices]),
         new("poll", "RESULT_POLLING for each device's pending job, without waiting between polls; an ACK or SLAC that arrives is imported.",
             [Devices, new("maxPolls", ArgType.Integer, "Polls per device at most (default 10).", Min: 1)]),
         new("uploadUsage", "Saves the devices' usage for offline upload (a CSLU UD_SA tar.gz, or one device's .txt) and uploads it to CSSM; waits until it is processed.",
@@ -176,7 +186,7 @@ public static class Catalog
             new("order", ArgType.Integer, "Try order."),
             new("match", ArgType.Object, "Which requests: surface, operation, smartAccount, virtualAccount, udi, token, tokenLimited, path."),
             new("when", ArgType.Object, "Which candidates: nth, every, after, probability, seed, times, concurrentAbove, holdMs."),
-            new("effect", ArgType.Object, "error, status, latencyMs, drop, ack, poll or clockSkewMs.", Required: true),
+            new("effect", ArgType.Object, "error, status, latencyMs, drop, ack (reportStatus, reports {udi, tag, count}, omitPolicy, omitTrustFor, corruptSignature), poll, clockSkewMs or corrupt ([policy, trustCode, slac, ack]).", Required: true),
             new("enabled", ArgType.Boolean, "Default true."),
         ]),
         new("patchFault", "Applies a JSON merge patch to a rule, e.g. the built-in token-max-uses-bottleneck.",
@@ -208,7 +218,9 @@ public static class Catalog
     [
         new("trusted", "Devices holding a verified trust code (default bound: all of them).", [Devices, .. Bounds("devices")]),
         new("failed", "Devices whose last request failed, with error if given (default bound: all of them).",
-            [Devices, new("error", ArgType.Text, "The CSSM error code, e.g. LS_LICENGINE_FAIL_TO_CONNECT; CONNECTION_FAILED or HTTP_503 for transport failures."), .. Bounds("devices")]),
+            [Devices, new("error", ArgType.Text, "The CSSM error code, e.g. LS_LICENGINE_FAIL_TO_CONNECT; CONNECTION_FAILED or HTTP_503 for transport failures."),
+                new("status", ArgType.Text, "The status the device was answered: FAILED, or OK_TRY_AGAIN (LS_LICENGINE_FAIL_TO_CONNECT to an agent that lists it).", Allowed: ["FAILED", "OK_TRY_AGAIN"]),
+                .. Bounds("devices")]),
         new("succeeded", "Devices whose last request succeeded (default bound: all of them).", [Devices, .. Bounds("devices")]),
         new("tokenUses", "How many times a token has been used.", [new("token", ArgType.Text, "The token's name.", Required: true, Ref: RefKind.Token), .. Bounds("uses")])
             { OneOf = ["atLeast", "atMost", "exactly"] },
@@ -255,6 +267,16 @@ public static class Catalog
             new("before", ArgType.Instant, "Its timestamp is before this instant."),
         ]),
         new("authorized", "Devices holding an installed SLAC or SLR code (default bound: all of them).", [Devices, .. Bounds("devices")]),
+        new("installFailure", "Devices that logged an install failure, as %SMART_LIC-3-<message> (default bound: all of them).",
+        [
+            Devices,
+            new("message", ArgType.Text, "What failed to install.", Required: true,
+                Allowed: ["POLICY_INSTALL_FAILED", "AUTHORIZATION_INSTALL_FAILED", "TRUST_CODE_INSTALL_FAILED"]),
+            new("reason", ArgType.Text, "Why (any when absent).", Allowed: ["A signature mismatch", "A timestamp mismatch"]),
+            .. Bounds("devices"),
+        ]),
+        new("pendingReports", "Reports each device sent that no ACK acknowledged yet (every device must be within the bound).",
+            [Devices, .. Bounds("pending reports per device")]) { OneOf = ["atLeast", "atMost", "exactly"] },
         new("journal", "Requests the simulator journaled (default bound: at least 1).",
         [
             new("surface", ArgType.Text, "oauth, cssm-api, slp, smart-transport or usage-files."),

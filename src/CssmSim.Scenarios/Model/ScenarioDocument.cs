@@ -66,7 +66,11 @@ public sealed record ScenarioDocument(
     JsonObject? Seed,
     IReadOnlyList<JsonObject> Faults,
     IReadOnlyList<ScenarioAction> Steps,
-    IReadOnlyList<ScenarioAction> Expectations);
+    IReadOnlyList<ScenarioAction> Expectations)
+{
+    /// <summary>The top-level <c>timing</c> key: <c>fast</c> or <c>realistic</c> (<c>POST /_sim/timing</c> after the seed); null leaves the target's.</summary>
+    public string? Timing { get; init; }
+}
 
 /// <summary>One problem in a scenario file.</summary>
 public sealed record ScenarioError(string File, int Line, int Column, string Message)

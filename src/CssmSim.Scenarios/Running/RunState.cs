@@ -31,11 +31,15 @@ internal sealed class DeviceState(SimulatedProductInstance device)
         Pending = (pollId, request);
     }
 
-    public void Record(string request, bool succeeded, string? error)
+    /// <summary>The status the last failed request was answered with (FAILED, or OK_TRY_AGAIN for an agent that lists it).</summary>
+    public string? LastStatus { get; private set; }
+
+    public void Record(string request, bool succeeded, string? error, string? status = null)
     {
         LastRequest = request;
         LastSucceeded = succeeded;
         LastError = succeeded ? null : error ?? "(no error code)";
+        LastStatus = succeeded ? null : status;
     }
 }
 

@@ -62,9 +62,10 @@ public sealed partial class ScenarioRunner
                 {
                     var devices = Devices(e);
                     var error = e.Text("error");
-                    var failed = devices.Select(State).Where(x => x.LastError is not null).ToList();
+                    var status = e.Text("status");
+                    var failed = devices.Select(State).Where(x => x.LastError is not null && (status is null || x.LastStatus == status)).ToList();
                     var n = failed.Count(x => error is null || x.LastError == error);
-                    var text = error is null ? $"failed {n} of {devices.Count}" : $"failed {error} {n} of {devices.Count}";
+                    var text = (error is null ? $"failed {n} of {devices.Count}" : $"failed {error} {n} of {devices.Count}") + (status is null ? "" : $" answered {status}");
                     var others = failed.Where(x => error is not null && x.LastError != error).GroupBy(x => x.LastError).Select(g => $"{g.Key} {g.Count()}").ToList();
                     return Count(e, n, 1, devices.Count, text + (others.Count > 0 ? $" (other errors: {string.Join(", ", others)})" : ""));
                 }
@@ -152,6 +153,21 @@ public sealed partial class ScenarioRunner
                     var devices = Devices(e);
                     var n = devices.Count(d => State(d).Authorized && d.Authorization is not null);
                     return Count(e, n, 1, devices.Count, $"authorized {n} of {devices.Count}");
+                }
+                case "installFailure":
+                {
+                    var devices = Devices(e);
+                    string message = e.Text("message")!, reason = e.Text("reason") ?? "";
+                    var n = devices.Count(d => d.InstallFailures.Any(f => f.Message == message && (reason.Length == 0 || f.Reason == reason)));
+                    var logged = devices.SelectMany(d => d.InstallFailures).GroupBy(f => $"{f.Message} ({f.Reason})").Select(g => $"{g.Key} {g.Count()}").ToList();
+                    return Count(e, n, 1, devices.Count, $"{message} on {n} of {devices.Count}" + (logged.Count > 0 ? $" (logged: {string.Join(", ", logged)})" : " (none logged)"));
+                }
+                case "pendingReports":
+                {
+                    var devices = Devices(e);
+                    var counts = devices.Select(d => (d, n: d.PendingReports.Count)).ToList();
+                    var outside = counts.Where(x => !Count(e, x.n, 0, null, "").Item1).ToList();
+                    return (outside.Count == 0, "pending reports: " + string.Join(", ", counts.Select(x => $"{x.d.Udi.Serial} {x.n}")));
                 }
                 case "journal":
                 {

@@ -58,6 +58,7 @@ public sealed partial class ScenarioRunner
                 case "device":
                 {
                     var d = NewDevice(s.Text("pid")!, s.Text("serial")!, s.Text("hostname"));
+                    ConfigureAgent(d, s);
                     Declare(s.Text("as")!, [d], []);
                     return d.Udi.ToString()!;
                 }
@@ -70,10 +71,12 @@ public sealed partial class ScenarioRunner
                     if (s.Bool("haPairs") == true)
                     {
                         var fleet = SimulatedFleet.CreateHaPairs(_runner._http, count, pid, prefix);
+                        foreach (var member in fleet) ConfigureAgent(member, s);
                         Declare(name, [], fleet.HaPairs);
                         return $"{count} HA pairs, {fleet[0].Udi.Serial} … {fleet[^1].Udi.Serial}";
                     }
                     var devices = SimulatedFleet.Create(_runner._http, count, pid, prefix);
+                    foreach (var member in devices) ConfigureAgent(member, s);
                     Declare(name, devices.ToList(), []);
                     return $"{count} devices, {devices[0].Udi.Serial} … {devices[^1].Udi.Serial}";
                 }
@@ -88,6 +91,7 @@ public sealed partial class ScenarioRunner
                 case "trustSync": return await TrustSyncAsync(s, ct);
                 case "reportUsage": return await ReportAsync(s, ct);
                 case "poll": return await PollAsync(s, ct);
+                case "resendPending": return await ResendPendingAsync(s, ct);
                 case "uploadUsage": return await UploadAsync(s, ct);
                 case "downloadAck": return await DownloadAckAsync(s, ct);
                 case "requestSlac": return await RequestSlacAsync(s, ct);
@@ -181,6 +185,15 @@ public sealed partial class ScenarioRunner
             }
         }
 
+        // A device polls a report's ACK once at once (the ACK of the default timing); a later one waits for a poll step,
+        // after a clock step under realistic timing. okTryAgain: false makes an older agent, which CSSM answers FAILED.
+        private static void ConfigureAgent(SimulatedProductInstance device, ScenarioAction s)
+        {
+            device.MaxAckPolls = 1;
+            if (s.Bool("okTryAgain") == false)
+                device.AgentCapabilities = device.AgentCapabilities.Where(c => c != "OK_TRY_AGAIN").ToList();
+        }
+
         private static long? PollId(JsonObject reply) => reply["poll_id"] is JsonValue v
             ? v.TryGetValue<long>(out var l) ? l : long.TryParse(v.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null
             : null;
@@ -192,7 +205,13 @@ public sealed partial class ScenarioRunner
             var pending = list.Count(x => x.Pending is not null && !x.LastSucceeded && x.LastError is null);
             var parts = new List<string> { $"{okWord} {ok} of {list.Count}" };
             if (pending > 0) parts.Add($"waiting (OK_POLL) {pending}");
-            parts.AddRange(list.Where(x => x.LastError is not null).GroupBy(x => x.LastError!).OrderByDescending(g => g.Count()).Select(g => $"failed {g.Key} {g.Count()}"));
+            // What the agents saw: an LS_LICENGINE_FAIL_TO_CONNECT is OK_TRY_AGAIN to agents that list it, FAILED to the others.
+            parts.AddRange(list.Where(x => x.LastError is not null).GroupBy(x => x.LastError!).OrderByDescending(g => g.Count()).Select(g =>
+            {
+                var statuses = g.Where(x => x.LastStatus is not null).GroupBy(x => x.LastStatus!).OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Count()}").ToList();
+                var byAgent = g.Key == "LS_LICENGINE_FAIL_TO_CONNECT" || statuses.Count > 1;
+                return $"failed {g.Key} {g.Count()}" + (byAgent && statuses.Count > 0 ? $" ({string.Join(", ", statuses)})" : "");
+            }));
             return string.Join("; ", parts);
         }
 
@@ -225,7 +244,7 @@ public sealed partial class ScenarioRunner
                 return;
             }
             var ok = result.Trusted && result.TrustCodes.Any(c => c.Udi == device.Udi && c.SignatureValid);
-            state.Record("trust", ok, result.ErrorCode ?? (ok ? null : result.Status));
+            state.Record("trust", ok, result.ErrorCode ?? (ok ? null : result.Status), result.Status);
         }
 
         private async Task<string> TrustSyncAsync(ScenarioAction s, CancellationToken ct)
@@ -260,15 +279,29 @@ public sealed partial class ScenarioRunner
                 var result = await DeviceCallAsync([d], "report", () => d.ReportUsageAsync(usage, s.Bool("askForTrust") ?? false, at, c), c);
                 if (result is null) return;
                 var state = State(d);
-                if (result.Status == "OK_POLL" && PollId(result.Reply) is { } id)
+                if (result.Status == "OK_POLL" && (result.PollId ?? PollId(result.Reply)) is { } id)
                 {
                     state.RecordPending("report", id);
                     return;
                 }
-                state.Record("report", result.Acknowledged, result.ErrorCode ?? (result.Acknowledged ? null : result.Status));
+                state.Record("report", result.Acknowledged, result.ErrorCode ?? (result.Acknowledged ? null : result.Status), result.Status);
                 if (result.Ack is not null) state.Ack = result.Ack;
             }, ct);
             return Tally(devices, "acknowledged");
+        }
+
+        private async Task<string> ResendPendingAsync(ScenarioAction s, CancellationToken ct)
+        {
+            var devices = Devices(s);
+            await ForEachAsync(devices, s.Int("concurrency") ?? 8, async (d, c) =>
+            {
+                if (d.PendingReports.Count == 0) return;
+                var result = await DeviceCallAsync([d], "report", async () => (await d.ResendPendingReportsAsync(ct: c))!, c);
+                if (result is null) return;
+                State(d).Record("report", result.Acknowledged, result.ErrorCode ?? (result.Acknowledged ? null : result.Status));
+                if (result.Ack is not null) State(d).Ack = result.Ack;
+            }, ct);
+            return Tally(devices, "acknowledged") + $", pending reports left {devices.Sum(d => d.PendingReports.Count)}";
         }
 
         private async Task<string> PollAsync(ScenarioAction s, CancellationToken ct)

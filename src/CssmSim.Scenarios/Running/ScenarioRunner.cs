@@ -148,6 +148,11 @@ public sealed partial class ScenarioRunner : IDisposable
                 ResolveSeedTags(seed);
                 await _c.PostAsync("/_sim/seed", seed, ct);
             }
+            if (_scenario.Timing is { } timing)
+            {
+                _transitionsChanged = true;
+                await _c.PostAsync("/_sim/timing", new JsonObject { ["profile"] = timing }, ct);
+            }
             if (_scenario.Faults.Count > 0)
             {
                 var existing = (await _c.GetAsync("/_sim/faults", ct))?["rules"]?.AsArray().Select(r => r?["id"]?.GetValue<string>()).ToHashSet() ?? [];
@@ -274,6 +279,7 @@ public sealed partial class ScenarioRunner : IDisposable
             _groups[name] = group;
         }
 
-        private SimulatedProductInstance NewDevice(string pid, string serial, string? hostname = null) => new(_runner._http, pid, Suffix(serial), hostname);
+        private SimulatedProductInstance NewDevice(string pid, string serial, string? hostname = null) =>
+            new(_runner._http, pid, Suffix(serial), hostname) { MaxAckPolls = 1 };
     }
 }

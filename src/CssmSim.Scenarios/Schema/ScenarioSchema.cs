@@ -49,6 +49,11 @@ public static class ScenarioSchema
                 ["name"] = new JsonObject { ["type"] = "string", ["description"] = "What the scenario shows, in a few words." },
                 ["description"] = new JsonObject { ["type"] = "string" },
                 ["smartAccount"] = new JsonObject { ["type"] = "string", ["description"] = "Default Smart Account domain for steps that name none." },
+                ["timing"] = new JsonObject
+                {
+                    ["enum"] = new JsonArray("fast", "realistic"),
+                    ["description"] = "Timing profile set after the reset (POST /_sim/timing): fast (a usage report's ACK on the first poll) or realistic (the ACK due poll_interval, 300 s, of simulator time later).",
+                },
                 ["seed"] = new JsonObject { ["type"] = "object", ["description"] = "A seed document merged after the reset (control.md §Seed document)." },
                 ["faults"] = new JsonObject { ["type"] = "array", ["items"] = Ref("faultRule"), ["description"] = "Fault rules applied after the seed; an id naming an existing rule patches it." },
                 ["steps"] = new JsonObject { ["type"] = "array", ["minItems"] = 1, ["items"] = Ref("step") },

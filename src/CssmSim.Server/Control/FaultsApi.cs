@@ -21,7 +21,11 @@ internal static class FaultsApi
         api.MapGet("", (FaultEngine faults) => Results.Json(List(faults)))
             .WithName("ListFaults").WithSummary("Every rule in the order they are tried, with candidates and applied counts; stored rules that cannot be loaded under unloadable.");
         api.MapPost("", Add).WithName("AddFault")
-            .WithSummary("Adds a rule: {id?, name?, order?, match:{...}, when:{...}, effect:{...}, enabled?}. 201 with the rule.");
+            .WithSummary("Adds a rule: {id?, name?, order?, match:{...}, when:{...}, effect:{...}, enabled?}. 201 with the rule.")
+            .WithDescription("effect is one of error, status (+body, retryAfter, phase), drop, ack {reportStatus, reports {udi, tag, count}, omitPolicy, "
+                + "omitTrustFor, corruptSignature}, poll {neverComplete | failWith}, clockSkewMs, corrupt [policy, trustCode, slac, ack]; latencyMs (+jitterMs) joins any. "
+                + "corrupt and clockSkewMs reach every artefact of the reply, so a device that verifies what it installs logs POLICY_INSTALL_FAILED, "
+                + "TRUST_CODE_INSTALL_FAILED or AUTHORIZATION_INSTALL_FAILED; ack.reports without reportStatus leaves the picked reports out of the ACK.");
         api.MapDelete("", async (FaultEngine faults, HttpContext ctx) =>
         {
             await faults.DeleteUserRulesAsync(ctx.RequestAborted);

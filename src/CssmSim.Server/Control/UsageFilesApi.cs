@@ -43,7 +43,8 @@ internal static class UsageFilesApi
     private static async Task<IResult> Upload(HttpContext ctx, UsageFileService files, UploadGate gate)
     {
         using var slot = gate.Enter();
-        var upload = await ReadUploadAsync(ctx, files.Limits.MaxCompressedBytes);
+        // The body goes to a temporary file, read from there and deleted when the request ends.
+        await using var upload = await ReadUploadAsync(ctx, gate, files.Limits.MaxCompressedBytes);
         var query = ctx.Request.Query;
         // The query names the account; an HTML form may send it as fields beside the file instead.
         string? smartAccount = query["smartAccount"], virtualAccount = query["virtualAccount"];
@@ -152,8 +153,11 @@ internal static class UsageFilesApi
 
     private static EntityNotFoundException NotFound(string id) => new($"no usage file upload '{id}'");
 
-    /// <summary>An upload as received: its name, its bytes, and the small form fields sent with it.</summary>
-    private sealed record ReceivedUpload(string? FileName, byte[] Content, IReadOnlyDictionary<string, string> Fields);
+    /// <summary>An upload as received: its name, its bytes (a temporary file, deleted on dispose), and the small form fields sent with it.</summary>
+    private sealed record ReceivedUpload(string? FileName, FileStream Content, IReadOnlyDictionary<string, string> Fields) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Content.DisposeAsync();
+    }
 
     /// <summary>Form fields read beside the file (others are skipped), and how long each may be.</summary>
     private static readonly string[] FormFields = ["smartAccount", "virtualAccount"];
@@ -162,10 +166,27 @@ internal static class UsageFilesApi
     /// <summary>
     /// The upload's bytes and the name it came with: the multipart field <c>file</c> (its file name,
     /// plus the fields <c>smartAccount</c> and <c>virtualAccount</c> when sent), or the raw body
-    /// (<c>?fileName=</c>). More than <paramref name="maxBytes"/> is refused with 413
-    /// <c>UPLOAD_TOO_LARGE</c> without reading the rest.
+    /// (<c>?fileName=</c>), copied to a temporary file through one small buffer. More than
+    /// <paramref name="maxBytes"/> is refused with 413 <c>UPLOAD_TOO_LARGE</c> without reading the
+    /// rest. The file is deleted when the answer is disposed, or here when reading fails.
     /// </summary>
-    private static async Task<ReceivedUpload> ReadUploadAsync(HttpContext ctx, long maxBytes)
+    private static async Task<ReceivedUpload> ReadUploadAsync(HttpContext ctx, UploadGate gate, long maxBytes)
+    {
+        var spool = gate.CreateSpool();
+        try
+        {
+            var (name, fields) = await ReadUploadIntoAsync(ctx, spool, maxBytes);
+            spool.Position = 0;
+            return new ReceivedUpload(name, spool, fields);
+        }
+        catch
+        {
+            await spool.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<(string? FileName, IReadOnlyDictionary<string, string> Fields)> ReadUploadIntoAsync(HttpContext ctx, FileStream spool, long maxBytes)
     {
         var request = ctx.Request;
         var ct = ctx.RequestAborted;
@@ -180,20 +201,27 @@ internal static class UsageFilesApi
         try
         {
             var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (!multipart) return new ReceivedUpload(request.Query["fileName"], await ReadCappedAsync(request.Body, maxBytes, ct, expected: request.ContentLength), fields);
+            if (!multipart)
+            {
+                await SpoolCappedAsync(request.Body, spool, maxBytes, ct);
+                return (request.Query["fileName"], fields);
+            }
 
             var boundary = HeaderUtilities.RemoveQuotes(media!.Boundary).Value;
             if (string.IsNullOrEmpty(boundary)) throw new ApiException(400, "the multipart/form-data content type has no boundary", "INVALID_MULTIPART");
             var reader = new MultipartReader(boundary, request.Body);
-            (string? Name, byte[] Content)? file = null;
+            var found = false;
+            string? fileName = null;
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
                 var field = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
-                if (field == "file" && file is null)
+                if (field == "file" && !found)
                 {
                     var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar : HeaderUtilities.RemoveQuotes(disposition.FileName);
-                    file = (name.Value, await ReadCappedAsync(section.Body, maxBytes, ct));
+                    fileName = name.Value;
+                    await SpoolCappedAsync(section.Body, spool, maxBytes, ct);
+                    found = true;
                 }
                 else if (field is not null && FormFields.Contains(field) && !fields.ContainsKey(field))
                 {
@@ -201,7 +229,7 @@ internal static class UsageFilesApi
                     fields[field] = RequestBodies.DecodeUtf8(value);
                 }
             }
-            return file is { } f ? new ReceivedUpload(f.Name, f.Content, fields)
+            return found ? (fileName, fields)
                 : throw new ApiException(400, "the multipart body has no field named 'file'", "FILE_REQUIRED");
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
@@ -219,12 +247,33 @@ internal static class UsageFilesApi
         }
     }
 
-    private static async Task<byte[]> ReadCappedAsync(Stream body, long maxBytes, CancellationToken ct, Func<ApiException>? tooLarge = null, long? expected = null)
+    /// <summary>Copies <paramref name="body"/> to <paramref name="spool"/> through one pooled buffer, refusing it past <paramref name="maxBytes"/>.</summary>
+    private static async Task SpoolCappedAsync(Stream body, FileStream spool, long maxBytes, CancellationToken ct)
     {
-        // Sized from Content-Length when known: a growing buffer doubles (and copies) its way up,
-        // which cost three to four times the body per upload.
-        using var buffer = new MemoryStream(expected is > 0 and <= int.MaxValue && expected <= maxBytes ? (int)expected : 0);
-        var chunk = new byte[81920];
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            long total = 0;
+            int n;
+            while ((n = await body.ReadAsync(chunk, ct)) > 0)
+            {
+                total += n;
+                if (total > maxBytes) throw TooLarge(maxBytes);
+                await spool.WriteAsync(chunk.AsMemory(0, n), ct);
+                // On disk as it arrives: the file's buffer is for reading it back.
+                await spool.FlushAsync(ct);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private static async Task<byte[]> ReadCappedAsync(Stream body, long maxBytes, CancellationToken ct, Func<ApiException>? tooLarge = null)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[1024];
         int n;
         while ((n = await body.ReadAsync(chunk, ct)) > 0)
         {

@@ -18,7 +18,7 @@ internal static class AccountsApi
 
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(ApiPaths.Prefix).WithTags("Accounts").ExcludeFromDescription().RequireBearer();
+        var api = app.MapGroup(ApiPaths.Prefix).WithTags("Accounts").WithGroupName(ApiDocs.DocumentNames.CssmApi).RequireBearer();
         api.MapGet("/v2/accounts/search", SearchV2).WithName("AccountsSearchV2").WithMetadata(new SimOperation("accounts.search"));
         api.MapGet("/v2/accounts", ListV2).WithName("AccountsListV2").WithMetadata(new SimOperation("accounts.list"));
         api.MapGet("/v1/accounts/search", SearchV1).WithName("AccountsSearchV1").WithMetadata(new SimOperation("accounts.search"));

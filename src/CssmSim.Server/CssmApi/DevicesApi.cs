@@ -14,7 +14,7 @@ internal static class DevicesApi
 {
     public static IEndpointRouteBuilder MapDevicesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup(ApiPaths.Prefix + "/v1/accounts/{domain}").WithTags("Devices").ExcludeFromDescription().RequireBearer()
+        app.MapGroup(ApiPaths.Prefix + "/v1/accounts/{domain}").WithTags("Devices").WithGroupName(ApiDocs.DocumentNames.CssmApi).RequireBearer()
             .MapPost("/devices", List).WithName("DevicesList").WithMetadata(new SimOperation("devices.list"));
         return app;
     }
@@ -67,8 +67,7 @@ internal static class DevicesApi
         }
         var selected = page.VirtualAccounts.Count == 0 ? vas : vas.Where(v => page.VirtualAccounts.Contains(v.Name)).ToList();
         var names = selected.ToDictionary(v => v.Id, v => v.Name);
-        var all = await store.Inventory.ListProductInstancesAsync(names.Keys, ctx.RequestAborted);
-        var pageItems = all.Skip(page.Offset).Take(page.Limit).ToList();
+        var (total, pageItems) = await store.Inventory.PageProductInstancesAsync(names.Keys, page.Offset, page.Limit, ctx.RequestAborted);
         var standings = new Dictionary<string, Engine.Licensing.DeviceStanding>(StringComparer.Ordinal);
         foreach (var va in selected.Where(v => pageItems.Any(p => p.VirtualAccountId == v.Id)))
             foreach (var (udi, standing) in await licenses.DevicesAsync(va, pageItems, ctx.RequestAborted)) standings[udi] = standing;
@@ -100,7 +99,7 @@ internal static class DevicesApi
         {
             ["status"] = "SUCCESS",
             ["statusMessage"] = "",
-            ["totalRecords"] = all.Count,
+            ["totalRecords"] = total,
             ["devices"] = new JsonArray(devices.Select(d => (JsonNode)d).ToArray()),
         };
         ctx.Journal().SetOutcome("SUCCESS");

@@ -26,12 +26,12 @@ internal static class LicensesApi
 
     public static IEndpointRouteBuilder MapLicensesApi(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup(ApiPaths.Prefix + "/v1/accounts/{domain}").WithTags("Licenses").ExcludeFromDescription().RequireBearer();
+        var v1 = app.MapGroup(ApiPaths.Prefix + "/v1/accounts/{domain}").WithTags("Licenses").WithGroupName(ApiDocs.DocumentNames.CssmApi).RequireBearer();
         v1.MapPost("/licenses", List).WithName("LicensesList").WithMetadata(new SimOperation("licenses.list"));
         v1.MapPost("/virtual-accounts/{va}/licenses/transfer", Transfer).WithName("LicensesTransfer").WithMetadata(new SimOperation("licenses.transfer"));
 
         // The X-CSW headers name the account, so fault rules are evaluated once they are read.
-        var summary = app.MapGroup(ApiPaths.Prefix).WithTags("Licenses").ExcludeFromDescription().RequireBearer();
+        var summary = app.MapGroup(ApiPaths.Prefix).WithTags("Licenses").WithGroupName(ApiDocs.DocumentNames.CssmApi).RequireBearer();
         summary.MapPost("/v3/licenses/summary", Summary).WithName("LicensesSummaryV3")
             .WithMetadata(new SimOperation("licenses.summary"), new DeferredFaultEvaluation());
         summary.MapPost("/v2/licenses/summary", Summary).WithName("LicensesSummaryV2")

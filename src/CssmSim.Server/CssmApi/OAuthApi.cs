@@ -17,7 +17,7 @@ internal static class OAuthApi
 
     public static IEndpointRouteBuilder MapOAuthApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("").WithTags("OAuth").ExcludeFromDescription();
+        var api = app.MapGroup("").WithTags("OAuth").WithGroupName(ApiDocs.DocumentNames.OAuth);
         api.MapPost("/as/token.oauth2", IssueToken).WithName("OAuthTokenCloudSso").WithMetadata(new SimOperation("token"));
         api.MapPost("/oauth2/default/v1/token", IssueToken).WithName("OAuthTokenIdCisco").WithMetadata(new SimOperation("token"));
         return app;

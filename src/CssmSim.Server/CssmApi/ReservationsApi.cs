@@ -18,7 +18,7 @@ internal static class ReservationsApi
     {
         foreach (var version in new[] { "v1", "v2" })
         {
-            app.MapGroup(ApiPaths.Prefix + $"/{version}/accounts/{{domain}}/virtual-accounts/{{va}}").WithTags("Reservations").ExcludeFromDescription().RequireBearer()
+            app.MapGroup(ApiPaths.Prefix + $"/{version}/accounts/{{domain}}/virtual-accounts/{{va}}").WithTags("Reservations").WithGroupName(ApiDocs.DocumentNames.CssmApi).RequireBearer()
                 .MapPost("/reserve-licenses", Reserve).WithName("ReserveLicenses" + version).WithMetadata(new SimOperation("reserveLicenses"));
         }
         return app;

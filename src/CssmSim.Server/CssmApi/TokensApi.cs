@@ -16,7 +16,7 @@ internal static class TokensApi
 {
     public static IEndpointRouteBuilder MapTokensApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(ApiPaths.Prefix + "/v1/accounts/{domain}/virtual-accounts/{va}/tokens").WithTags("Tokens").ExcludeFromDescription().RequireBearer();
+        var api = app.MapGroup(ApiPaths.Prefix + "/v1/accounts/{domain}/virtual-accounts/{va}/tokens").WithTags("Tokens").WithGroupName(ApiDocs.DocumentNames.CssmApi).RequireBearer();
         api.MapGet("", List).WithName("TokensList").WithMetadata(new SimOperation("tokens.list"));
         api.MapPost("", Create).WithName("TokensCreate").WithMetadata(new SimOperation("tokens.create"));
         api.MapDelete("/{token}", Revoke).WithName("TokensRevoke").WithMetadata(new SimOperation("tokens.revoke"));

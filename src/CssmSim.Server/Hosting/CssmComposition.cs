@@ -16,6 +16,7 @@ using CssmSim.Engine.Tokens;
 using CssmSim.Engine.Trust;
 using CssmSim.Engine.Usage;
 using CssmSim.Engine.UsageFiles;
+using CssmSim.Server.ApiDocs;
 using CssmSim.Server.Control;
 using CssmSim.Server.CssmApi;
 using CssmSim.Server.Journal;
@@ -96,7 +97,7 @@ public static class CssmComposition
         s.AddSingleton(gate);
         s.AddSingleton(new TrustOperations(core.Trust, gate));
         s.AddSingleton(new UsageOperations(usage, rules));
-        s.AddSingleton(new AuthorizationOperations(authorizations, core.Store, instances));
+        s.AddSingleton(new AuthorizationOperations(authorizations, core.Store, instances, core.Policies));
         return s;
     }
 
@@ -104,20 +105,12 @@ public static class CssmComposition
     public static IServiceCollection AddCssmSurfaces(this IServiceCollection s, SimulatorOptions options, string? controlKey)
     {
         s.AddSingleton(new RequestJournal(options.JournalCapacity, options.JournalMaxBytes));
-        s.AddSingleton(new UploadGate(options.UploadsMaxInFlight));
+        s.AddSingleton(new UploadGate(options.UploadsMaxInFlight, options.UploadsTempDirectory));
         s.AddSingleton(sp => new FailedAttempts(options.MaxFailedAttempts, TimeSpan.FromSeconds(options.LockoutSeconds), sp.GetRequiredService<SimulatorClock>().Wall));
         s.AddSingleton(new ControlKey(controlKey));
-        s.AddOpenApi(o =>
-        {
-            o.ShouldInclude = d => d.GroupName == ControlApi.GroupName;
-            o.AddDocumentTransformer((doc, _, _) =>
-            {
-                doc.Info.Title = "CssmSim control API";
-                doc.Info.Description = "Set up, inspect, fault and reset the CSSM simulator. Send X-CssmSim-Key when a key is configured.";
-                return Task.CompletedTask;
-            });
-            ControlApiDocs.Configure(o);
-        });
+        s.AddOpenApi(ControlApiDocs.Configure);
+        foreach (var doc in ApiDocuments.Simulated)
+            s.AddOpenApi(doc.Name, o => OperationDocs.Configure(o, doc));
         s.AddPortal(options);
         return s;
     }
@@ -140,12 +133,15 @@ public static class CssmComposition
         app.UseMiddleware<ErrorHandling>();
         app.UseMiddleware<CrossSiteGate>();
         app.UseMiddleware<ControlKeyGate>();
-        app.UseSwaggerUI(ui =>
+        // Only under its prefix: the UI middleware matches every GET against regular expressions and
+        // its embedded files, which every other request (health, device messages) paid for.
+        app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/_sim/docs", StringComparison.OrdinalIgnoreCase), docs => docs.UseSwaggerUI(ui =>
         {
             ui.RoutePrefix = "_sim/docs";
             ui.SwaggerEndpoint("/_sim/openapi.json", "CssmSim control API");
-            ui.DocumentTitle = "CssmSim control API";
-        });
+            foreach (var doc in ApiDocuments.Simulated) ui.SwaggerEndpoint(DocumentNames.Url(doc.Name), doc.Title);
+            ui.DocumentTitle = "CssmSim API docs";
+        }));
         return app;
     }
 
@@ -154,10 +150,11 @@ public static class CssmComposition
     {
         app.MapGet("/", (HttpContext ctx, SimulatorRuntime rt) => options.Portal && PortalSetup.WantsHtml(ctx.Request)
                 ? Results.Redirect(PortalSetup.BasePath)
-                : Results.Text($"CssmSim {rt.Version}: a simulator of Cisco Smart Software Manager.\nControl API: /_sim/docs   Health: /_sim/health\n"
+                : Results.Text($"CssmSim {rt.Version}: a simulator of Cisco Smart Software Manager.\nAPI docs (Swagger UI): /_sim/docs   Health: /_sim/health\n"
                     + (options.Portal ? $"Portal: {PortalSetup.BasePath}\n" : "")))
             .ExcludeFromDescription();
         app.MapOpenApi("/_sim/openapi.json");
+        app.MapOpenApi(DocumentNames.Url("{documentName}"));
         app.MapOAuthApi();
         app.MapAccountsApi();
         app.MapNotSimulatedApi();

@@ -42,7 +42,7 @@ public static class SimulatorApp
             var signer = ArtefactSigner.Create(bundle, options.SigningAlgorithm);
             var seeds = new SeedService(store, clock, options.Seed, options.SeedText, options.RandomSeed);
             var faults = new FaultEngine(store, options.TokenBottleneck, () => seeds.Ids.RandomSeed, clock.Wall);
-            var transitions = new PollTransitionService(store, options.PollIntervalSeconds);
+            var transitions = new PollTransitionService(store, options.PollIntervalSeconds, options.TimingProfile);
             var jobs = new JobService(store, clock, transitions, () => seeds.Ids);
             var events = new EventLog(store, clock);
             var policies = new PolicyService(store, signer, clock, events);

@@ -48,6 +48,11 @@ public sealed class SimulatorOptions
     /// <summary><c>Uploads:MaxInFlight</c>: offline usage uploads read at once; more are answered 429 with Retry-After.</summary>
     public int UploadsMaxInFlight { get; set; } = 2;
     /// <summary>
+    /// <c>Uploads:TempDirectory</c>: where an offline usage upload's body is spooled while it is read
+    /// (deleted when the request ends, answered or not); <c>cssmsim-uploads</c> in the system temp directory by default.
+    /// </summary>
+    public string UploadsTempDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "cssmsim-uploads");
+    /// <summary>
     /// <c>Security:MaxFailedAttempts</c>: wrong control keys or portal passwords from one client address
     /// before further attempts are answered 429 (for <c>Security:LockoutSeconds</c>, 60, doubling each time).
     /// </summary>
@@ -57,6 +62,8 @@ public sealed class SimulatorOptions
     public Engine.Faults.BottleneckSettings TokenBottleneck { get; set; } = new();
     /// <summary>The <c>poll_interval</c> answered by asynchronous APIs unless a poll transition sets another.</summary>
     public int PollIntervalSeconds { get; set; } = 300;
+    /// <summary><c>Polling:Timing</c> (<c>serve --timing</c>): the timing profile at start-up, and what a reset returns to.</summary>
+    public Engine.Jobs.TimingProfile TimingProfile { get; set; } = Engine.Jobs.TimingProfile.Fast;
     /// <summary>Smart transport refuses messages whose header.timestamp is further than this from virtual time (off when null).</summary>
     public int? SmartTransportMaxClockSkewSeconds { get; set; }
     /// <summary><c>Rum:StrictSignatures</c>: verify builtin RUM signatures with each device's RUM key (off: real devices' keys are unknown).</summary>
@@ -146,6 +153,7 @@ public sealed class SimulatorOptions
         o.JournalMaxBytes = Long(config, "Journal:MaxBytes", o.JournalMaxBytes, 64 * 1024, long.MaxValue);
         o.DeviceBodyBytes = Long(config, "Limits:DeviceBodyBytes", o.DeviceBodyBytes, 16 * 1024, 64L * 1024 * 1024);
         o.UploadsMaxInFlight = Int(config, "Uploads:MaxInFlight", o.UploadsMaxInFlight, 1, 10_000);
+        o.UploadsTempDirectory = config["Uploads:TempDirectory"] is { Length: > 0 } spool ? spool : o.UploadsTempDirectory;
         o.MaxFailedAttempts = Int(config, "Security:MaxFailedAttempts", o.MaxFailedAttempts, 1, 1_000_000);
         o.LockoutSeconds = Int(config, "Security:LockoutSeconds", o.LockoutSeconds, 1, 86_400);
         o.TokenBottleneck = new Engine.Faults.BottleneckSettings(
@@ -153,6 +161,9 @@ public sealed class SimulatorOptions
             Int(config, "Faults:TokenBottleneck:ConcurrentAbove", 4, 1, 100_000),
             Int(config, "Faults:TokenBottleneck:HoldMs", 200, 0, 600_000));
         o.PollIntervalSeconds = Int(config, "Polling:IntervalSeconds", 300, 1, 86_400);
+        if (config["Polling:Timing"] is { Length: > 0 } timing)
+            o.TimingProfile = Engine.Jobs.TimingProfiles.Parse(timing)
+                ?? throw new SimulatorConfigurationException($"Polling:Timing: '{timing}' is not a timing profile (fast or realistic)");
         o.RumStrictSignatures = Bool(config, "Rum:StrictSignatures", false);
         o.Portal = Bool(config, "Portal:Enabled", true);
         o.SmartTransportMaxClockSkewSeconds = string.IsNullOrWhiteSpace(config["SmartTransport:MaxClockSkewSeconds"])

@@ -55,6 +55,7 @@ public static class ApiErrors
                     ["header"] = echoHeader?.DeepClone(),
                     ["status"] = "FAILED",
                     ["error"] = new JsonObject { ["code"] = code, ["message"] = message },
+                    ["connect_info"] = SmartTransport.ServerIdentity.ConnectInfo(),
                 };
                 break;
             case ApiFamily.Control:

@@ -36,6 +36,7 @@ public sealed class ControlKeyGate(RequestDelegate next, ControlKey key, FailedA
         return !(p.Equals("/_sim/health", StringComparison.OrdinalIgnoreCase)
             || p.Equals("/_sim/ready", StringComparison.OrdinalIgnoreCase)
             || p.Equals("/_sim/openapi.json", StringComparison.OrdinalIgnoreCase)
+            || p.StartsWith("/_sim/openapi/", StringComparison.OrdinalIgnoreCase)
             || p.StartsWith("/_sim/docs", StringComparison.OrdinalIgnoreCase));
     }
 }

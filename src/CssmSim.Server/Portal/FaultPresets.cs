@@ -22,6 +22,12 @@ internal static class FaultPresets
         new("quota-429", "429 quota",
             "The CSSM REST API answers HTTP 429 (quota exceeded), Retry-After 60, as apx.cisco.com does when a client calls too often.",
             """{"name":"429 quota","match":{"surface":"cssm-api"},"effect":{"status":429,"retryAfter":60}}"""),
+        new("corrupt-trust-code", "Corrupt trust code",
+            "Trust codes in trust replies carry a signature that does not verify: the device logs TRUST_CODE_INSTALL_FAILED, A signature mismatch.",
+            """{"name":"Corrupt trust code","match":{"surface":"smart-transport","operation":"TRUST_ESTABLISHMENT"},"effect":{"corrupt":["trustCode"]}}"""),
+        new("partial-ack", "Partial ACK",
+            "Each ACK leaves the first report out: the device keeps it pending (UNACK) and sends it again.",
+            """{"name":"Partial ACK","match":{"surface":"smart-transport","operation":"USAGE_REPORTING"},"effect":{"ack":{"reports":{"count":1}}}}"""),
     ];
 
     public static FaultPreset? Find(string? key) => All.FirstOrDefault(p => p.Key == key);

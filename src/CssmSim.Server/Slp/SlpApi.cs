@@ -31,7 +31,7 @@ public static class SlpApi
 {
     public static IEndpointRouteBuilder MapSlpApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(ApiPaths.Prefix + "/v2").WithTags("SLP").ExcludeFromDescription().RequireBearer();
+        var api = app.MapGroup(ApiPaths.Prefix + "/v2").WithTags("SLP").WithGroupName(ApiDocs.DocumentNames.CssmApi).RequireBearer();
         api.MapPost("/devices/reportusage", ReportUsage).WithName("SlpReportUsage").WithMetadata(new SimOperation("reportusage"), new DeferredFaultEvaluation());
         api.MapPost("/devices/authrequest", AuthRequest).WithName("SlpAuthRequest").WithMetadata(new SimOperation("authrequest"), new DeferredFaultEvaluation());
         api.MapPost("/accounts/poll", Poll).WithName("SlpPoll").WithMetadata(new SimOperation("poll"), new DeferredFaultEvaluation());

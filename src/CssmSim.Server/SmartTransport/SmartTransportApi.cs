@@ -31,11 +31,11 @@ public sealed record SmartTransportServices(HttpContext Context, [FromServices] 
 /// Business failures are HTTP 200 with <c>"status":"FAILED"</c> and an error code.
 /// Each message is parsed here, handled by a device operation of the engine, and rendered here.
 /// </summary>
-public static class SmartTransportApi
+public static partial class SmartTransportApi
 {
     public static IEndpointRouteBuilder MapSmartTransportApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/licservice/license", HandleAsync).WithName("SmartTransport").WithTags("Smart transport").ExcludeFromDescription()
+        app.MapPost("/licservice/license", HandleAsync).WithName("SmartTransport").WithTags("Smart transport").WithGroupName(ApiDocs.DocumentNames.SmartTransport)
             .WithMetadata(new SimOperation("unknown"), new DeferredFaultEvaluation());
         return app;
     }
@@ -48,18 +48,30 @@ public static class SmartTransportApi
         var message = await SmartTransportMessage.ReadAsync(ctx);
         var journal = ctx.Journal();
         journal.Operation = message.Type;
+        if (message.Piid is { } piid)
+        {
+            // A device named by its PIID: an unknown or removed one must register again, in the words real devices log.
+            var named = await s.Gate.IdentifyByPiidAsync(piid, ctx.RequestAborted);
+            if (named is not { } udi || (message.Sudi.Pid is not null && udi != message.Sudi))
+            {
+                journal.SetOutcome("FAILED", "product_instance_identifier");
+                return UnknownPiid(piid);
+            }
+            message = message with { Sudi = udi };
+        }
         journal.Udi = message.Sudi.ToString();
 
         var reply = message.Type == "TRUST_ESTABLISHMENT" ? await TrustEstablishmentAsync(s, message) : await DispatchAsync(s, message);
+        var status = ServerIdentity.StatusFor(reply.Status, reply.Error, message.AgentCapabilities);
         var header = new JsonObject
         {
-            ["version"] = Text(message.Header?["version"]) ?? "1.0",
+            ["version"] = ServerIdentity.ProtocolVersion,
             ["type"] = message.Type,
             ["message_id"] = message.MessageId,
             ["correlation_id"] = s.Seeds.Ids.Uuid5($"smart-transport/{message.Sudi}/{message.MessageId ?? RequestIds.Get(ctx)}").ToString(),
             ["timestamp"] = s.Clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
-        var body = new JsonObject { ["header"] = header, ["status"] = reply.Status };
+        var body = new JsonObject { ["header"] = header, ["status"] = status };
         if (reply.PollId is not null)
         {
             body["poll_id"] = long.Parse(reply.PollId, CultureInfo.InvariantCulture);
@@ -67,9 +79,20 @@ public static class SmartTransportApi
         }
         if (reply.Error is { } error) body["error"] = new JsonObject { ["code"] = error.Code, ["message"] = error.Message };
         if (reply.Data is not null) body["data"] = reply.Data;
+        body["connect_info"] = ServerIdentity.ConnectInfo();
+        // OK_TRY_AGAIN is journaled FAILED with its code, so journal filters on refusals hold for every agent.
         journal.SetOutcome(reply.Status, reply.Error?.Code);
         return Results.Text(body.ToJsonString(ApiErrors.Json), "application/json");
     }
+
+    /// <summary>
+    /// HTTP 400 with the field-keyed body real devices log for an unknown or revoked PIID, verbatim
+    /// (missing space included: device-captures.md §2.9).
+    /// </summary>
+    private static IResult UnknownPiid(string piid) => Results.Text(new JsonObject
+    {
+        ["product_instance_identifier"] = new JsonArray($"The identity for the instance {piid} is not valid.Please re-register the instance."),
+    }.ToJsonString(ApiErrors.Json), "application/json", statusCode: 400);
 
     /// <summary>Every message but TRUST_ESTABLISHMENT names no account: the sender's product instance does, when known.</summary>
     private static async Task<Reply> DispatchAsync(SmartTransportServices s, SmartTransportMessage m)
@@ -91,8 +114,10 @@ public static class SmartTransportApi
                 return new Reply("COMPLETE", new JsonObject { ["server_time"] = s.Clock.GetUtcNow().ToUnixTimeMilliseconds() });
             case "TRUST_SYNC":
             {
-                var outcome = await s.Trust.SyncAsync(admitted, Text(m.Data["hostname"]) ?? m.Hostname, ReadMembers(m.Data["ha_udis"]), ct);
-                return await CompleteOrPollAsync(s, outcome, m, sender.Account, ct);
+                var members = ReadMembers(m.Data["ha_udis"]);
+                var outcome = await s.Trust.SyncAsync(admitted, Text(m.Data["hostname"]) ?? m.Hostname, members, ct);
+                return await CompleteOrPollAsync(s, outcome, m, sender.Account, ct,
+                    data => TrustSyncExtrasAsync(s, admitted, members ?? [], data, ct));
             }
             case "TRUST_ACKNOWLEDGEMENT":
                 return Done(await s.Trust.AcknowledgeAsync(sender, Text(m.Data["trust_code_id"]), ct));
@@ -100,8 +125,10 @@ public static class SmartTransportApi
                 return await PollAsync(s, m, admitted.Fault, ct);
             case "USAGE_REPORTING":
                 return await UsageReportingAsync(s, m, admitted, ct);
+            case "TELEMETRY_REPORTING":
+                return await TelemetryReportingAsync(s, m, admitted, ct);
             case "AUTHORIZATION_REQUEST":
-                return await AuthorizationRequestAsync(s, m, sender, ct);
+                return await AuthorizationRequestAsync(s, m, admitted, ct);
             case "AUTHORIZATION_CONFIRMATION":
                 return Done(await s.Authorizations.ConfirmAsync(sender, Text(m.Data["confirmation_code"]), ct));
             case "AUTHORIZATION_RETURN":
@@ -118,8 +145,9 @@ public static class SmartTransportApi
     }
 
     /// <summary>AUTHORIZATION_REQUEST: SLACs for the sender (scope local) or every member of its HA set (all), all or none.</summary>
-    private static async Task<Reply> AuthorizationRequestAsync(SmartTransportServices s, SmartTransportMessage m, DeviceSender sender, CancellationToken ct)
+    private static async Task<Reply> AuthorizationRequestAsync(SmartTransportServices s, SmartTransportMessage m, Admission admitted, CancellationToken ct)
     {
+        var sender = admitted.Sender;
         var ask = new AuthorizationAsk(ReadCounts(m.Data["entitlements"], "tag"), Text(m.Data["mode"]), Text(m.Data["scope"]));
         var outcome = await s.Authorizations.RequestAsync(sender, ask, ct);
         if (outcome.Error is { } error) return Failed(error);
@@ -130,7 +158,10 @@ public static class SmartTransportApi
                 ["sudi"] = SudiJson(UdiOf(i.Authorization!.Udi)),
                 ["smart_license"] = i.Code!.ToSlacFileXml(),
             }).ToArray()),
+            // The policy in force comes with the SLAC: the device installs both (seed 002 L3770-3776).
+            ["policy"] = await s.Authorizations.PolicyInForceAsync(sender, ct),
         };
+        ArtefactTampering.ApplyAll(data, admitted.Fault?.Effect, Signer(s));
         var job = await s.Jobs.SubmitAsync(new JobRequest("authorizations", m.Sudi.Pid, m.Sudi.Serial, sender.Account?.Id, sender.Account?.Domain,
             data.ToJsonString()), ct, storeWhenImmediate: false);
         return job.CompletesImmediately ? new Reply("COMPLETE", data) : new Reply("OK_POLL", PollId: job.PollId, PollInterval: job.PollInterval);
@@ -140,9 +171,10 @@ public static class SmartTransportApi
     /// USAGE_REPORTING: reports (and trust requests) from a trusted device, or from a known one
     /// that asks for trust in the same message; the ACK comes back at once or as a job.
     /// </summary>
-    private static async Task<Reply> UsageReportingAsync(SmartTransportServices s, SmartTransportMessage m, Admission admitted, CancellationToken ct)
+    private static async Task<Reply> UsageReportingAsync(SmartTransportServices s, SmartTransportMessage m, Admission admitted, CancellationToken ct,
+        DeviceUsageReport? usage = null)
     {
-        var outcome = await s.Usage.ReportAsync(admitted, ReadUsage(m), ct);
+        var outcome = await s.Usage.ReportAsync(admitted, usage ?? ReadUsage(m), ct);
         if (outcome.Error is { } error) return Failed(error);
         var result = outcome.Result!;
         var data = new JsonObject { ["ack"] = outcome.Ack!.File };
@@ -202,9 +234,25 @@ public static class SmartTransportApi
         return await CompleteOrPollAsync(s, outcome, m, outcome.Account, s.Context.RequestAborted);
     }
 
+    /// <summary>
+    /// What a TRUST_SYNC reply adds to the trust codes: the sync time (devices show "Smart Account: &lt;name&gt; As of
+    /// &lt;time&gt;", device-captures.md §2.6) and the SLACs the sender and the members named hold.
+    /// </summary>
+    private static async Task TrustSyncExtrasAsync(SmartTransportServices s, Admission admitted, IReadOnlyList<HaMember> members, JsonObject data,
+        CancellationToken ct)
+    {
+        data["sync_time"] = s.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var held = await s.Authorizations.HeldSlacsAsync(members.Select(mb => mb.Udi).Prepend(admitted.Sender.Udi), ct);
+        var authorizations = new JsonArray(held.Select(h => (JsonNode)new JsonObject { ["sudi"] = SudiJson(h.Udi), ["smart_license"] = h.File }).ToArray());
+        ArtefactTampering.ApplyAll(authorizations, admitted.Fault?.Effect, Signer(s));
+        data["authorizations"] = authorizations;
+    }
+
+    private static Engine.Signing.ArtefactSigner Signer(SmartTransportServices s) => s.Context.RequestServices.GetRequiredService<Engine.Signing.ArtefactSigner>();
+
     /// <summary>Answers at once, or as a job to poll, as the <c>trust</c> poll transition says.</summary>
     private static async Task<Reply> CompleteOrPollAsync(SmartTransportServices s, TrustOutcome outcome, SmartTransportMessage m, SmartAccount? account,
-        CancellationToken ct)
+        CancellationToken ct, Func<JsonObject, Task>? extend = null)
     {
         if (outcome.Error is { } error) return Failed(error);
         var data = new JsonObject
@@ -218,6 +266,7 @@ public static class SmartTransportApi
             ["smart_account"] = new JsonObject { ["id"] = outcome.Account!.Id, ["domain"] = outcome.Account.Domain, ["name"] = outcome.Account.Name },
             ["virtual_account"] = new JsonObject { ["id"] = outcome.VirtualAccount!.Id, ["name"] = outcome.VirtualAccount.Name },
         };
+        if (extend is not null) await extend(data);
         var job = await s.Jobs.SubmitAsync(new JobRequest("trust", m.Sudi.Pid, m.Sudi.Serial, account?.Id, account?.Domain, data.ToJsonString()), ct,
             storeWhenImmediate: false);
         return job.CompletesImmediately ? new Reply("COMPLETE", data) : new Reply("OK_POLL", PollId: job.PollId, PollInterval: job.PollInterval);
@@ -230,12 +279,18 @@ public static class SmartTransportApi
         if (decision?.Effect.Poll is { FailWith: { } failWith }) return Failed(CssmError.ServerError(failWith));
         if (decision?.Effect.Error is { } faultCode) return Failed(CssmError.ServerError(faultCode));
         var outcome = await s.Jobs.PollAsync(pollId.ToString(CultureInfo.InvariantCulture), null, ct);
+        // A rule on RESULT_POLLING with an artefact effect (corrupt, clockSkewMs) reaches the result it hands over.
+        JsonObject? Tampered(JsonObject? result)
+        {
+            ArtefactTampering.ApplyAll(result, decision?.Effect, Signer(s));
+            return result;
+        }
         if (decision?.Effect.Poll is { NeverComplete: true } && outcome.State is PollState.Complete or PollState.Failed)
             return new Reply("OK_POLL", PollId: outcome.Job!.PollId, PollInterval: null);
         return outcome.State switch
         {
             PollState.Pending => new Reply("OK_POLL", PollId: outcome.Job!.PollId),
-            PollState.Complete => new Reply("COMPLETE", outcome.Job!.ResultJson is { } json ? JsonNode.Parse(json) as JsonObject : new JsonObject()),
+            PollState.Complete => new Reply("COMPLETE", Tampered(outcome.Job!.ResultJson is { } json ? JsonNode.Parse(json) as JsonObject : new JsonObject())),
             PollState.Failed => Failed(new CssmError(outcome.Code!, outcome.Message!)),
             _ => Failed(new CssmError(CssmCodes.PollIdNotFound, outcome.Message ?? "unknown poll_id")),
         };

@@ -15,6 +15,15 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
 {
     public const long MaxBytes = 16 * 1024 * 1024;
 
+    /// <summary>The request's <c>agent_capabilities</c> (e.g. <c>OK_TRY_AGAIN</c>, <c>TELEMETRY</c>); empty when it lists none.</summary>
+    public IReadOnlyList<string> AgentCapabilities { get; init; } = [];
+
+    /// <summary>
+    /// The <c>product_instance_identifier</c> (PIID) the device named itself by after trust, or null; a message
+    /// may carry it instead of <c>sudi</c> (then <see cref="Sudi"/> is unset until the endpoint resolves it).
+    /// </summary>
+    public string? Piid { get; init; }
+
     public static async Task<SmartTransportMessage> ReadAsync(HttpContext ctx)
     {
         var type = ctx.Request.ContentType;
@@ -45,11 +54,21 @@ public sealed record SmartTransportMessage(JsonObject? Header, string Type, stri
         if (header?["type"] is not JsonValue tv || tv.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(tv.GetValue<string>()))
             throw Bad("header.type is required");
         if (o["data"] is not JsonObject data) throw Bad("data is required and must be an object");
-        if (o["sudi"] is not JsonObject sudi) throw Bad("sudi is required and must be an object");
+        var piid = o["product_instance_identifier"] is null ? null
+            : Text(o["product_instance_identifier"]) is { Length: > 0 } named ? named.Trim()
+            : throw Bad("product_instance_identifier must be a non-empty string");
+        var (capabilities, capabilitiesProblem) = ServerIdentity.ReadAgentCapabilities(o);
+        if (capabilitiesProblem is not null) throw Bad(capabilitiesProblem);
+        if (o["sudi"] is null && piid is not null)
+            return new SmartTransportMessage(header, tv.GetValue<string>().Trim(), Text(header["message_id"]), Number(header["timestamp"]), default,
+                Text(o["hostname"]) ?? "", data)
+            { AgentCapabilities = capabilities, Piid = piid };
+        if (o["sudi"] is not JsonObject sudi) throw Bad("sudi (or product_instance_identifier) is required; sudi must be an object");
         var pid = Text(sudi["udi_pid"]);
         var serial = Text(sudi["udi_serial_number"]);
         if (Udi.Problem(pid, serial) is { } problem) throw Bad("sudi." + problem);
         return new SmartTransportMessage(header, tv.GetValue<string>().Trim(), Text(header["message_id"]), Number(header["timestamp"]),
-            new Udi(pid!.Trim(), serial!.Trim()), Text(o["hostname"]) ?? "", data);
+            new Udi(pid!.Trim(), serial!.Trim()), Text(o["hostname"]) ?? "", data)
+        { AgentCapabilities = capabilities, Piid = piid };
     }
 }

@@ -22,10 +22,10 @@ public static class AuthorizationCodeApi
 
     public static IEndpointRouteBuilder MapAuthorizationCodeApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("").WithTags("OAuth").ExcludeFromDescription();
+        var api = app.MapGroup("").WithTags("OAuth").WithGroupName(ApiDocs.DocumentNames.OAuth);
         api.MapGet(AuthorizePath, LoginPage).WithName("OAuthAuthorize").WithSummary("The sign-in page of the authorization-code grant.");
         api.MapPost(AuthorizePath, SignIn).WithName("OAuthAuthorizeSignIn").WithSummary("Signs a seeded user in and redirects with a code.");
-        var userInfo = app.MapGroup("").WithTags("OAuth").ExcludeFromDescription().RequireBearer();
+        var userInfo = app.MapGroup("").WithTags("OAuth").WithGroupName(ApiDocs.DocumentNames.OAuth).RequireBearer();
         userInfo.MapMethods("/idp/userinfo.openid", ["GET", "POST"], UserInfo).WithName("OAuthUserInfo").WithSummary("The signed-in user's sub and email.");
         return app;
     }

@@ -15,7 +15,7 @@ public static class EnterpriseAgreementsApi
 
     public static IEndpointRouteBuilder MapEnterpriseAgreementsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("").WithTags("Software APIs").ExcludeFromDescription().RequireBearer();
+        var api = app.MapGroup("").WithTags("Software APIs").WithGroupName(ApiDocs.DocumentNames.SoftwareApis).RequireBearer();
         api.MapGet(SoftwareApiPaths.Prefix + "/ea/v1/subscription/account/{domain}/consumption", Consumption).WithName("EaConsumption")
             .WithSummary("EA consumption of a Smart Account: no subscriptions in CssmSim.").WithErrorSchema(ErrorSchema.EnterpriseAgreements);
         api.MapGet(SoftwareApiPaths.Prefix + "/ea/v1/subscription/account/{domain}/subscription/{subscriptionId}/consumption", Consumption)

@@ -17,7 +17,7 @@ public static class SoftwareAccountsApi
 {
     public static IEndpointRouteBuilder MapSoftwareAccountsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(SoftwareApiPaths.Prefix).WithTags("Software APIs").ExcludeFromDescription().RequireBearer();
+        var api = app.MapGroup(SoftwareApiPaths.Prefix).WithTags("Software APIs").WithGroupName(ApiDocs.DocumentNames.SoftwareApis).RequireBearer();
         api.MapGet("/accounts/v1/user/search-smart-accounts", SearchSmartAccounts).WithName("SoftwareSearchSmartAccounts")
             .WithSummary("A user's Smart Accounts and roles.").WithMetadata(new SimOperation("accounts.list")).WithErrorSchema(ErrorSchema.ResponseV1);
         api.MapGet("/pnp/v2/accounts", PnpAccounts).WithName("SoftwarePnpAccounts")

@@ -21,7 +21,7 @@ public static class SoftwareDevicesApi
 {
     public static IEndpointRouteBuilder MapSoftwareDevicesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(SoftwareApiPaths.Prefix + "/licensing").WithTags("Software APIs").ExcludeFromDescription().RequireBearer();
+        var api = app.MapGroup(SoftwareApiPaths.Prefix + "/licensing").WithTags("Software APIs").WithGroupName(ApiDocs.DocumentNames.SoftwareApis).RequireBearer();
         api.MapGet("/v2/accounts/{domain}/devices", List).WithName("SoftwareDevices")
             .WithSummary("Product instances of a Virtual Account.").WithMetadata(new SimOperation("devices.list")).WithErrorSchema(ErrorSchema.Response);
         api.MapGet("/v2/device/search", Search).WithName("SoftwareDeviceSearch")

@@ -26,7 +26,7 @@ public static class SoftwareLicensingApi
 
     public static IEndpointRouteBuilder MapSoftwareLicensingApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(SoftwareApiPaths.Prefix + "/licensing").WithTags("Software APIs").ExcludeFromDescription().RequireBearer();
+        var api = app.MapGroup(SoftwareApiPaths.Prefix + "/licensing").WithTags("Software APIs").WithGroupName(ApiDocs.DocumentNames.SoftwareApis).RequireBearer();
         api.MapPost("/v2/get-summary", Summary).WithName("SoftwareGetSummary")
             .WithSummary("License summary of the Virtual Account the X-CSW headers name.")
             .WithMetadata(new SimOperation("licenses.summary"), new DeferredFaultEvaluation()).WithErrorSchema(ErrorSchema.ResponseV3);

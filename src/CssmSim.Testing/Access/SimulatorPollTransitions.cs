@@ -27,7 +27,7 @@ public sealed class PollProgress
         Duration = duration;
     }
 
-    /// <summary>At once (the default).</summary>
+    /// <summary>At once (the default of every action but acknowledgements, which answer on the first poll).</summary>
     public static PollProgress Immediate { get; } = new("immediate", null, null);
 
     /// <summary>After <paramref name="polls"/> polls answered <c>OK_POLL</c>.</summary>
@@ -77,8 +77,14 @@ public sealed class SimulatorPollTransitions
     public async Task<IReadOnlyList<PollTransitionInfo>> ListAsync(CancellationToken ct = default) =>
         (await _engine.Transitions.ListAsync(ct)).Select(ToInfo).ToList();
 
-    /// <summary>Every action back to immediate.</summary>
+    /// <summary>Every action back to the start-up timing profile's defaults.</summary>
     public Task ResetAsync(CancellationToken ct = default) => _engine.Transitions.ResetAsync(ct);
+
+    /// <summary>Sets every transition as a timing profile says (<c>POST /_sim/timing</c>): <c>Realistic</c> makes a usage report's ACK due poll_interval later.</summary>
+    public Task SetTimingAsync(TimingProfile profile, CancellationToken ct = default) => _engine.Transitions.SetProfileAsync(profile, ct);
+
+    /// <summary>The timing profile the transitions in force amount to; null when they were set one by one.</summary>
+    public Task<TimingProfile?> TimingAsync(CancellationToken ct = default) => _engine.Transitions.CurrentProfileAsync(ct);
 
     private static string ActionName(PollAction action) => action switch
     {

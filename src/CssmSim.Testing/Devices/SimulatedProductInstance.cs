@@ -19,6 +19,15 @@ public sealed record ReceivedAck(string AckId, DateTimeOffset Timestamp, IReadOn
 /// <summary>The answer to a usage report as a device sees it.</summary>
 public sealed record UsageReportResult(string Status, string? ErrorCode, string? ErrorMessage, ReceivedAck? Ack, JsonObject Reply, IReadOnlyList<string> ReportIds)
 {
+    /// <summary>The status of the USAGE_REPORTING (or TELEMETRY_REPORTING) reply itself: <c>OK_POLL</c> when the ACK came on a poll.</summary>
+    public string? FirstStatus { get; init; }
+
+    /// <summary>The poll id the report was answered with (null when it was answered at once or refused).</summary>
+    public long? PollId { get; init; }
+
+    /// <summary>How many RESULT_POLLING messages the device sent for this report.</summary>
+    public int Polls { get; init; }
+
     /// <summary>The report was answered COMPLETE with an ACK.</summary>
     public bool Acknowledged => Status == "COMPLETE" && Ack is not null;
 }
@@ -36,7 +45,7 @@ public sealed record TrustResult(string Status, string? ErrorCode, string? Error
 /// simulator. It verifies artefacts with the simulator's published signing certificate and keeps
 /// what it installs (its trust code and RUM key).
 /// </summary>
-public sealed class SimulatedProductInstance
+public sealed partial class SimulatedProductInstance
 {
     private readonly HttpClient _http;
     private string? _signingCertificate;
@@ -85,7 +94,7 @@ public sealed class SimulatedProductInstance
                 ["sudi"] = new JsonObject { ["udi_pid"] = m.Device.Udi.Pid, ["udi_serial_number"] = m.Device.Udi.Serial },
             }).ToArray());
         }
-        var reply = await SendAsync("TRUST_ESTABLISHMENT", data, ct);
+        var reply = await SendRetryingAsync("TRUST_ESTABLISHMENT", data, ct);
         var result = await ReadTrustAsync(reply, ct);
         Install(result, haMembers?.Select(m => m.Device));
         return result;
@@ -103,8 +112,9 @@ public sealed class SimulatedProductInstance
                 ["sudi"] = new JsonObject { ["udi_pid"] = m.Device.Udi.Pid, ["udi_serial_number"] = m.Device.Udi.Serial },
             }).ToArray()),
         };
-        var result = await ReadTrustAsync(await SendAsync("TRUST_SYNC", data, ct), ct);
+        var result = await ReadTrustAsync(await SendRetryingAsync("TRUST_SYNC", data, ct), ct);
         Install(result, members.Select(m => m.Device));
+        if (result.Status == "COMPLETE") InstallSlacsFrom(result.Reply, await SigningCertificateAsync(ct));
         return result;
     }
 
@@ -119,9 +129,11 @@ public sealed class SimulatedProductInstance
     /// <paramref name="askForTrust"/> adds a trust request for this device (how CSLU gets trust without a token).
     /// A tag may be one of the default seed's short names (<c>DNA_NWStack</c>, <c>AIR-DNA-A</c>, <c>DNA_HSEC</c>,
     /// <c>CSSMSIM_ENFORCED_DEMO</c>), as in scenario files.
+    /// A report answered <c>OK_POLL</c> is polled for its ACK as a device does (<see cref="AwaitAckAsync"/>)
+    /// unless <paramref name="pollForAck"/> is false.
     /// </summary>
     public async Task<UsageReportResult> ReportUsageAsync(IEnumerable<(string Tag, long Count)> usage, bool askForTrust = false, DateTimeOffset? at = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default, bool pollForAck = true)
     {
         var reports = new JsonArray();
         var ids = new List<string>();
@@ -129,27 +141,25 @@ public sealed class SimulatedProductInstance
         {
             reports.Add(new JsonObject { ["payload"] = payload, ["signature"] = signature });
             ids.Add(id);
+            KeepPending(id, payload, signature);
         }
         var data = new JsonObject { ["reports"] = reports };
         if (askForTrust) data["trust_requests"] = new JsonArray(new JsonObject { ["sudi"] = new JsonObject { ["udi_pid"] = Udi.Pid, ["udi_serial_number"] = Udi.Serial } });
-        var reply = await SendAsync("USAGE_REPORTING", data, ct);
-        var status = reply["status"]?.GetValue<string>() ?? "";
-        if (status != "COMPLETE")
-            return new UsageReportResult(status, reply["error"]?["code"]?.GetValue<string>(), reply["error"]?["message"]?.GetValue<string>(), null, reply, ids);
-        var file = ReadingReply("a COMPLETE USAGE_REPORTING reply", reply.ToJsonString(), () => reply["data"]!["ack"]!.GetValue<string>());
-        var ack = await ImportAckAsync(file, ct);
-        return new UsageReportResult(status, null, null, ack, reply, ids);
+        return await ReportAndAwaitAckAsync("USAGE_REPORTING", data, ids, pollForAck, ct);
     }
 
-    /// <summary>Sends a report again, byte for byte (a retry after a lost reply).</summary>
+    /// <summary>Sends a report again, byte for byte (a retry after a lost reply); an OK_POLL answer is polled for its ACK.</summary>
     public Task<JsonObject> ResendAsync(string payload, JsonObject signature, CancellationToken ct = default) =>
-        SendAsync("USAGE_REPORTING", new JsonObject { ["reports"] = new JsonArray(new JsonObject { ["payload"] = payload, ["signature"] = signature.DeepClone() }) }, ct);
+        SendAndPollAsync("USAGE_REPORTING", new JsonObject { ["reports"] = new JsonArray(new JsonObject { ["payload"] = payload, ["signature"] = signature.DeepClone() }) }, ct);
 
     /// <summary>
     /// RUM reports for this device, signed with its RUM key (a device without trust signs with zeros, as
     /// real ones have no key to use): (payload string, signature object, report id).
     /// </summary>
-    public IReadOnlyList<(string Payload, JsonObject Signature, string ReportId)> BuildReports(IEnumerable<(string Tag, long Count)> usage, DateTimeOffset? at = null)
+    public IReadOnlyList<(string Payload, JsonObject Signature, string ReportId)> BuildReports(IEnumerable<(string Tag, long Count)> usage, DateTimeOffset? at = null) =>
+        BuildReports(usage, at, "ENTITLEMENT");
+
+    private List<(string Payload, JsonObject Signature, string ReportId)> BuildReports(IEnumerable<(string Tag, long Count)> usage, DateTimeOffset? at, string metricName)
     {
         var end = at ?? DateTimeOffset.UtcNow;
         var result = new List<(string, JsonObject, string)>();
@@ -157,7 +167,10 @@ public sealed class SimulatedProductInstance
         {
             var id = _nextReportId++;
             // Short names (DNA_NWStack) resolve as in scenario files: reported as given, they were a license of their own.
-            var builder = new Engine.Usage.RumReportBuilder(new Engine.Usage.RumUdi(Udi.Pid, Udi.Serial), Engine.Licensing.LicenseShortNames.Resolve(tag), id) { AssetName = Hostname };
+            var builder = new Engine.Usage.RumReportBuilder(new Engine.Usage.RumUdi(Udi.Pid, Udi.Serial), Engine.Licensing.LicenseShortNames.Resolve(tag), id)
+            {
+                AssetName = Hostname, MetricName = metricName,
+            };
             builder.AddMeasurement(count, end.AddDays(-1), end);
             var signed = builder.BuildSigned(RumKey ?? new byte[32]);
             var signature = new JsonObject
@@ -188,16 +201,18 @@ public sealed class SimulatedProductInstance
         var statuses = new Dictionary<string, string>();
         foreach (var a in json["acknowledgements"]!.AsArray()) statuses[a!["report_id"]!.ToJsonString().Trim('"')] = a["status"]!.GetValue<string>();
         var trustCodes = SignedArtefact.ReadAll(file, "smartLicenseTrustCode");
-        foreach (var code in trustCodes.Where(c => c.VerifyWith(cert)))
+        foreach (var code in trustCodes)
         {
             var t = JsonNode.Parse(code.Data)!;
             var udi = new Udi(t["sudi"]!["udi_pid"]!.GetValue<string>(), t["sudi"]!["udi_serial_number"]!.GetValue<string>());
             if (udi != Udi) continue;
-            TrustCode = new InstalledTrustCode(udi, t["trust_code_id"]!.GetValue<string>(), t["piid"]!.GetValue<string>(),
+            var installed = new InstalledTrustCode(udi, t["trust_code_id"]!.GetValue<string>(), t["piid"]!.GetValue<string>(),
                 Convert.FromBase64String(t["rum_key"]!.GetValue<string>()), t["smart_account"]!["domain"]!.GetValue<string>(),
                 t["virtual_account"]!["name"]!.GetValue<string>(), t["token_id"]?.GetValue<string>(),
-                DateTimeOffset.FromUnixTimeMilliseconds(t["issued_at"]!.GetValue<long>()), SignedArtefact.File(ElementOf(file, code)), true);
+                DateTimeOffset.FromUnixTimeMilliseconds(t["issued_at"]!.GetValue<long>()), SignedArtefact.File(ElementOf(file, code)), code.VerifyWith(cert));
+            if (AcceptTrustCode(this, installed)) TrustCode = installed;
         }
+        InstallFromAck(file, cert, artefact.VerifyWith(cert), statuses.Keys);
         return new ReceivedAck(json["ack_id"]!.GetValue<string>(), DateTimeOffset.FromUnixTimeMilliseconds(json["timestamp"]!.GetValue<long>()), statuses,
             file.Contains("<smartLicensePolicy>", StringComparison.Ordinal), trustCodes.Select(c => JsonNode.Parse(c.Data)!["trust_code_id"]!.GetValue<string>()).ToList(),
             json["smart_account"]!["domain"]!.GetValue<string>(), json["virtual_account"]!["name"]!.GetValue<string>(), artefact.VerifyWith(cert), file);
@@ -226,9 +241,7 @@ public sealed class SimulatedProductInstance
         var parsed = code.Contains("<specificPLR>", StringComparison.Ordinal)
             ? Engine.Authorizations.Codes.SlrCode.Parse(code)
             : Engine.Authorizations.Codes.SlacCode.Parse(code);
-        if (parsed.Udi.Pid != Udi.Pid || parsed.Udi.Serial != Udi.Serial || !parsed.Verify(await SigningCertificateAsync(ct))) return false;
-        Authorization = parsed;
-        return true;
+        return InstallSlac(parsed, await SigningCertificateAsync(ct));
     }
 
     /// <summary>The confirmation code the device shows after installing its authorization.</summary>
@@ -247,14 +260,17 @@ public sealed class SimulatedProductInstance
     /// <summary>AUTHORIZATION_REQUEST for SLACs; a granted SLAC is verified and installed.</summary>
     public async Task<JsonObject> RequestAuthorizationAsync(IEnumerable<(string Tag, long Count)> entitlements, bool replace = false, CancellationToken ct = default)
     {
-        var reply = await SendAsync("AUTHORIZATION_REQUEST", new JsonObject
+        var reply = await SendRetryingAsync("AUTHORIZATION_REQUEST", new JsonObject
         {
             ["entitlements"] = new JsonArray(entitlements.Select(e => (JsonNode)new JsonObject { ["tag"] = Engine.Licensing.LicenseShortNames.Resolve(e.Tag), ["count"] = e.Count }).ToArray()),
             ["scope"] = "local",
             ["mode"] = replace ? "replace" : "add",
         }, ct);
         if (reply["data"]?["authorizations"]?.AsArray().FirstOrDefault(a => a?["sudi"]?["udi_serial_number"]?.GetValue<string>() == Udi.Serial) is { } mine)
+        {
             await InstallAuthorizationAsync(mine["smart_license"]!.GetValue<string>(), ct);
+            InstallPolicyFrom(reply["data"]?["policy"]?.GetValue<string>(), await SigningCertificateAsync(ct));
+        }
         return reply;
     }
 
@@ -276,7 +292,7 @@ public sealed class SimulatedProductInstance
         JsonObject reply = new();
         for (var i = 0; i < maxPolls; i++)
         {
-            reply = await SendAsync("RESULT_POLLING", new JsonObject { ["poll_id"] = pollId }, ct);
+            reply = await SendRetryingAsync("RESULT_POLLING", new JsonObject { ["poll_id"] = pollId }, ct);
             if (reply["status"]?.GetValue<string>() != "OK_POLL") break;
         }
         return reply;
@@ -300,14 +316,25 @@ public sealed class SimulatedProductInstance
         {
             ["header"] = new JsonObject
             {
-                ["version"] = "1.0", ["type"] = type, ["message_id"] = Guid.NewGuid().ToString(),
+                ["version"] = ProtocolVersion, ["type"] = type, ["message_id"] = Guid.NewGuid().ToString(),
                 ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ["nonce"] = Guid.NewGuid().ToString("N")[..16],
             },
             ["sudi"] = new JsonObject { ["udi_pid"] = Udi.Pid, ["udi_serial_number"] = Udi.Serial },
             ["hostname"] = Hostname,
+            ["agent_capabilities"] = new JsonArray(AgentCapabilities.Select(c => (JsonNode)JsonValue.Create(c)).ToArray()),
             ["data"] = data,
         };
-        var reply = await ExchangeAsync(type, HttpMethod.Post, TransportPath, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        NameSelf(type, body);
+        Reply reply;
+        try
+        {
+            reply = await ExchangeAsync(type, HttpMethod.Post, TransportPath, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        }
+        catch (SmartTransportException)
+        {
+            Statistics.RecordNoReply(type, Now);
+            throw;
+        }
         JsonNode? node;
         string? notJson = null;
         try
@@ -320,7 +347,16 @@ public sealed class SimulatedProductInstance
             notJson = e.Message;
         }
         // A reply object is the answer whatever its status: CSSM's errors come as FAILED replies.
-        if (node is JsonObject o) return o;
+        // Counted as a device counts it: a non-2xx reply is INVALID STATUS CODE, a body that does not read no reply at all.
+        if (node is JsonObject o)
+        {
+            NoteReply((int)reply.Status, o);
+            if (reply.Succeeded) Statistics.RecordReply(type, o, Now);
+            else Statistics.RecordInvalidStatus(type, reply.Text, Now);
+            return o;
+        }
+        if (reply.Succeeded) Statistics.RecordNoReply(type, Now);
+        else Statistics.RecordInvalidStatus(type, reply.Text, Now);
         if (!reply.Succeeded)
             throw new SmartTransportException($"{type} to {reply.Where} answered {reply.StatusText}{RetryText(reply.RetryAfter)} without a smart-transport reply: {Snippet(reply.Text)}",
                 TransportFailure.HttpStatus, reply.Status, reply.RetryAfter);
@@ -461,10 +497,12 @@ public sealed class SimulatedProductInstance
 
     private void Install(TrustResult result, IEnumerable<SimulatedProductInstance>? members)
     {
-        foreach (var code in result.TrustCodes.Where(c => c.SignatureValid))
+        foreach (var code in result.TrustCodes)
         {
-            if (code.Udi == Udi) TrustCode = code;
-            foreach (var m in members ?? []) if (m.Udi == code.Udi) m.TrustCode = code;
+            // Each device verifies its own code and logs its own failure.
+            if (code.Udi == Udi && AcceptTrustCode(this, code)) TrustCode = code;
+            foreach (var m in members ?? []) if (m.Udi == code.Udi && AcceptTrustCode(m, code)) m.TrustCode = code;
         }
+        if (result.Status == "COMPLETE" && _signingCertificate is { } cert) InstallPolicyFrom(result.PolicyFile, cert);
     }
 }

@@ -3,6 +3,15 @@ using CssmSim.Testing.Devices;
 
 namespace CssmSim.Testing;
 
+/// <summary>An artefact a <see cref="Fault.Corrupt"/> rule breaks.</summary>
+public enum Artefact
+{
+    Policy,
+    TrustCode,
+    Slac,
+    Ack,
+}
+
 /// <summary>
 /// A fault rule, built fluently: <c>Fault.On(Operation.TrustEstablishment).Nth(2).Error(CssmError.LicEngineFailToConnect)</c>.
 /// Each call returns a new rule, so a partial rule can be shared. The rule is checked when added
@@ -147,7 +156,10 @@ public sealed class Fault
         return jitterMilliseconds == 0 ? f : f.Set("effect", "jitterMs", AtLeast(jitterMilliseconds, 0, nameof(jitterMilliseconds)));
     }
 
-    /// <summary>Signs artefacts with a time shifted by <paramref name="skew"/>.</summary>
+    /// <summary>
+    /// Every artefact of the reply (trust code, policy, SLAC, ACK) states a time shifted by <paramref name="skew"/> and is
+    /// signed again, so a device whose clock agrees with CSSM logs "A timestamp mismatch".
+    /// </summary>
     public Fault ClockSkew(TimeSpan skew) => Set("effect", "clockSkewMs", (long)skew.TotalMilliseconds);
 
     /// <summary>Polls of the matched jobs never complete.</summary>
@@ -168,6 +180,42 @@ public sealed class Fault
         if (corruptSignature) ack["corruptSignature"] = true;
         if (omitTrustFor is { Count: > 0 }) ack["omitTrustFor"] = new JsonArray(omitTrustFor.Select(u => (JsonNode?)JsonValue.Create(u)).ToArray());
         return Set("effect", "ack", ack);
+    }
+
+    /// <summary>
+    /// A partial ACK (seed 000 L4321): the reports picked by UDI (<c>PID:x,SN:y</c>, <c>pid:serial</c> or the serial),
+    /// entitlement tag and/or count (the first <paramref name="count"/> that match, in the order sent) are left out of
+    /// the ACK, so the device keeps them pending and sends them again; or, with <paramref name="reportStatus"/>
+    /// (<c>REMOVED</c> or <c>DROPPED</c>), marked so while the rest are <c>ACKED</c>.
+    /// </summary>
+    public Fault PartialAck(string? udi = null, string? tag = null, long? count = null, string? reportStatus = null)
+    {
+        var reports = new JsonObject();
+        if (udi is not null) reports["udi"] = udi;
+        if (tag is not null) reports["tag"] = Engine.Licensing.LicenseShortNames.Resolve(tag);
+        if (count is { } n) reports["count"] = AtLeast(n, 1, nameof(count));
+        var ack = new JsonObject { ["reports"] = reports };
+        if (reportStatus is not null) ack["reportStatus"] = reportStatus;
+        return Set("effect", "ack", ack);
+    }
+
+    /// <summary>
+    /// The named artefacts of the reply carry a signature that does not verify, so a device that checks what it
+    /// installs logs <c>POLICY_INSTALL_FAILED</c>, <c>TRUST_CODE_INSTALL_FAILED</c> or <c>AUTHORIZATION_INSTALL_FAILED</c>
+    /// ("A signature mismatch", seed 000 L5876-5883, L5911, L6149).
+    /// </summary>
+    public Fault Corrupt(params Artefact[] artefacts)
+    {
+        ArgumentNullException.ThrowIfNull(artefacts);
+        if (artefacts.Length == 0) throw new ArgumentException("name at least one artefact", nameof(artefacts));
+        return Set("effect", "corrupt", new JsonArray(artefacts.Distinct().Select(a => (JsonNode?)JsonValue.Create(a switch
+        {
+            Artefact.Policy => "policy",
+            Artefact.TrustCode => "trustCode",
+            Artefact.Slac => "slac",
+            Artefact.Ack => "ack",
+            _ => throw new ArgumentOutOfRangeException(nameof(artefacts), a, "unknown artefact"),
+        })).ToArray()));
     }
 
     // ----- the rule itself -----

@@ -43,6 +43,8 @@ public sealed record Operation
     public static Operation TrustEstablishment { get; } = new(Surfaces.SmartTransport, "TRUST_ESTABLISHMENT");
     /// <summary>Smart transport: RUM reports (and trust requests inside them).</summary>
     public static Operation UsageReporting { get; } = new(Surfaces.SmartTransport, "USAGE_REPORTING");
+    /// <summary>Smart transport: telemetry RUM reports (never counted as license use).</summary>
+    public static Operation TelemetryReporting { get; } = new(Surfaces.SmartTransport, "TELEMETRY_REPORTING");
     /// <summary>Smart transport: polling an asynchronous result.</summary>
     public static Operation ResultPolling { get; } = new(Surfaces.SmartTransport, "RESULT_POLLING");
     /// <summary>Smart transport: SLAC request.</summary>
@@ -100,7 +102,7 @@ public sealed record Operation
     public static IReadOnlyList<Operation> All { get; } =
     [
         TrustEstablishment, UsageReporting, ResultPolling, AuthorizationRequest, AuthorizationConfirmation, AuthorizationReturn, TrustSync,
-        TrustAcknowledgement, Hello, SlpAuthRequest, SlpReportUsage, SlpPoll, OAuthToken, AccountsSearch, AccountsList, VirtualAccountsList,
+        TrustAcknowledgement, Hello, TelemetryReporting, SlpAuthRequest, SlpReportUsage, SlpPoll, OAuthToken, AccountsSearch, AccountsList, VirtualAccountsList,
         TokensList, TokensCreate, TokensRevoke, LicensesList, DevicesList, LicensesSummary, LicensesTransfer, ReserveLicenses,
         UsageFileUpload, UsageFileAck,
     ];

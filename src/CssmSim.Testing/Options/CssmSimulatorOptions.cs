@@ -44,6 +44,13 @@ public sealed class CssmSimulatorOptions
     /// <summary>The <c>poll_interval</c> asynchronous APIs answer, in seconds, unless a poll transition sets another.</summary>
     public int PollIntervalSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// The timing profile at start-up, and what <see cref="CssmSimulator.ResetAsync"/> returns to: <c>Fast</c>
+    /// (default: a usage report is answered OK_POLL and its ACK comes on the first poll) or <c>Realistic</c>
+    /// (the ACK due <see cref="PollIntervalSeconds"/> of simulator time after the report, as real devices see it).
+    /// </summary>
+    public Engine.Jobs.TimingProfile Timing { get; set; } = Engine.Jobs.TimingProfile.Fast;
+
     /// <summary>How many requests the journal keeps (oldest dropped first).</summary>
     public int JournalCapacity { get; set; } = 10_000;
 

@@ -28,13 +28,14 @@ public sealed class JobServiceTests : IAsyncLifetime
         _jobs.SubmitAsync(new JobRequest(action, "C9800-CL-K9", serial, null, domain, """{"ack":"x"}""", fail), Ct);
 
     [Fact]
-    public async Task By_default_a_job_completes_on_its_first_poll()
+    public async Task By_default_an_ack_job_is_answered_ok_poll_and_completes_on_its_first_poll()
     {
         var job = await SubmitAsync();
 
         var poll = await _jobs.PollAsync(job.PollId, "acknowledgements", Ct);
 
-        job.CompletesImmediately.ShouldBeTrue();
+        // Usage is asynchronous, as every real capture shows (smart-transport.md §What real devices record).
+        job.CompletesImmediately.ShouldBeFalse();
         job.PollInterval.ShouldBe(300);
         poll.State.ShouldBe(PollState.Complete);
         poll.Job!.ResultJson.ShouldBe("""{"ack":"x"}""");
@@ -91,6 +92,36 @@ public sealed class JobServiceTests : IAsyncLifetime
         unknown.State.ShouldBe(PollState.NotFound);
         unknown.Code.ShouldBe("POLL_ID_NOT_FOUND");
         wrong.State.ShouldBe(PollState.WrongAction);
+    }
+
+    [Fact]
+    public async Task Other_actions_complete_at_once_by_default()
+    {
+        var job = await SubmitAsync("authorizations");
+
+        job.CompletesImmediately.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task The_realistic_profile_makes_an_ack_due_poll_interval_later_on_the_virtual_clock_and_fast_restores_the_defaults()
+    {
+        await _transitions.SetProfileAsync(TimingProfile.Realistic, Ct);
+        var job = await SubmitAsync();
+
+        var atOnce = (await _jobs.PollAsync(job.PollId, null, Ct)).State;
+        _clock.Advance(TimeSpan.FromSeconds(299));
+        var early = (await _jobs.PollAsync(job.PollId, null, Ct)).State;
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var due = (await _jobs.PollAsync(job.PollId, null, Ct)).State;
+        var realistic = await _transitions.CurrentProfileAsync(Ct);
+        var trust = await _transitions.ResolveAsync("trust", null, Ct);
+        await _transitions.SetProfileAsync(TimingProfile.Fast, Ct);
+
+        (atOnce, early, due).ShouldBe((PollState.Pending, PollState.Pending, PollState.Complete));
+        realistic.ShouldBe(TimingProfile.Realistic);
+        trust.Progression.ShouldBe(Progression.Immediate, "trust stays synchronous");
+        (await _transitions.CurrentProfileAsync(Ct)).ShouldBe(TimingProfile.Fast);
+        (await _store.Jobs.ListTransitionsAsync(Ct)).ShouldBeEmpty("fast is the start-up profile: its defaults need no stored transition");
     }
 
     [Fact]

@@ -12,7 +12,8 @@ namespace CssmSim.Engine.Tests.Snapshots;
 /// </summary>
 public sealed class SnapshotTablesTests
 {
-    private static readonly string[] NotSnapshotted = ["settings", "schema_migrations"];
+    // latest_usage is derived from usage_reports by triggers (migration 10): an import rebuilds it.
+    private static readonly string[] NotSnapshotted = ["settings", "schema_migrations", "latest_usage"];
 
     private sealed record LiveColumn(string Name, string Type, bool NotNull, int PrimaryKeyIndex);
 
@@ -52,7 +53,7 @@ public sealed class SnapshotTablesTests
     }
 
     [Fact]
-    public async Task Snapshot_tables_are_exactly_the_live_tables_except_settings_and_schema_migrations()
+    public async Task Snapshot_tables_are_exactly_the_live_tables_except_settings_schema_migrations_and_derived_ones()
     {
         await using var test = await StoreFactory.CreateAsync(StoreKind.SqliteFile);
         using var c = test.OpenRawConnection();

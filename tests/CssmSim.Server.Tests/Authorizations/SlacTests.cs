@@ -242,7 +242,8 @@ public sealed class SlacInAckTests
         await device.EstablishTrustAsync((await sim.CreateTokenAsync())["token"]!.GetValue<string>());
         var (payload, signature, _) = device.BuildReports([(SlacTests.Enforced, 1)])[0];
 
-        var reply = await device.SendAsync("USAGE_REPORTING", new JsonObject
+        // Answered OK_POLL: the device polls, and the ACK with the SLAC comes on RESULT_POLLING.
+        var reply = await device.SendAndPollAsync("USAGE_REPORTING", new JsonObject
         {
             ["reports"] = new JsonArray(new JsonObject { ["payload"] = payload, ["signature"] = signature }),
             ["authorization_requests"] = new JsonArray(

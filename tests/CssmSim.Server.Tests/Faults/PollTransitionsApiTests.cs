@@ -11,14 +11,18 @@ public sealed class PollTransitionsApiTests
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     [Fact]
-    public async Task Every_action_is_immediate_by_default_with_the_configured_interval()
+    public async Task Acknowledgements_answer_on_the_first_poll_and_every_other_action_at_once_by_default_with_the_configured_interval()
     {
         await using var sim = await TestSimulator.StartAsync(o => o.PollIntervalSeconds = 60);
 
         var list = (await TestSimulator.ReadJsonAsync(await sim.Http.GetAsync("/_sim/poll-transitions", Ct)))["transitions"]!.AsArray();
 
         list.Select(t => t!["action"]!.GetValue<string>()).ShouldBe(["acknowledgements", "authorizations", "trust", "usage-files"]);
-        list.ShouldAllBe(t => t!["progression"]!.GetValue<string>() == "immediate" && t["pollInterval"]!.GetValue<long>() == 60);
+        // Usage is asynchronous as real devices record it (smart-transport.md §What real devices record): OK_POLL, the ACK on the first poll.
+        list[0]!["progression"]!.GetValue<string>().ShouldBe("polls");
+        list[0]!["times"]!.GetValue<long>().ShouldBe(0);
+        list.Skip(1).ShouldAllBe(t => t!["progression"]!.GetValue<string>() == "immediate");
+        list.ShouldAllBe(t => t!["pollInterval"]!.GetValue<long>() == 60);
     }
 
     [Fact]
@@ -39,7 +43,7 @@ public sealed class PollTransitionsApiTests
         list[4]!["smartAccount"]!.GetValue<string>().ShouldBe("example.com");
         list[4]!["duration"]!.GetValue<string>().ShouldBe("PT10M");
         cleared.Count.ShouldBe(4);
-        cleared.ShouldAllBe(t => t!["progression"]!.GetValue<string>() == "immediate");
+        cleared.Select(t => t!["progression"]!.GetValue<string>()).ShouldBe(["polls", "immediate", "immediate", "immediate"]);
     }
 
     [Theory]

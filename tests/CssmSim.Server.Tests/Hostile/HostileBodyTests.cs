@@ -26,6 +26,7 @@ public sealed class HostileBodyTests(HostileSimulator sim) : IClassFixture<Hosti
         ["POST /_sim/faults/"] = "/_sim/faults",
         ["PATCH /_sim/faults/{id}"] = "/_sim/faults/token-max-uses-bottleneck",
         ["POST /_sim/poll-transitions/"] = "/_sim/poll-transitions",
+        ["POST /_sim/timing/"] = "/_sim/timing",
         ["POST /_sim/seed"] = "/_sim/seed",
         ["POST /_sim/snapshot"] = "/_sim/snapshot",
         ["POST /_sim/usage-files/"] = "/_sim/usage-files?fileName=hostile.tar.gz&smartAccount=example.com&virtualAccount=DEFAULT",

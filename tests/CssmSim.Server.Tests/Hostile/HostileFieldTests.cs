@@ -57,6 +57,7 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
             """)!.AsObject()),
         ["control poll transition"] = ("/_sim/poll-transitions",
             () => new JsonObject { ["action"] = "acknowledgements", ["progression"] = "time", ["duration"] = "PT1H", ["smartAccount"] = "example.com", ["pollInterval"] = 60 }),
+        ["control timing"] = ("/_sim/timing", () => new JsonObject { ["profile"] = "realistic" }),
         ["control seed"] = ("/_sim/seed", () => JsonNode.Parse("""
             {"randomSeed":7,"apiClients":[{"clientId":"qa","clientSecret":"qa-secret","accounts":["field.test"]}],
              "accounts":[{"domain":"field.test","name":"Field","accountId":"100001","virtualAccounts":[{"name":"A","id":"200001","default":true,"description":"d",
@@ -241,7 +242,7 @@ public sealed class HostileFieldTests(HostileSimulator sim) : IClassFixture<Host
     public static readonly TheoryData<string> ValidTemplates = new()
     {
         "control token", "v1 token", "control trust code", "control va policy", "control clock set", "control clock advance", "control clock mode",
-        "control fault", "control poll transition", "control seed", "smart transport usage", "smart transport authorization", "slp reportusage",
+        "control fault", "control poll transition", "control timing", "control seed", "smart transport usage", "smart transport authorization", "slp reportusage",
         "slp authrequest", "v1 licenses", "v1 devices", "v1 transfer", "v1 reserve", "v3 summary", "patch fault",
         "software summary", "software reserve", "software slr details",
     };

@@ -33,7 +33,7 @@ public sealed class EnvelopeTests
         var (status, json) = await PostAsync(sim, body);
 
         status.ShouldBe(HttpStatusCode.BadRequest);
-        json.ShouldHaveExactKeys("header", "status", "error");
+        json.ShouldHaveExactKeys("header", "status", "error", "connect_info");
         json["status"]!.GetValue<string>().ShouldBe("FAILED");
         json["error"]!["code"]!.GetValue<string>().ShouldBe("INVALID_MESSAGE");
         if (echoed) json["header"]!["message_id"]!.GetValue<string>().ShouldBe("m-1");

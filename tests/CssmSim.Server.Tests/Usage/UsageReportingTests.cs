@@ -135,12 +135,14 @@ public sealed class UsageReportingTests
         var device = await TrustedAsync(sim, "RUM-POLL");
         await sim.Http.PostAsync("/_sim/poll-transitions", new StringContent("""{"action":"acknowledgements","progression":"polls","times":1}""", Encoding.UTF8, "application/json"), Ct);
 
-        var submitted = await device.ReportUsageAsync([(NwStack, 1)]);
-        var polled = await device.PollAsync(submitted.Reply["poll_id"]!.GetValue<long>(), ct: Ct);
+        var submitted = await device.ReportUsageAsync([(NwStack, 1)], pollForAck: false);
+        var polled = await device.AwaitAckAsync(submitted, Ct);
 
         submitted.Status.ShouldBe("OK_POLL");
-        polled["status"]!.GetValue<string>().ShouldBe("COMPLETE");
-        (await device.ImportAckAsync(polled["data"]!["ack"]!.GetValue<string>(), Ct)).SignatureValid.ShouldBeTrue();
+        polled.FirstStatus.ShouldBe("OK_POLL");
+        polled.Polls.ShouldBe(2, "the first poll is still OK_POLL, the second brings the ACK");
+        polled.Status.ShouldBe("COMPLETE");
+        polled.Ack!.SignatureValid.ShouldBeTrue();
     }
 
     [Fact]

@@ -67,29 +67,35 @@ internal sealed class PostgresAuthorizationStore(PostgresDatabase db) : IAuthori
 
     /// <summary>
     /// Σ over product instances in the VA of max(latest reported in-use, authorized), for one tag;
-    /// <paramref name="extraUdi"/> gets <paramref name="extraCount"/> more authorized.
+    /// <paramref name="extraUdi"/> gets <paramref name="extraCount"/> more authorized. Every instance's
+    /// report is one indexed sum (latest_usage, migration 10); only the authorized instances are read
+    /// one by one, for what their authorization adds beyond their report.
     /// </summary>
     private static long Consumption(NpgsqlConnection c, NpgsqlTransaction? tx, string vaId, string tag, IReadOnlyCollection<string> excluded, string? extraUdi, long extraCount)
     {
+        var reported = Convert.ToInt64(Sql.Scalar(c, tx, "SELECT COALESCE(SUM(GREATEST(in_use, 0)), 0) FROM latest_usage WHERE va_id = $va AND tag = $tag",
+            ("$va", vaId), ("$tag", tag)), CultureInfo.InvariantCulture);
         var perUdi = new Dictionary<string, (long InUse, long Authorized)>(StringComparer.Ordinal);
-        foreach (var (udi, inUse) in Sql.Query(c, tx, PostgresUsageStore.LatestInUseOfTag, r => (r.GetString(0), r.GetInt64(1)), ("$va", vaId), ("$tag", tag)))
-            perUdi[udi] = (inUse, 0);
-        foreach (var (udi, id, count) in Sql.Query(c, tx, """
-            SELECT a.udi, a.id, e.count FROM authorizations a JOIN authorization_entitlements e ON e.authorization_id = a.id
+        foreach (var (udi, id, count, inUse) in Sql.Query(c, tx, """
+            SELECT a.udi, a.id, e.count, COALESCE(l.in_use, 0) FROM authorizations a JOIN authorization_entitlements e ON e.authorization_id = a.id
+            LEFT JOIN latest_usage l ON l.udi = a.udi AND l.tag = e.tag AND l.va_id = $va
             WHERE a.va_id = $va AND e.tag = $tag AND a.state <> 'RETURNED'
-            """, r => (r.GetString(0), r.GetString(1), r.GetInt64(2)), ("$va", vaId), ("$tag", tag)))
+            """, r => (r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)), ("$va", vaId), ("$tag", tag)))
         {
             if (excluded.Contains(id)) continue;
             var current = perUdi.GetValueOrDefault(udi);
-            perUdi[udi] = (current.InUse, current.Authorized + count);
+            perUdi[udi] = (inUse, current.Authorized + count);
         }
         if (extraUdi is not null)
         {
-            var current = perUdi.GetValueOrDefault(extraUdi);
-            perUdi[extraUdi] = (current.InUse, current.Authorized + extraCount);
+            var inUse = perUdi.TryGetValue(extraUdi, out var known) ? known.InUse
+                : (long?)Sql.Scalar(c, tx, "SELECT in_use FROM latest_usage WHERE udi = $udi AND tag = $tag AND va_id = $va", ("$udi", extraUdi), ("$tag", tag), ("$va", vaId)) ?? 0;
+            perUdi[extraUdi] = (inUse, known.Authorized + extraCount);
         }
-        // The same rule the licenses API reports with: consumption = Σ max(reported, authorized).
-        return LicenseAccounting.Sum(perUdi.Values.Select(v => new InstanceUsage(v.InUse, v.Authorized))).Consumption;
+        // The same rule the licenses API reports with: consumption = Σ max(reported, authorized); the
+        // sum above counted each authorized instance's report, so only what its authorization adds is added.
+        return reported + perUdi.Values.Sum(v =>
+            LicenseAccounting.Of(new InstanceUsage(v.InUse, v.Authorized)).Consumption - LicenseAccounting.Of(new InstanceUsage(v.InUse)).Consumption);
     }
 
     public Task<IReadOnlyList<StoredAuthorization>> ListActiveAsync(string udi, CancellationToken ct = default) =>

@@ -127,6 +127,9 @@ internal sealed class PostgresInventoryStore(PostgresDatabase db) : IInventorySt
 
     public Task<StoredProductInstance?> FindProductInstanceAsync(string udi, CancellationToken ct = default) => db.ReadAsync(c => FindPi(c, null, udi), ct);
 
+    public Task<StoredProductInstance?> FindProductInstanceByPiidAsync(string piid, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, $"SELECT {PiColumns} FROM product_instances WHERE piid = $piid", ReadPi, ("$piid", piid)).FirstOrDefault(), ct);
+
     public Task<IReadOnlyList<StoredProductInstance>> ListProductInstancesAsync(IReadOnlyCollection<string> virtualAccountIds, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<StoredProductInstance>>(c =>
         {
@@ -135,6 +138,31 @@ internal sealed class PostgresInventoryStore(PostgresDatabase db) : IInventorySt
             return Sql.Query(c, null, $"SELECT {PiColumns} FROM product_instances WHERE va_id IN ({string.Join(", ", names)}) ORDER BY udi", ReadPi,
                 virtualAccountIds.Select((v, i) => (names[i], (object?)v)).ToArray());
         }, ct);
+
+    // The count and the page in one snapshot, so the total matches the page it comes with.
+    public Task<ProductInstancePageRows> PageProductInstancesAsync(IReadOnlyCollection<string> virtualAccountIds, int offset, int limit, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var vas = virtualAccountIds.Distinct(StringComparer.Ordinal).ToList();
+        if (vas.Count == 0) return Task.FromResult(new ProductInstancePageRows(0, []));
+        return db.ReadConsistentAsync((c, tx) =>
+        {
+            var names = vas.Select((_, i) => "$v" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            var vaArgs = vas.Select((v, i) => (names[i], (object?)v)).ToArray();
+            var total = Convert.ToInt32(Sql.Scalar(c, tx, $"SELECT COUNT(*) FROM product_instances WHERE va_id IN ({string.Join(", ", names)})", vaArgs),
+                CultureInfo.InvariantCulture);
+            if (limit == 0 || offset >= total) return new ProductInstancePageRows(total, []);
+            // The page's UDIs from the (va_id, udi) index alone, each VA already in UDI order and
+            // merged (UNION ALL: a Merge Append), so a deep offset steps over index entries instead
+            // of sorting every instance; then only the page's rows are read.
+            var udis = string.Join(" UNION ALL ", names.Select(n => $"(SELECT udi FROM product_instances WHERE va_id = {n} ORDER BY udi)"));
+            var items = Sql.Query(c, tx, $"""
+                SELECT {PiColumns} FROM product_instances WHERE udi IN (SELECT udi FROM ({udis}) AS merged ORDER BY udi LIMIT $limit OFFSET $offset) ORDER BY udi
+                """, ReadPi, [.. vaArgs, ("$limit", limit), ("$offset", offset)]);
+            return new ProductInstancePageRows(total, items);
+        }, ct);
+    }
 
     public Task UpsertProductInstanceAsync(StoredProductInstance p, CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, $"""
         INSERT INTO product_instances ({PiColumns})

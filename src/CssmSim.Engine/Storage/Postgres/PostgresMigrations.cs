@@ -255,6 +255,63 @@ public static class PostgresMigrations
             ALTER TABLE acks ADD COLUMN upload_id TEXT COLLATE "C" NULL;
             CREATE UNIQUE INDEX acks_by_upload ON acks (upload_id, udi) WHERE upload_id IS NOT NULL;
             """),
+        // The latest counted report of each (product instance, tag) with the instance's current VA,
+        // kept by triggers in the transaction that stores a report or moves an instance (SQLite's
+        // migration 10; see there). "Latest" as SQLite orders it: measured_at (NULL oldest), then
+        // received_at, then report_key; PostgreSQL sorts NULL first in DESC, hence NULLS LAST. The
+        // report trigger locks its instance row (FOR NO KEY UPDATE, the lock storing a report's
+        // last_contact takes anyway): a move committed meanwhile is then seen, and a move waiting
+        // on it sees the new row, so the copied va_id never goes stale between replicas.
+        new(10, "latest-usage-and-paging-indexes", """
+            CREATE TABLE latest_usage (
+                udi         TEXT COLLATE "C" NOT NULL REFERENCES product_instances(udi) ON DELETE CASCADE,
+                tag         TEXT COLLATE "C" NOT NULL,
+                va_id       TEXT COLLATE "C" NOT NULL,
+                in_use      BIGINT NOT NULL,
+                measured_at TEXT COLLATE "C" NULL,
+                received_at TEXT COLLATE "C" NOT NULL,
+                report_key  TEXT COLLATE "C" NOT NULL,
+                PRIMARY KEY (udi, tag)
+            );
+            CREATE INDEX latest_usage_by_va ON latest_usage (va_id, tag, in_use);
+            CREATE INDEX product_instances_by_va_udi ON product_instances (va_id, udi);
+            DROP INDEX product_instances_by_va;
+            INSERT INTO latest_usage (udi, tag, va_id, in_use, measured_at, received_at, report_key)
+            SELECT DISTINCT ON (r.udi, r.tag) r.udi, r.tag, p.va_id, r.in_use, r.measured_at, r.received_at, r.report_key
+            FROM usage_reports r JOIN product_instances p ON p.udi = r.udi
+            WHERE r.status <> 'DROPPED' AND r.tag IS NOT NULL AND r.in_use IS NOT NULL
+            ORDER BY r.udi, r.tag, r.measured_at DESC NULLS LAST, r.received_at DESC, r.report_key DESC;
+            CREATE FUNCTION cssmsim_latest_usage_on_report() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            DECLARE va TEXT;
+            BEGIN
+                SELECT p.va_id INTO va FROM product_instances p WHERE p.udi = NEW.udi FOR NO KEY UPDATE;
+                IF NOT FOUND THEN RETURN NULL; END IF;
+                INSERT INTO latest_usage AS l (udi, tag, va_id, in_use, measured_at, received_at, report_key)
+                VALUES (NEW.udi, NEW.tag, va, NEW.in_use, NEW.measured_at, NEW.received_at, NEW.report_key)
+                ON CONFLICT (udi, tag) DO UPDATE SET in_use = EXCLUDED.in_use, measured_at = EXCLUDED.measured_at,
+                    received_at = EXCLUDED.received_at, report_key = EXCLUDED.report_key
+                WHERE COALESCE(EXCLUDED.measured_at, '') > COALESCE(l.measured_at, '')
+                   OR (COALESCE(EXCLUDED.measured_at, '') = COALESCE(l.measured_at, '')
+                       AND (EXCLUDED.received_at > l.received_at
+                            OR (EXCLUDED.received_at = l.received_at AND EXCLUDED.report_key > l.report_key)));
+                RETURN NULL;
+            END $fn$;
+            CREATE TRIGGER latest_usage_on_report AFTER INSERT ON usage_reports
+                FOR EACH ROW WHEN (NEW.status <> 'DROPPED' AND NEW.tag IS NOT NULL AND NEW.in_use IS NOT NULL)
+                EXECUTE FUNCTION cssmsim_latest_usage_on_report();
+            CREATE FUNCTION cssmsim_latest_usage_follows_instance() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                UPDATE latest_usage SET va_id = NEW.va_id WHERE udi = NEW.udi;
+                RETURN NULL;
+            END $fn$;
+            CREATE TRIGGER latest_usage_follows_instance AFTER UPDATE OF va_id ON product_instances
+                FOR EACH ROW WHEN (NEW.va_id <> OLD.va_id)
+                EXECUTE FUNCTION cssmsim_latest_usage_follows_instance();
+            """),
+        // Devices may name themselves by PIID after trust (smart-transport.md): looked up on every such message.
+        new(11, "product-instance-piid-index", """
+            CREATE INDEX product_instances_by_piid ON product_instances (piid);
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);

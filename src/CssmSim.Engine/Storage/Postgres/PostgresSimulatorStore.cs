@@ -164,7 +164,7 @@ internal sealed class PostgresStateStore(PostgresDatabase db) : IStateStore
         db.WriteAsync((c, tx) =>
         {
             PostgresDatabase.Lock(c, tx, StateLock);
-            if (smartAccountDomain is null) DeleteAll(c, tx);
+            if (smartAccountDomain is null) EmptyAll(c, tx);
             else Sql.Execute(c, tx, "DELETE FROM smart_accounts WHERE domain_key = $k", ("$k", smartAccountDomain.Trim().ToLowerInvariant()));
             SeedWriter.Apply(c, tx, plan);
             return 0;
@@ -262,8 +262,22 @@ internal sealed class PostgresStateStore(PostgresDatabase db) : IStateStore
 
     private static void DeleteAll(NpgsqlConnection c, NpgsqlTransaction tx)
     {
-        // Children first, so foreign keys hold at every step.
+        // Children first, so foreign keys hold at every step; latest_usage is derived from reports (migration 10).
+        Sql.Execute(c, tx, "DELETE FROM latest_usage");
         foreach (var t in SnapshotTables.All.Reverse()) Sql.Execute(c, tx, $"DELETE FROM {t.Name}");
+    }
+
+    /// <summary>
+    /// A full reset: every table emptied whole in one TRUNCATE (as SQLite's reset empties each table
+    /// in one step), which at 300,000 product instances and millions of reports takes a moment
+    /// instead of deleting every row. Still part of the transaction: a crash leaves the store as it
+    /// was. TRUNCATE fires no row triggers, so the fault rules' version is bumped here, or other
+    /// replicas would keep rules that are gone.
+    /// </summary>
+    private static void EmptyAll(NpgsqlConnection c, NpgsqlTransaction tx)
+    {
+        Sql.Execute(c, tx, $"TRUNCATE latest_usage, {string.Join(", ", SnapshotTables.All.Select(t => t.Name))}");
+        Sql.Execute(c, tx, "UPDATE settings SET value = (CAST(value AS BIGINT) + 1)::text WHERE key = 'version/fault_rules'");
     }
 
     public Task<string?> GetSettingAsync(string key, CancellationToken ct = default) =>

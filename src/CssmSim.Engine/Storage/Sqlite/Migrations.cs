@@ -254,6 +254,57 @@ public static class Migrations
             ALTER TABLE acks ADD COLUMN upload_id TEXT NULL;
             CREATE UNIQUE INDEX acks_by_upload ON acks (upload_id, udi) WHERE upload_id IS NOT NULL;
             """),
+        // License balances at SSM On-Prem's scale (300,000 product instances, millions of reports):
+        // the latest counted report of each (product instance, tag), kept by triggers in the
+        // transaction that stores a report or moves an instance (from any process or path: API,
+        // upload, bulk load, snapshot import), so a balance is one indexed sum per Virtual Account
+        // instead of a window over every report. "Latest" is the order the window used:
+        // measured_at (NULL oldest), then received_at, then report_key. va_id is the instance's own,
+        // copied so the sum needs no join; the instance's delete cascades. Derived: not snapshotted.
+        // Also an index for listing a Virtual Account's instances in UDI order (deep pages).
+        new(10, "latest-usage-and-paging-indexes", """
+            CREATE TABLE latest_usage (
+                udi         TEXT NOT NULL REFERENCES product_instances(udi) ON DELETE CASCADE,
+                tag         TEXT NOT NULL,
+                va_id       TEXT NOT NULL,
+                in_use      INTEGER NOT NULL,
+                measured_at TEXT NULL,
+                received_at TEXT NOT NULL,
+                report_key  TEXT NOT NULL,
+                PRIMARY KEY (udi, tag)
+            );
+            CREATE INDEX latest_usage_by_va ON latest_usage (va_id, tag, in_use);
+            CREATE INDEX product_instances_by_va_udi ON product_instances (va_id, udi);
+            DROP INDEX product_instances_by_va;
+            INSERT INTO latest_usage (udi, tag, va_id, in_use, measured_at, received_at, report_key)
+            SELECT udi, tag, va_id, in_use, measured_at, received_at, report_key FROM (
+                SELECT r.udi, r.tag, p.va_id, r.in_use, r.measured_at, r.received_at, r.report_key,
+                       ROW_NUMBER() OVER (PARTITION BY r.udi, r.tag ORDER BY r.measured_at DESC, r.received_at DESC, r.report_key DESC) AS rn
+                FROM usage_reports r JOIN product_instances p ON p.udi = r.udi
+                WHERE r.status <> 'DROPPED' AND r.tag IS NOT NULL AND r.in_use IS NOT NULL
+            ) AS latest WHERE rn = 1;
+            CREATE TRIGGER latest_usage_on_report AFTER INSERT ON usage_reports
+            WHEN NEW.status <> 'DROPPED' AND NEW.tag IS NOT NULL AND NEW.in_use IS NOT NULL
+            BEGIN
+                INSERT INTO latest_usage (udi, tag, va_id, in_use, measured_at, received_at, report_key)
+                SELECT NEW.udi, NEW.tag, p.va_id, NEW.in_use, NEW.measured_at, NEW.received_at, NEW.report_key FROM product_instances p WHERE p.udi = NEW.udi
+                ON CONFLICT (udi, tag) DO UPDATE SET in_use = excluded.in_use, measured_at = excluded.measured_at,
+                    received_at = excluded.received_at, report_key = excluded.report_key
+                WHERE COALESCE(excluded.measured_at, '') > COALESCE(latest_usage.measured_at, '')
+                   OR (COALESCE(excluded.measured_at, '') = COALESCE(latest_usage.measured_at, '')
+                       AND (excluded.received_at > latest_usage.received_at
+                            OR (excluded.received_at = latest_usage.received_at AND excluded.report_key > latest_usage.report_key)));
+            END;
+            CREATE TRIGGER latest_usage_follows_instance AFTER UPDATE OF va_id ON product_instances
+            WHEN NEW.va_id <> OLD.va_id
+            BEGIN
+                UPDATE latest_usage SET va_id = NEW.va_id WHERE udi = NEW.udi;
+            END;
+            """),
+        // Devices may name themselves by PIID after trust (smart-transport.md): looked up on every such message.
+        new(11, "product-instance-piid-index", """
+            CREATE INDEX product_instances_by_piid ON product_instances (piid);
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);

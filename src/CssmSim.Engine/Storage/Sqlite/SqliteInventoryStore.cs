@@ -123,6 +123,9 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
 
     public Task<StoredProductInstance?> FindProductInstanceAsync(string udi, CancellationToken ct = default) => db.ReadAsync(c => FindPi(c, null, udi), ct);
 
+    public Task<StoredProductInstance?> FindProductInstanceByPiidAsync(string piid, CancellationToken ct = default) =>
+        db.ReadAsync(c => Sql.Query(c, null, $"SELECT {PiColumns} FROM product_instances WHERE piid = $piid", ReadPi, ("$piid", piid)).FirstOrDefault(), ct);
+
     public Task<IReadOnlyList<StoredProductInstance>> ListProductInstancesAsync(IReadOnlyCollection<string> virtualAccountIds, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<StoredProductInstance>>(c =>
         {
@@ -130,6 +133,28 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
             var names = virtualAccountIds.Select((_, i) => "$v" + i).ToArray();
             return Sql.Query(c, null, $"SELECT {PiColumns} FROM product_instances WHERE va_id IN ({string.Join(", ", names)}) ORDER BY udi", ReadPi,
                 virtualAccountIds.Select((v, i) => (names[i], (object?)v)).ToArray());
+        }, ct);
+
+    public Task<ProductInstancePageRows> PageProductInstancesAsync(IReadOnlyCollection<string> virtualAccountIds, int offset, int limit, CancellationToken ct = default) =>
+        db.ReadAsync(c =>
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(offset);
+            ArgumentOutOfRangeException.ThrowIfNegative(limit);
+            var vas = virtualAccountIds.Distinct(StringComparer.Ordinal).ToList();
+            if (vas.Count == 0) return new ProductInstancePageRows(0, []);
+            var names = vas.Select((_, i) => "$v" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            var args = vas.Select((v, i) => (names[i], (object?)v)).Append(("$limit", limit)).Append(("$offset", offset)).ToArray();
+            var total = Convert.ToInt32(Sql.Scalar(c, null, $"SELECT COUNT(*) FROM product_instances WHERE va_id IN ({string.Join(", ", names)})", args),
+                CultureInfo.InvariantCulture);
+            if (limit == 0 || offset >= total) return new ProductInstancePageRows(total, []);
+            // The page's UDIs from the (va_id, udi) index alone, each VA already in UDI order and
+            // merged (UNION ALL), so a deep offset steps over index entries instead of sorting every
+            // instance; then only the page's rows are read.
+            var udis = string.Join(" UNION ALL ", names.Select(n => $"SELECT udi FROM product_instances WHERE va_id = {n}"));
+            var items = Sql.Query(c, null, $"""
+                SELECT {PiColumns} FROM product_instances WHERE udi IN ({udis} ORDER BY udi LIMIT $limit OFFSET $offset) ORDER BY udi
+                """, ReadPi, args);
+            return new ProductInstancePageRows(total, items);
         }, ct);
 
     public Task UpsertProductInstanceAsync(StoredProductInstance p, CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, $"""

@@ -171,13 +171,22 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
         db.WriteAsync((c, tx) => { SeedWriter.Apply(c, tx, plan); return 0; }, ct);
 
     public Task ResetAsync(SeedPlan plan, string? smartAccountDomain, CancellationToken ct = default) =>
-        db.WriteAsync((c, tx) =>
-        {
-            if (smartAccountDomain is null) DeleteAll(c, tx);
-            else Sql.Execute(c, tx, "DELETE FROM smart_accounts WHERE domain_key = $k", ("$k", smartAccountDomain.Trim().ToLowerInvariant()));
-            SeedWriter.Apply(c, tx, plan);
-            return 0;
-        }, ct);
+        smartAccountDomain is null
+            // Everything goes: each table is emptied whole (foreign keys checked at commit), which at
+            // 300,000 product instances and millions of reports takes seconds instead of deleting and
+            // logging every row. Still one transaction: a crash leaves the store as it was.
+            ? db.WriteCheckingForeignKeysAtCommitAsync((c, tx) =>
+            {
+                DeleteAll(c, tx);
+                SeedWriter.Apply(c, tx, plan);
+                return 0;
+            }, ct)
+            : db.WriteAsync((c, tx) =>
+            {
+                Sql.Execute(c, tx, "DELETE FROM smart_accounts WHERE domain_key = $k", ("$k", smartAccountDomain.Trim().ToLowerInvariant()));
+                SeedWriter.Apply(c, tx, plan);
+                return 0;
+            }, ct);
 
     public Task<StoreSnapshot> ExportAsync(CancellationToken ct = default) => db.ReadAsync(c =>
     {
@@ -263,7 +272,8 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
 
     private static void DeleteAll(SqliteConnection c, SqliteTransaction tx)
     {
-        // Children first, so foreign keys hold at every step.
+        // Children first, so foreign keys hold at every step; latest_usage is derived from reports (migration 10).
+        Sql.Execute(c, tx, "DELETE FROM latest_usage");
         foreach (var t in SnapshotTables.All.Reverse()) Sql.Execute(c, tx, $"DELETE FROM {t.Name}");
     }
 

@@ -58,7 +58,17 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
         }, ct);
 
     public Task<(string AckId, DateTimeOffset Timestamp)> RecordAckAsync(string udi, string virtualAccountId, DateTimeOffset now, IReadOnlyList<string> reportIds,
-        Func<long, string> ackId, CancellationToken ct = default, string? uploadId = null) => db.WriteAsync((c, tx) =>
+        Func<long, string> ackId, CancellationToken ct = default, string? uploadId = null) =>
+        db.WriteAsync((c, tx) => RecordAck(c, tx, udi, virtualAccountId, now, reportIds, ackId, uploadId), ct);
+
+    // One write transaction for all: the ACKs of an upload are recorded together.
+    public Task<IReadOnlyList<(string AckId, DateTimeOffset Timestamp)>> RecordAcksAsync(IReadOnlyList<AckToRecord> acks, DateTimeOffset now,
+        Func<string, long, string> ackId, CancellationToken ct = default, string? uploadId = null) =>
+        db.WriteAsync<IReadOnlyList<(string, DateTimeOffset)>>((c, tx) =>
+            acks.Select(a => RecordAck(c, tx, a.Udi, a.VirtualAccountId, now, a.ReportIds, n => ackId(a.Udi, n), uploadId)).ToList(), ct);
+
+    private static (string AckId, DateTimeOffset Timestamp) RecordAck(SqliteConnection c, SqliteTransaction tx, string udi, string virtualAccountId,
+        DateTimeOffset now, IReadOnlyList<string> reportIds, Func<long, string> ackId, string? uploadId)
     {
         if (uploadId is not null)
         {
@@ -82,36 +92,31 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
             ("$id", id), ("$udi", udi), ("$va", virtualAccountId), ("$at", SqliteJobStore.Time(at)), ("$ids", JsonSerializer.Serialize(reportIds)),
             ("$upload", uploadId));
         return (id, at);
-    }, ct);
+    }
 
-    /// <summary>
-    /// The latest reported in-use count of each product instance in a VA (<c>$va</c>) for one tag
-    /// (<c>$tag</c>): rows (udi, in_use). Shared with the authorization store's balance check.
-    /// </summary>
-    internal const string LatestInUseOfTag = """
-        SELECT udi, in_use FROM (
-            SELECT r.udi, r.in_use, ROW_NUMBER() OVER (PARTITION BY r.udi ORDER BY r.measured_at DESC, r.received_at DESC, r.report_key DESC) AS rn
-            FROM usage_reports r JOIN product_instances p ON p.udi = r.udi
-            WHERE p.va_id = $va AND r.tag = $tag AND r.status <> 'DROPPED' AND r.in_use IS NOT NULL) AS latest WHERE rn = 1
-        """;
-
-    // Latest measurement of each product instance per tag, counted where the instance is now.
-    private const string LatestInUse = """
-        SELECT tag, SUM(in_use) FROM (
-            SELECT r.udi, r.tag, r.in_use,
-                   ROW_NUMBER() OVER (PARTITION BY r.udi, r.tag ORDER BY r.measured_at DESC, r.received_at DESC, r.report_key DESC) AS rn
-            FROM usage_reports r JOIN product_instances p ON p.udi = r.udi
-            WHERE {0} AND r.status <> 'DROPPED' AND r.tag IS NOT NULL AND r.in_use IS NOT NULL
-        ) AS latest WHERE rn = 1 GROUP BY tag ORDER BY tag
-        """;
-
+    // latest_usage (migration 10) holds the latest counted report of each instance and tag, kept
+    // by triggers, with the instance's current VA: a balance is one indexed sum.
     public Task<IReadOnlyList<TagUsage>> InUseAsync(string virtualAccountId, CancellationToken ct = default) =>
-        db.ReadAsync<IReadOnlyList<TagUsage>>(c => Sql.Query(c, null, string.Format(CultureInfo.InvariantCulture, LatestInUse, "p.va_id = $va"),
+        db.ReadAsync<IReadOnlyList<TagUsage>>(c => Sql.Query(c, null, "SELECT tag, SUM(in_use) FROM latest_usage WHERE va_id = $va GROUP BY tag ORDER BY tag",
             r => new TagUsage(r.GetString(0), r.GetInt64(1)), ("$va", virtualAccountId)), ct);
 
     public Task<IReadOnlyList<TagUsage>> InUseOfAsync(string udi, CancellationToken ct = default) =>
-        db.ReadAsync<IReadOnlyList<TagUsage>>(c => Sql.Query(c, null, string.Format(CultureInfo.InvariantCulture, LatestInUse, "r.udi = $udi"),
+        db.ReadAsync<IReadOnlyList<TagUsage>>(c => Sql.Query(c, null, "SELECT tag, in_use FROM latest_usage WHERE udi = $udi ORDER BY tag",
             r => new TagUsage(r.GetString(0), r.GetInt64(1)), ("$udi", udi)), ct);
+
+    public Task<IReadOnlyList<InstanceTagUsage>> InUseOfEachAsync(IReadOnlyCollection<string> udis, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<InstanceTagUsage>>(c =>
+        {
+            var result = new List<InstanceTagUsage>();
+            // In chunks: SQLite caps the parameters of one statement.
+            foreach (var chunk in udis.Distinct(StringComparer.Ordinal).Chunk(500))
+            {
+                var names = chunk.Select((_, i) => "$u" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+                result.AddRange(Sql.Query(c, null, $"SELECT udi, tag, in_use FROM latest_usage WHERE udi IN ({string.Join(", ", names)})",
+                    r => new InstanceTagUsage(r.GetString(0), r.GetString(1), r.GetInt64(2)), chunk.Select((u, i) => (names[i], (object?)u)).ToArray()));
+            }
+            return result;
+        }, ct);
 
     public Task<int> CountReportsAsync(string? udi, CancellationToken ct = default) =>
         db.ReadAsync(c => Convert.ToInt32(Sql.Scalar(c, null, "SELECT COUNT(*) FROM usage_reports WHERE $udi IS NULL OR udi = $udi", ("$udi", udi)), CultureInfo.InvariantCulture), ct);

@@ -9,7 +9,7 @@ namespace CssmSim.Server.Portal.Pages;
 /// uploads with their Reporting Status, and the ACK download. <see cref="UsageFileService"/> reads,
 /// processes and acknowledges; fault rules on the <c>usage-files</c> surface apply here too.
 /// </summary>
-public sealed class UsageFilesModel(UsageFileService files, FaultEngine faults) : PortalPage
+public sealed class UsageFilesModel(UsageFileService files, FaultEngine faults, Control.UploadGate gate) : PortalPage
 {
     public override string Title => "Usage Data Files";
 
@@ -34,12 +34,11 @@ public sealed class UsageFilesModel(UsageFileService files, FaultEngine faults) 
             return Page();
         }
 
-        byte[] content;
-        using (var copy = new MemoryStream((int)file!.Length))
-        {
-            await file.CopyToAsync(copy, HttpContext.RequestAborted);
-            content = copy.ToArray();
-        }
+        // Read from a temporary file (deleted when the request ends), never from a copy in memory.
+        await using var content = gate.CreateSpool();
+        await file!.CopyToAsync(content, HttpContext.RequestAborted);
+        await content.FlushAsync(HttpContext.RequestAborted);
+        content.Position = 0;
         PreparedUsageFile? prepared = null;
         try
         {
