@@ -68,6 +68,24 @@ public sealed class PostgresReplicaTests : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// control.md: a change made on one replica is in force on the others within 1 s (each re-reads
+    /// at most every 250 ms). Tries until <paramref name="inForce"/> or 1 s has passed; the last try,
+    /// started after that second, decides.
+    /// </summary>
+    private static async Task<T> WithinOneSecondAsync<T>(Func<int, Task<T>> send, Func<T, bool> inForce)
+    {
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        var attempt = 0;
+        while (since.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            var early = await send(attempt++);
+            if (inForce(early)) return early;
+            await Task.Delay(50, Ct);
+        }
+        return await send(attempt);
+    }
+
     private static async Task<JsonObject> CreateTokenAsync(HttpClient http, int? maxUses)
     {
         var body = new JsonObject { ["description"] = "replicas", ["maxUses"] = maxUses };
@@ -117,13 +135,14 @@ public sealed class PostgresReplicaTests : IAsyncDisposable
             ((long)(await cmd.ExecuteScalarAsync(Ct))!).ShouldBe(150L, "exactly 50 trust codes per round are stored");
         }
 
-        // A fault rule added on replica 1 fails the next trust on replica 3; removed on replica 1, it is lifted on replica 2.
+        // A fault rule added on replica 1 fails trusts on replica 3 within 1 s; removed on replica 1, it is lifted on replica 2 within 1 s.
         var unlimited = (await CreateTokenAsync(replicas[0].Http, maxUses: null))["token"]!.GetValue<string>();
         using (var added = await replicas[0].Http.PostAsync("/_sim/faults", new StringContent(
             """{"id":"replica-trust-down","match":{"surface":"smart-transport","operation":"TRUST_ESTABLISHMENT"},"effect":{"error":"LS_LICENGINE_FAIL_TO_CONNECT"}}""",
             Encoding.UTF8, "application/json"), Ct))
             added.IsSuccessStatusCode.ShouldBeTrue(await added.Content.ReadAsStringAsync(Ct));
-        var faulted = await new SimulatedProductInstance(replicas[2].Http, "C9300-24T", "FAULTED1").EstablishTrustAsync(unlimited, ct: Ct);
+        var faulted = await WithinOneSecondAsync(n => new SimulatedProductInstance(replicas[2].Http, "C9300-24T", $"FAULTED{n}").EstablishTrustAsync(unlimited, ct: Ct),
+            r => r.ErrorCode == "LS_LICENGINE_FAIL_TO_CONNECT");
         faulted.ErrorCode.ShouldBe("LS_LICENGINE_FAIL_TO_CONNECT", "the rule added on replica 1 is in force on replica 3");
         using (var removed = await replicas[0].Http.DeleteAsync("/_sim/faults/replica-trust-down", Ct))
             removed.IsSuccessStatusCode.ShouldBeTrue();
@@ -134,9 +153,11 @@ public sealed class PostgresReplicaTests : IAsyncDisposable
             transition.IsSuccessStatusCode.ShouldBeTrue();
         var handler = new Balanced(replicas[1].Url);
         using var balanced = new HttpClient(handler) { BaseAddress = replicas[1].Url };
-        var device = new SimulatedProductInstance(balanced, "C9300-24T", "POLLED1");
-        (await device.EstablishTrustAsync(unlimited, ct: Ct)).Trusted.ShouldBeTrue();
-        var submitted = await device.ReportUsageAsync([(Tag, 3)], ct: Ct);
+        SimulatedProductInstance device = null!;
+        var trusted = await WithinOneSecondAsync(n => (device = new SimulatedProductInstance(balanced, "C9300-24T", $"POLLED{n}")).EstablishTrustAsync(unlimited, ct: Ct),
+            r => r.Trusted);
+        trusted.Trusted.ShouldBeTrue("the rule removed on replica 1 is lifted on replica 2");
+        var submitted = await device.ReportUsageAsync([(Tag, 3)], ct: Ct, pollForAck: false);
         handler.Target = replicas[0].Url;
         var polled = await device.PollAsync(submitted.Reply["poll_id"]!.GetValue<long>(), ct: Ct);
 
@@ -215,7 +236,7 @@ public sealed class PostgresReplicaTests : IAsyncDisposable
                 JsonObject reply;
                 try
                 {
-                    reply = await device.SendAsync("USAGE_REPORTING", data, Ct);
+                    reply = await device.SendAndPollAsync("USAGE_REPORTING", data, Ct);
                 }
                 catch (Exception e) when (target == victim && killed.Task.IsCompleted && e is HttpRequestException or IOException or JsonException or InvalidOperationException)
                 {

@@ -81,7 +81,15 @@ public static class BenchCommand
         await using var store = SimulatorStores.Open(options.Store, options.SqliteSynchronous);
         // The same start-up as serve: migrations, then the seed (serve will find it applied).
         var seeds = new SeedService(store, TimeProvider.System, options.Seed, options.SeedText, options.RandomSeed);
-        await seeds.InitializeAsync(ct);
+        try
+        {
+            await seeds.InitializeAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"cssmsim: cannot open store {options.Store}: {e.Message}");
+            return 1;
+        }
         var sa = await store.Accounts.FindSmartAccountAsync(request.Account, ct);
         var va = sa is null ? null : await store.Accounts.FindVirtualAccountAsync(sa.Id, request.VirtualAccount, ct);
         if (va is null)

@@ -77,7 +77,7 @@ public static class ServeCommand
         {
             server = await SimulatorApp.CreateAsync(options, ct: ct);
         }
-        catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
         {
             await Console.Error.WriteLineAsync("cssmsim: cannot start: " + e.Message);
             return 1;

@@ -53,7 +53,7 @@ public sealed class SimulatorOptionsTests
     }
 
     [Theory]
-    [InlineData("Store", "postgres:Host=db", "planned")]
+    [InlineData("Store", "postgres:", "needs a connection")]
     [InlineData("Store", "mongodb:x", "Unknown store")]
     [InlineData("Store", "sqlite:", "file path")]
     [InlineData("Urls", "ftp://x", "http")]
