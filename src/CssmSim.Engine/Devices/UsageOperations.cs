@@ -40,7 +40,8 @@ public sealed class UsageOperations(UsageService usage, DeviceRules rules)
         try
         {
             result = await usage.SubmitAsync(new UsageSubmission(sender.VirtualAccount!, report.Reports, report.TrustRequests, "smart-transport",
-                admitted.Fault, VerifySignatures: rules.StrictRumSignatures, AuthorizationRequests: report.AuthorizationRequests) { Sender = sender }, ct);
+                admitted.Fault, VerifySignatures: rules.StrictRumSignatures, AuthorizationRequests: report.AuthorizationRequests)
+            { Sender = sender }, ct);
         }
         catch (UsageRejectedException e)
         {

@@ -17,9 +17,9 @@ public static class SmartTransportDocs
     private const string Trust = "SmartTransport#TRUST_ESTABLISHMENT";
 
     /// <summary>A RUM report of two DNA_NWStack licenses over one day, signed with an all-zero key (signatures are checked only with Rum:StrictSignatures).</summary>
-    private static (string Payload, JsonObject Signature) Report(string serial, ulong id)
+    private static (string Payload, JsonObject Signature) Report(string serial, ulong id, string metricName = "ENTITLEMENT")
     {
-        var builder = new RumReportBuilder(new RumUdi(Pid, serial), NwStackTag, id);
+        var builder = new RumReportBuilder(new RumUdi(Pid, serial), NwStackTag, id) { MetricName = metricName };
         var end = new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero);
         builder.AddMeasurement(2, end.AddDays(-1), end);
         var signed = builder.BuildSigned(new byte[32]);
@@ -32,9 +32,9 @@ public static class SmartTransportDocs
         });
     }
 
-    private static string Reports(string serial, ulong id)
+    private static string Reports(string serial, ulong id, string metricName = "ENTITLEMENT")
     {
-        var (payload, signature) = Report(serial, id);
+        var (payload, signature) = Report(serial, id, metricName);
         return new JsonArray(new JsonObject { ["payload"] = payload, ["signature"] = signature }).ToJsonString();
     }
 
@@ -55,8 +55,9 @@ public static class SmartTransportDocs
         }
     }
 
-    private static string Message(string type, string data, string version = "1.0") => $$"""
-        {"header": {"version": "{{version}}", "type": "{{type}}", "message_id": "00000000-0000-4000-8000-00000000d0c5", "timestamp": 1700000000000, "nonce": "docsnonce0000001"}, "sudi": {"udi_pid": "{{Pid}}", "udi_serial_number": "{{Serial}}"}, "hostname": "wlc-docs", "data": {{data}}}
+    // Protocol version 1.3 and the agent capabilities a current IOS XE agent lists (smart-transport.md §What real devices record).
+    private static string Message(string type, string data, string version = "1.3") => $$"""
+        {"header": {"version": "{{version}}", "type": "{{type}}", "message_id": "00000000-0000-4000-8000-00000000d0c5", "timestamp": 1700000000000, "nonce": "docsnonce0000001"}, "sudi": {"udi_pid": "{{Pid}}", "udi_serial_number": "{{Serial}}"}, "hostname": "wlc-docs", "agent_capabilities": ["OK_TRY_AGAIN"], "data": {{data}}}
         """;
 
     public static readonly DocumentDefinition Document = new(DocumentNames.SmartTransport, DocumentNames.SmartTransport, "Smart transport (simulated)",
@@ -67,7 +68,8 @@ public static class SmartTransportDocs
         {
             ["SmartTransport"] = new()
             {
-                Description = "Reply: `{header, status: COMPLETE | OK_POLL | FAILED, poll_id?, poll_interval?, error?: {code, message}, data?}`. "
+                Description = "Reply: `{header, connect_info, status: COMPLETE | OK_POLL | OK_TRY_AGAIN | FAILED, poll_id?, poll_interval?, error?: {code, message}, data?}`. "
+                    + "A device may name itself by `product_instance_identifier` (its PIID) instead of `sudi` once trusted. "
                     + "File-valued fields (smart_license, policy, ack) carry the file text.",
                 Examples = new Dictionary<string, NamedExample>
                 {
@@ -82,10 +84,11 @@ public static class SmartTransportDocs
                         [new("body:/data/trust_code_id", Trust, "/data/trust_codes/0/smart_license", "<data>([^<]+)</data>", "/trust_code_id")]),
                     ["USAGE_REPORTING"] = new("USAGE_REPORTING: RUM reports (answered OK_POLL; the ACK comes on RESULT_POLLING)",
                         Message("USAGE_REPORTING", $$"""{"reports": {{Reports(Serial, 1)}}}"""), [new(null, Trust)]),
-                    ["RESULT_POLLING"] = new("RESULT_POLLING: the result of a job answered OK_POLL",
+                    ["TELEMETRY_REPORTING"] = new("TELEMETRY_REPORTING: RUM reports with metric_name TELEMETRY (stored and acknowledged, never counted as license use)",
+                        Message("TELEMETRY_REPORTING", $$"""{"reports": {{Reports(Serial, 2, "TELEMETRY")}}}"""), [new(null, Trust)]),
+                    ["RESULT_POLLING"] = new("RESULT_POLLING: the result of a job answered OK_POLL (a usage report's ACK, on the first poll by default)",
                         Message("RESULT_POLLING", """{"poll_id": "<poll_id from USAGE_REPORTING>"}"""),
-                        // The poll transition makes USAGE_REPORTING answer OK_POLL (the default of smart-transport.md).
-                        [new(null, "SetPollTransition"), new("body:/data/poll_id", "SmartTransport#USAGE_REPORTING", "/poll_id")]),
+                        [new("body:/data/poll_id", "SmartTransport#USAGE_REPORTING", "/poll_id")]),
                     ["AUTHORIZATION_REQUEST"] = new("AUTHORIZATION_REQUEST: a SLAC for the enforced demo license",
                         Message("AUTHORIZATION_REQUEST", $$"""{"entitlements": [{"tag": "{{EnforcedTag}}", "count": 1}], "scope": "local", "mode": "replace"}"""),
                         [new(null, Trust)]),
@@ -97,7 +100,7 @@ public static class SmartTransportDocs
                         [new(null, "SmartTransport#AUTHORIZATION_REQUEST")]),
                 },
                 Response = """
-                    {"header": {"version": "1.0", "type": "TRUST_ESTABLISHMENT", "message_id": "00000000-0000-4000-8000-00000000d0c5", "correlation_id": "…", "timestamp": 1700000000000}, "status": "COMPLETE", "data": {"trust_codes": [{"sudi": {"udi_pid": "C9800-CL-K9", "udi_serial_number": "DOCS-ST-1"}, "smart_license": "<smartLicense><smartLicenseTrustCode>…</smartLicenseTrustCode></smartLicense>"}], "policy": "<smartLicense>…</smartLicense>", "smart_account": {"id": "123456", "domain": "example.com", "name": "Example Co"}, "virtual_account": {"id": "234567", "name": "DEFAULT"}}}
+                    {"header": {"version": "1.3", "type": "TRUST_ESTABLISHMENT", "message_id": "00000000-0000-4000-8000-00000000d0c5", "correlation_id": "…", "timestamp": 1700000000000}, "connect_info": {"name": "SSM", "version": "1.3", "additional": "", "prod": true, "capabilities": ["…"]}, "status": "COMPLETE", "data": {"trust_codes": [{"sudi": {"udi_pid": "C9800-CL-K9", "udi_serial_number": "DOCS-ST-1"}, "smart_license": "<smartLicense><smartLicenseTrustCode>…</smartLicenseTrustCode></smartLicense>"}], "policy": "<smartLicense>…</smartLicense>", "smart_account": {"id": "123456", "domain": "example.com", "name": "Example Co"}, "virtual_account": {"id": "234567", "name": "DEFAULT"}}}
                     """,
             },
         },

@@ -56,8 +56,14 @@ public sealed class CommunicationStatistics
             var s = this[type];
             _byType[type] = s with
             {
-                Total = s.Total + 1, Success = s.Success + 1, OngoingOverall = 0, OngoingCommunication = 0, LastResponse = status, LastResponseTime = at,
-                LastSuccessTime = at, FailureReason = null,
+                Total = s.Total + 1,
+                Success = s.Success + 1,
+                OngoingOverall = 0,
+                OngoingCommunication = 0,
+                LastResponse = status,
+                LastResponseTime = at,
+                LastSuccessTime = at,
+                FailureReason = null,
             };
         }
     }
@@ -69,9 +75,13 @@ public sealed class CommunicationStatistics
             var s = this[type];
             _byType[type] = s with
             {
-                Total = s.Total + 1, Fail = s.Fail + 1, OngoingOverall = s.OngoingOverall + 1,
+                Total = s.Total + 1,
+                Fail = s.Fail + 1,
+                OngoingOverall = s.OngoingOverall + 1,
                 OngoingCommunication = communication ? s.OngoingCommunication + 1 : s.OngoingCommunication,
-                LastResponse = status, LastResponseTime = at, FailureReason = reason,
+                LastResponse = status,
+                LastResponseTime = at,
+                FailureReason = reason,
             };
         }
     }
