@@ -82,8 +82,9 @@ public static class Scale
             {
                 await server.DisposeAsync();
             }
-            // Reset empties the store: a copy of the file as served (migrated) brings it back for each further round.
-            if (o.ResetRounds > 1) File.Copy(db, pristine, overwrite: true);
+            // Reset empties the store: a copy of the file as served (migrated) brings it back for each further
+            // round, and at the end for a file that stays (given, or --keep), so a later run finds it populated.
+            if (o.ResetRounds > 1 || o.Keep || given) File.Copy(db, pristine, overwrite: true);
             for (var round = 0; round < o.ResetRounds; round++)
             {
                 if (round > 0) Restore(pristine, db);
@@ -113,8 +114,9 @@ public static class Scale
         }
         finally
         {
+            if ((o.Keep || given) && File.Exists(pristine)) Restore(pristine, db);
             File.Delete(pristine);
-            // A file this run populated goes (GBs); one it was given stays, as reset left it.
+            // A file this run populated goes (GBs) unless kept; one it was given stays, populated as it came.
             if (!o.Keep && !given)
             {
                 foreach (var f in new[] { db, db + "-wal", db + "-shm" }) File.Delete(f);

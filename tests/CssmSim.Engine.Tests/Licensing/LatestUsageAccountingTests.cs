@@ -162,6 +162,55 @@ public sealed class LatestUsageAccountingTests
             while (r.Read()) windowed.Add($"{r.GetString(0)} {r.GetString(1)} {r.GetInt64(2)}");
         }
         windowed.ShouldBe(expected);
+        // The per-VA sums the balances read (migration 12) equal latest_usage summed afresh, pool sum included.
+        Rows(raw, "SELECT va_id, tag, in_use, in_use_counted, instances FROM va_tag_usage WHERE instances > 0 ORDER BY va_id, tag")
+            .ShouldBe(Rows(raw, "SELECT va_id, tag, SUM(in_use), SUM(MAX(in_use, 0)), COUNT(*) FROM latest_usage GROUP BY va_id, tag ORDER BY va_id, tag"));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    public async Task The_per_virtual_account_sums_are_rebuilt_by_a_snapshot_import_and_emptied_by_a_reset(StoreKind kind)
+    {
+        await using var seeded = await SeededStore.StartAsync(kind);
+        var va = await seeded.VirtualAccountAsync("example.com", "DEFAULT");
+        foreach (var serial in new[] { "S1", "S2" }) await AddInstanceAsync(seeded, serial, va.Id);
+        await seeded.Store.Usage.StoreReportsAsync([Report("S1", "1", Seeds.NwStackTag, 4, T0), Report("S2", "1", Seeds.NwStackTag, 6, T0)], T0, "ACKED", Ct);
+        var snapshot = await seeded.Store.State.ExportAsync(Ct);
+
+        await seeded.Store.State.ResetAsync(CssmSim.Engine.Seeding.SeedPlan.Empty, null, Ct);
+        var afterReset = await seeded.Store.Usage.InUseAsync(va.Id, Ct);
+        await seeded.Store.State.ImportAsync(snapshot, Ct);
+        var afterImport = await seeded.Store.Usage.InUseAsync(va.Id, Ct);
+
+        afterReset.ShouldBeEmpty();
+        afterImport.Select(u => $"{u.Tag} {u.InUse}").ShouldBe([$"{Seeds.NwStackTag} 10"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    public async Task A_smart_account_reset_drops_the_sums_of_its_virtual_accounts(StoreKind kind)
+    {
+        await using var seeded = await SeededStore.StartAsync(kind);
+        var va = await seeded.VirtualAccountAsync("example.com", "DEFAULT");
+        await AddInstanceAsync(seeded, "S1", va.Id);
+        await seeded.Store.Usage.StoreReportsAsync([Report("S1", "1", Seeds.NwStackTag, 4, T0)], T0, "ACKED", Ct);
+
+        await seeded.Store.State.ResetAsync(CssmSim.Engine.Seeding.SeedPlan.Empty, "example.com", Ct);
+
+        (await seeded.Store.Usage.InUseAsync(va.Id, Ct)).ShouldBeEmpty();
+        if (kind != StoreKind.SqliteFile) return;
+        using var raw = seeded.Test.OpenRawConnection();
+        Rows(raw, $"SELECT va_id, tag, in_use FROM va_tag_usage WHERE va_id = '{va.Id}'").ShouldBeEmpty();
+    }
+
+    private static List<string> Rows(Microsoft.Data.Sqlite.SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var rows = new List<string>();
+        while (r.Read()) rows.Add(string.Join(" ", Enumerable.Range(0, r.FieldCount).Select(i => Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture))));
+        return rows;
     }
 
     [Theory]

@@ -176,7 +176,17 @@ internal sealed class PostgresInventoryStore(PostgresDatabase db) : IInventorySt
         ("$last", p.LastContact is { } lc ? Time(lc) : null)), ct);
 
     public Task<bool> DeleteProductInstanceAsync(string udi, CancellationToken ct = default) =>
-        db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM product_instances WHERE udi = $udi", ("$udi", udi)) > 0, ct);
+        db.WriteAsync((c, tx) =>
+        {
+            // Its row first (no report of it is stored meanwhile), then its latest usage leaves the
+            // Virtual Account's sums (migration 12) before it cascades away.
+            if (Sql.Scalar(c, tx, "SELECT 1 FROM product_instances WHERE udi = $udi FOR UPDATE", ("$udi", udi)) is null) return false;
+            Sql.Execute(c, tx, """
+                UPDATE va_tag_usage v SET in_use = v.in_use - l.in_use, in_use_counted = v.in_use_counted - GREATEST(l.in_use, 0), instances = v.instances - 1
+                FROM latest_usage l WHERE l.udi = $udi AND v.va_id = l.va_id AND v.tag = l.tag
+                """, ("$udi", udi));
+            return Sql.Execute(c, tx, "DELETE FROM product_instances WHERE udi = $udi", ("$udi", udi)) > 0;
+        }, ct);
 
     public Task<bool> MoveProductInstanceAsync(string udi, string fromVirtualAccountId, string toVirtualAccountId, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) =>

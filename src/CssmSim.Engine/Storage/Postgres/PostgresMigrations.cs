@@ -312,6 +312,46 @@ public static class PostgresMigrations
         new(11, "product-instance-piid-index", """
             CREATE INDEX product_instances_by_piid ON product_instances (piid);
             """),
+        // A Virtual Account's in-use per tag kept as sums of latest_usage by triggers (SQLite's migration
+        // 12; see there): in_use the plain sum, in_use_counted the sum of max(in_use, 0) the pools check,
+        // instances the rows summed. As there, no trigger per deleted instance or latest_usage row: the
+        // store's instance delete subtracts, a Virtual Account's delete drops its sums, a full reset
+        // empties both. A sum's row is locked by each transaction that changes it until it commits, so
+        // two replicas' reports for one Virtual Account and tag add up one after the other.
+        new(12, "usage-sums-per-virtual-account", """
+            CREATE TABLE va_tag_usage (
+                va_id          TEXT COLLATE "C" NOT NULL,
+                tag            TEXT COLLATE "C" NOT NULL,
+                in_use         BIGINT NOT NULL,
+                in_use_counted BIGINT NOT NULL,
+                instances      BIGINT NOT NULL,
+                PRIMARY KEY (va_id, tag)
+            );
+            INSERT INTO va_tag_usage (va_id, tag, in_use, in_use_counted, instances)
+            SELECT va_id, tag, SUM(in_use), SUM(GREATEST(in_use, 0)), COUNT(*) FROM latest_usage GROUP BY va_id, tag;
+            CREATE FUNCTION cssmsim_va_tag_usage_add() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                IF TG_OP = 'UPDATE' THEN
+                    UPDATE va_tag_usage SET in_use = in_use - OLD.in_use, in_use_counted = in_use_counted - GREATEST(OLD.in_use, 0), instances = instances - 1
+                    WHERE va_id = OLD.va_id AND tag = OLD.tag;
+                END IF;
+                INSERT INTO va_tag_usage AS v (va_id, tag, in_use, in_use_counted, instances) VALUES (NEW.va_id, NEW.tag, NEW.in_use, GREATEST(NEW.in_use, 0), 1)
+                ON CONFLICT (va_id, tag) DO UPDATE SET in_use = v.in_use + EXCLUDED.in_use, in_use_counted = v.in_use_counted + EXCLUDED.in_use_counted,
+                    instances = v.instances + 1;
+                RETURN NULL;
+            END $fn$;
+            CREATE TRIGGER va_tag_usage_on_insert AFTER INSERT ON latest_usage
+                FOR EACH ROW EXECUTE FUNCTION cssmsim_va_tag_usage_add();
+            CREATE TRIGGER va_tag_usage_on_update AFTER UPDATE OF in_use, va_id ON latest_usage
+                FOR EACH ROW EXECUTE FUNCTION cssmsim_va_tag_usage_add();
+            CREATE FUNCTION cssmsim_va_tag_usage_drop() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                DELETE FROM va_tag_usage WHERE va_id = OLD.id;
+                RETURN OLD;
+            END $fn$;
+            CREATE TRIGGER va_tag_usage_on_virtual_account_delete BEFORE DELETE ON virtual_accounts
+                FOR EACH ROW EXECUTE FUNCTION cssmsim_va_tag_usage_drop();
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);

@@ -262,8 +262,10 @@ internal sealed class PostgresStateStore(PostgresDatabase db) : IStateStore
 
     private static void DeleteAll(NpgsqlConnection c, NpgsqlTransaction tx)
     {
-        // Children first, so foreign keys hold at every step; latest_usage is derived from reports (migration 10).
+        // Children first, so foreign keys hold at every step; latest_usage and its sums are derived
+        // from reports (migrations 10 and 12), emptied first so nothing is left to subtract.
         Sql.Execute(c, tx, "DELETE FROM latest_usage");
+        Sql.Execute(c, tx, "DELETE FROM va_tag_usage");
         foreach (var t in SnapshotTables.All.Reverse()) Sql.Execute(c, tx, $"DELETE FROM {t.Name}");
     }
 
@@ -276,7 +278,7 @@ internal sealed class PostgresStateStore(PostgresDatabase db) : IStateStore
     /// </summary>
     private static void EmptyAll(NpgsqlConnection c, NpgsqlTransaction tx)
     {
-        Sql.Execute(c, tx, $"TRUNCATE latest_usage, {string.Join(", ", SnapshotTables.All.Select(t => t.Name))}");
+        Sql.Execute(c, tx, $"TRUNCATE latest_usage, va_tag_usage, {string.Join(", ", SnapshotTables.All.Select(t => t.Name))}");
         Sql.Execute(c, tx, "UPDATE settings SET value = (CAST(value AS BIGINT) + 1)::text WHERE key = 'version/fault_rules'");
     }
 

@@ -102,9 +102,10 @@ internal sealed class PostgresUsageStore(PostgresDatabase db) : IUsageStore
     }
 
     // latest_usage (migration 10) holds the latest counted report of each instance and tag, kept
-    // by triggers, with the instance's current VA: a balance is one indexed sum.
+    // by triggers with the instance's current VA, and va_tag_usage (migration 12) its sums per VA
+    // and tag: a balance reads a row per tag.
     public Task<IReadOnlyList<TagUsage>> InUseAsync(string virtualAccountId, CancellationToken ct = default) =>
-        db.ReadAsync<IReadOnlyList<TagUsage>>(c => Sql.Query(c, null, "SELECT tag, SUM(in_use)::bigint FROM latest_usage WHERE va_id = $va GROUP BY tag ORDER BY tag",
+        db.ReadAsync<IReadOnlyList<TagUsage>>(c => Sql.Query(c, null, "SELECT tag, in_use FROM va_tag_usage WHERE va_id = $va AND instances > 0 ORDER BY tag",
             r => new TagUsage(r.GetString(0), r.GetInt64(1)), ("$va", virtualAccountId)), ct);
 
     public Task<IReadOnlyList<TagUsage>> InUseOfAsync(string udi, CancellationToken ct = default) =>

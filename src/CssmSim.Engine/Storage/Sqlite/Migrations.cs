@@ -305,6 +305,43 @@ public static class Migrations
         new(11, "product-instance-piid-index", """
             CREATE INDEX product_instances_by_piid ON product_instances (piid);
             """),
+        // A Virtual Account's in-use per tag kept as sums of latest_usage (migration 10) by triggers, so a
+        // balance reads a row per tag instead of summing every instance's latest report (300,000 at SSM
+        // On-Prem's scale). in_use is the plain sum, in_use_counted the sum of max(in_use, 0) the pools
+        // check, instances the rows summed (a tag shows while any remain). No trigger per deleted instance
+        // or latest_usage row (300,000 of them made a full reset take three times as long): removing one
+        // instance subtracts its rows in the store's delete, a Virtual Account's delete drops its sums,
+        // and a full reset empties both tables. Derived: not snapshotted.
+        new(12, "usage-sums-per-virtual-account", """
+            CREATE TABLE va_tag_usage (
+                va_id          TEXT NOT NULL,
+                tag            TEXT NOT NULL,
+                in_use         INTEGER NOT NULL,
+                in_use_counted INTEGER NOT NULL,
+                instances      INTEGER NOT NULL,
+                PRIMARY KEY (va_id, tag)
+            ) WITHOUT ROWID;
+            INSERT INTO va_tag_usage (va_id, tag, in_use, in_use_counted, instances)
+            SELECT va_id, tag, SUM(in_use), SUM(MAX(in_use, 0)), COUNT(*) FROM latest_usage GROUP BY va_id, tag;
+            CREATE TRIGGER va_tag_usage_on_insert AFTER INSERT ON latest_usage
+            BEGIN
+                INSERT INTO va_tag_usage (va_id, tag, in_use, in_use_counted, instances) VALUES (NEW.va_id, NEW.tag, NEW.in_use, MAX(NEW.in_use, 0), 1)
+                ON CONFLICT (va_id, tag) DO UPDATE SET in_use = in_use + excluded.in_use, in_use_counted = in_use_counted + excluded.in_use_counted,
+                    instances = instances + 1;
+            END;
+            CREATE TRIGGER va_tag_usage_on_update AFTER UPDATE OF in_use, va_id ON latest_usage
+            BEGIN
+                UPDATE va_tag_usage SET in_use = in_use - OLD.in_use, in_use_counted = in_use_counted - MAX(OLD.in_use, 0), instances = instances - 1
+                WHERE va_id = OLD.va_id AND tag = OLD.tag;
+                INSERT INTO va_tag_usage (va_id, tag, in_use, in_use_counted, instances) VALUES (NEW.va_id, NEW.tag, NEW.in_use, MAX(NEW.in_use, 0), 1)
+                ON CONFLICT (va_id, tag) DO UPDATE SET in_use = in_use + excluded.in_use, in_use_counted = in_use_counted + excluded.in_use_counted,
+                    instances = instances + 1;
+            END;
+            CREATE TRIGGER va_tag_usage_on_virtual_account_delete BEFORE DELETE ON virtual_accounts
+            BEGIN
+                DELETE FROM va_tag_usage WHERE va_id = OLD.id;
+            END;
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);

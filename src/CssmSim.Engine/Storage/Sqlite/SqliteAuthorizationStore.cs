@@ -58,12 +58,12 @@ internal sealed class SqliteAuthorizationStore(SqliteDatabase db) : IAuthorizati
     /// <summary>
     /// Σ over product instances in the VA of max(latest reported in-use, authorized), for one tag;
     /// <paramref name="extraUdi"/> gets <paramref name="extraCount"/> more authorized. Every instance's
-    /// report is one indexed sum (latest_usage, migration 10); only the authorized instances are read
+    /// report is summed already (va_tag_usage, migration 12); only the authorized instances are read
     /// one by one, for what their authorization adds beyond their report.
     /// </summary>
     private static long Consumption(SqliteConnection c, SqliteTransaction? tx, string vaId, string tag, IReadOnlyCollection<string> excluded, string? extraUdi, long extraCount)
     {
-        var reported = Convert.ToInt64(Sql.Scalar(c, tx, "SELECT COALESCE(SUM(MAX(in_use, 0)), 0) FROM latest_usage WHERE va_id = $va AND tag = $tag",
+        var reported = Convert.ToInt64(Sql.Scalar(c, tx, "SELECT COALESCE(SUM(in_use_counted), 0) FROM va_tag_usage WHERE va_id = $va AND tag = $tag",
             ("$va", vaId), ("$tag", tag)), CultureInfo.InvariantCulture);
         var perUdi = new Dictionary<string, (long InUse, long Authorized)>(StringComparer.Ordinal);
         foreach (var (udi, id, count, inUse) in Sql.Query(c, tx, """

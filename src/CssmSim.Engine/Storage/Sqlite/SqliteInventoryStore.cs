@@ -169,7 +169,18 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
         ("$last", p.LastContact is { } lc ? Time(lc) : null)), ct);
 
     public Task<bool> DeleteProductInstanceAsync(string udi, CancellationToken ct = default) =>
-        db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM product_instances WHERE udi = $udi", ("$udi", udi)) > 0, ct);
+        db.WriteAsync((c, tx) =>
+        {
+            // Its latest usage leaves the Virtual Account's sums (migration 12) before it cascades away.
+            Sql.Execute(c, tx, """
+                UPDATE va_tag_usage SET
+                    in_use = in_use - (SELECT l.in_use FROM latest_usage l WHERE l.udi = $udi AND l.tag = va_tag_usage.tag),
+                    in_use_counted = in_use_counted - (SELECT MAX(l.in_use, 0) FROM latest_usage l WHERE l.udi = $udi AND l.tag = va_tag_usage.tag),
+                    instances = instances - 1
+                WHERE (va_id, tag) IN (SELECT l.va_id, l.tag FROM latest_usage l WHERE l.udi = $udi)
+                """, ("$udi", udi));
+            return Sql.Execute(c, tx, "DELETE FROM product_instances WHERE udi = $udi", ("$udi", udi)) > 0;
+        }, ct);
 
     public Task<bool> MoveProductInstanceAsync(string udi, string fromVirtualAccountId, string toVirtualAccountId, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) =>

@@ -272,8 +272,10 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
 
     private static void DeleteAll(SqliteConnection c, SqliteTransaction tx)
     {
-        // Children first, so foreign keys hold at every step; latest_usage is derived from reports (migration 10).
+        // Children first, so foreign keys hold at every step; latest_usage and its sums are derived from
+        // reports (migrations 10 and 12), emptied first so the instances' delete trigger finds nothing to subtract.
         Sql.Execute(c, tx, "DELETE FROM latest_usage");
+        Sql.Execute(c, tx, "DELETE FROM va_tag_usage");
         foreach (var t in SnapshotTables.All.Reverse()) Sql.Execute(c, tx, $"DELETE FROM {t.Name}");
     }
 
