@@ -137,13 +137,7 @@ public sealed partial class SimulatedProductInstance
     public async Task<UsageReportResult> SendTelemetryAsync(IEnumerable<(string Tag, long Value)> telemetry, DateTimeOffset? at = null, CancellationToken ct = default,
         bool pollForAck = true)
     {
-        var reports = new JsonArray();
-        var ids = new List<string>();
-        foreach (var (payload, signature, id) in BuildReports(telemetry, at, "TELEMETRY"))
-        {
-            reports.Add(new JsonObject { ["payload"] = payload, ["signature"] = signature });
-            ids.Add(id);
-        }
+        var (reports, ids) = ReportsMessage(telemetry, at, "TELEMETRY", keepPending: false);
         return await ReportAndAwaitAckAsync("TELEMETRY_REPORTING", new JsonObject { ["reports"] = reports }, ids, pollForAck, ct);
     }
 

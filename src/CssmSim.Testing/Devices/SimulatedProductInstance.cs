@@ -135,14 +135,7 @@ public sealed partial class SimulatedProductInstance
     public async Task<UsageReportResult> ReportUsageAsync(IEnumerable<(string Tag, long Count)> usage, bool askForTrust = false, DateTimeOffset? at = null,
         CancellationToken ct = default, bool pollForAck = true)
     {
-        var reports = new JsonArray();
-        var ids = new List<string>();
-        foreach (var (payload, signature, id) in BuildReports(usage, at))
-        {
-            reports.Add(new JsonObject { ["payload"] = payload, ["signature"] = signature });
-            ids.Add(id);
-            KeepPending(id, payload, signature);
-        }
+        var (reports, ids) = ReportsMessage(usage, at, "ENTITLEMENT", keepPending: true);
         var data = new JsonObject { ["reports"] = reports };
         if (askForTrust) data["trust_requests"] = new JsonArray(new JsonObject { ["sudi"] = new JsonObject { ["udi_pid"] = Udi.Pid, ["udi_serial_number"] = Udi.Serial } });
         return await ReportAndAwaitAckAsync("USAGE_REPORTING", data, ids, pollForAck, ct);
@@ -158,6 +151,20 @@ public sealed partial class SimulatedProductInstance
     /// </summary>
     public IReadOnlyList<(string Payload, JsonObject Signature, string ReportId)> BuildReports(IEnumerable<(string Tag, long Count)> usage, DateTimeOffset? at = null) =>
         BuildReports(usage, at, "ENTITLEMENT");
+
+    /// <summary>The <c>reports</c> array of a USAGE_REPORTING or TELEMETRY_REPORTING message, and its report ids.</summary>
+    private (JsonArray Reports, List<string> Ids) ReportsMessage(IEnumerable<(string Tag, long Count)> items, DateTimeOffset? at, string metricName, bool keepPending)
+    {
+        var reports = new JsonArray();
+        var ids = new List<string>();
+        foreach (var (payload, signature, id) in BuildReports(items, at, metricName))
+        {
+            reports.Add(new JsonObject { ["payload"] = payload, ["signature"] = signature });
+            ids.Add(id);
+            if (keepPending) KeepPending(id, payload, signature);
+        }
+        return (reports, ids);
+    }
 
     private List<(string Payload, JsonObject Signature, string ReportId)> BuildReports(IEnumerable<(string Tag, long Count)> usage, DateTimeOffset? at, string metricName)
     {
