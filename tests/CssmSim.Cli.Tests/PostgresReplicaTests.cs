@@ -305,6 +305,69 @@ public sealed class PostgresReplicaTests : IAsyncDisposable
             $"sent {sent.Count}, answered {answeredList.Count}, stored {stored.Count}, cut by the kill {cutByKill}, answered after it {answeredAfterKill.Values.Sum()}");
     }
 
+    private static async Task<int> OAuthAsync(HttpClient http, string requestId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth2/default/v1/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
+        };
+        request.Headers.Add("X-Request-Id", requestId);
+        using var response = await http.SendAsync(request, Ct);
+        return (int)response.StatusCode;
+    }
+
+    private static async Task AddRuleEverywhereAsync(Replica[] replicas, string json, string id)
+    {
+        using (var added = await replicas[0].Http.PostAsync("/_sim/faults", new StringContent(json, Encoding.UTF8, "application/json"), Ct))
+            added.IsSuccessStatusCode.ShouldBeTrue(await added.Content.ReadAsStringAsync(Ct));
+        foreach (var r in replicas)
+        {
+            var seen = await WithinOneSecondAsync(async _ => (int)(await r.Http.GetAsync($"/_sim/faults/{id}", Ct)).StatusCode, status => status == 200);
+            seen.ShouldBe(200, $"the rule added on replica 1 is loaded on {r.Url} within 1 s");
+        }
+    }
+
+    [Fact]
+    public async Task Three_replicas_count_a_fault_rule_in_one_sequence_and_each_shows_every_replicas_requests_in_the_journal()
+    {
+        var (replicas, _) = await StartReplicasAsync(3);
+
+        // every: 3 over 30 requests sent in turn to the three replicas: the 3rd, 6th, ... request overall fails.
+        await AddRuleEverywhereAsync(replicas, """{"id":"every-third","match":{"surface":"oauth"},"when":{"every":3},"effect":{"status":503}}""", "every-third");
+        var statuses = new List<int>();
+        for (var i = 0; i < 30; i++) statuses.Add(await OAuthAsync(replicas[i % 3].Http, $"seq-{i:D2}"));
+        using (var deleted = await replicas[1].Http.DeleteAsync("/_sim/faults/every-third", Ct)) deleted.IsSuccessStatusCode.ShouldBeTrue();
+
+        // times: 5 with 90 concurrent requests spread over the replicas: exactly five fail, wherever they land.
+        await AddRuleEverywhereAsync(replicas, """{"id":"five-times","match":{"surface":"oauth"},"when":{"times":5},"effect":{"status":503}}""", "five-times");
+        var raced = await Task.WhenAll(Enumerable.Range(0, 90).Select(i => OAuthAsync(replicas[i % 3].Http, $"race-{i:D2}")));
+        var counters = (await replicas[2].Http.GetFromJsonAsync<JsonObject>("/_sim/faults/five-times", Ct))!;
+
+        statuses.Select((s, i) => (s, i)).Where(x => x.s == 503).Select(x => x.i + 1).ShouldBe([3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
+        raced.Count(s => s == 503).ShouldBe(5);
+        counters["candidates"]!.GetValue<long>().ShouldBe(90);
+        counters["applied"]!.GetValue<long>().ShouldBe(5);
+        counters["exhausted"]!.GetValue<bool>().ShouldBeTrue();
+
+        // The journal (persisted by default on PostgreSQL) of any replica holds all 120 requests, in one id sequence.
+        foreach (var r in replicas)
+        {
+            var journal = (await r.Http.GetFromJsonAsync<JsonObject>("/_sim/journal?surface=oauth&limit=500&waitForCount=120&timeout=5", Ct))!;
+            var entries = journal["entries"]!.AsArray();
+            journal["timedOut"].ShouldBeNull($"{r.Url} saw {entries.Count} of 120 requests");
+            entries.Select(e => e!["requestId"]!.GetValue<string>()).Order().ShouldBe(
+                Enumerable.Range(0, 30).Select(i => $"seq-{i:D2}").Concat(Enumerable.Range(0, 90).Select(i => $"race-{i:D2}")).Order());
+            entries.Select(e => e!["id"]!.GetValue<long>()).ShouldBeInOrder(SortDirection.Ascending);
+            entries.Select(e => e!["id"]!.GetValue<long>()).Distinct().Count().ShouldBe(120);
+            entries.Count(e => e!["httpStatus"]!.GetValue<int>() == 503).ShouldBe(15);
+        }
+
+        // Cleared on one replica, the journal is empty on the others.
+        using (var cleared = await replicas[1].Http.DeleteAsync("/_sim/journal", Ct)) cleared.IsSuccessStatusCode.ShouldBeTrue();
+        var after = (await replicas[0].Http.GetFromJsonAsync<JsonObject>("/_sim/journal?surface=oauth", Ct))!;
+        after["entries"]!.AsArray().ShouldBeEmpty();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var c in _clients) c.Dispose();

@@ -19,10 +19,10 @@ public sealed class SharedStateTests : IDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private readonly string _dir = Directory.CreateTempSubdirectory("cssmsim-sharedstate-").FullName;
 
-    private async Task<(CliProcess Process, HttpClient Http)> ServeAsync(string db = "sqlite:shared.db")
+    private async Task<(CliProcess Process, HttpClient Http)> ServeAsync(string db = "sqlite:shared.db", IDictionary<string, string>? env = null)
     {
         var port = CliProcess.FreePort();
-        var process = CliProcess.Start(_dir, null, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", db);
+        var process = CliProcess.Start(_dir, env, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", db);
         await process.WaitUntilListeningAsync();
         return (process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
     }
@@ -48,6 +48,29 @@ public sealed class SharedStateTests : IDisposable
             await Task.Delay(50, Ct);
         }
         return await send();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task With_Journal_Persist_each_process_on_a_file_shows_the_others_requests_and_without_it_only_its_own(bool persist)
+    {
+        var env = new Dictionary<string, string> { ["CSSMSIM__Journal__Persist"] = persist ? "true" : "false" };
+        var (a, httpA) = await ServeAsync(env: env);
+        await using var _a = a;
+        using var _ha = httpA;
+        var (b, httpB) = await ServeAsync(env: env);
+        await using var _b = b;
+        using var _hb = httpB;
+
+        (await TokenAsync(httpA)).Dispose();
+        (await TokenAsync(httpB)).Dispose();
+        (await TokenAsync(httpB)).Dispose();
+        var seenByA = (await httpA.GetFromJsonAsync<JsonObject>("/_sim/journal?surface=oauth&waitForCount=3&timeout=2", Ct))!;
+
+        seenByA["entries"]!.AsArray().Count.ShouldBe(persist ? 3 : 1);
+        if (persist) seenByA["entries"]!.AsArray().Select(e => e!["id"]!.GetValue<long>()).ShouldBe([1, 2, 3]);
+        else seenByA["timedOut"]!.GetValue<bool>().ShouldBeTrue();
     }
 
     [Fact]
@@ -107,8 +130,8 @@ public sealed class SharedStateTests : IDisposable
         await using (var store = SqliteSimulatorStore.Open(StoreLocation.Parse("sqlite:" + path)))
         {
             await store.State.MigrateAsync(Ct);
-            await store.Faults.SaveAsync(new StoredFaultRule("hand-edited", 1, false, """{"match":{"surface":"oauth"},"effect":{"error":"""), Ct);
-            await store.Faults.SaveAsync(new StoredFaultRule("still-good", 2, false, """{"match":{"surface":"oauth"},"effect":{"status":503}}"""), Ct);
+            await store.Faults.SaveAsync(new StoredFaultRule("hand-edited", 1, false, """{"match":{"surface":"oauth"},"effect":{"error":"""), ct: Ct);
+            await store.Faults.SaveAsync(new StoredFaultRule("still-good", 2, false, """{"match":{"surface":"oauth"},"effect":{"status":503}}"""), ct: Ct);
         }
         SqliteConnection.ClearAllPools();
 

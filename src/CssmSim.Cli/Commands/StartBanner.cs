@@ -32,6 +32,11 @@ public static class StartBanner
         };
         lines.Add($"  store {options.Store}{(detail is null ? "" : $" ({detail})")}, signing {(options.SigningAlgorithm == Engine.Signing.SigningAlgorithm.Ecdsa ? "ECDSA P-256" : "RSA-2048")}, API docs (Swagger UI) {server.BaseAddress}_sim/docs");
 
+        if (options.Store.Engine != StoreEngine.SqliteMemory)
+            lines.Add(options.PersistsJournal
+                ? "  shared with every process on this store: fault rules and their counters, the clock, and the journal (Journal:Persist)"
+                : "  shared with every process on this store: fault rules and their counters, the clock; the journal is this process's (Journal:Persist=true shares it)");
+
         var seed = seedFile is null ? "the demo account (default seed)" : $"seed {seedFile}";
         var outcome = options.ResetOnStart ? "store reset to it (--reset)" : services.GetRequiredService<SeedService>().StartupOutcome switch
         {

@@ -11,7 +11,7 @@ public sealed record BottleneckSettings(bool Enabled = true, long ConcurrentAbov
 /// <summary>A stored rule that cannot be loaded, and why.</summary>
 public sealed record UnloadableFaultRule(string Id, string Problem);
 
-/// <summary>A rule as the control API shows it: the rule plus this process's counters.</summary>
+/// <summary>A rule as the control API shows it: the rule plus its counters.</summary>
 public sealed record FaultRuleView(FaultRule Rule, long Candidates, long Applied, bool Exhausted)
 {
     public JsonObject ToJson()
@@ -27,9 +27,12 @@ public sealed record FaultRuleView(FaultRule Rule, long Candidates, long Applied
 
 /// <summary>
 /// The one fault engine every surface goes through (control.md §Faults). Rules persist in the
-/// store; candidate and applied counters and concurrency windows are per process. Evaluation is
-/// lock-light: rules are an immutable array swapped on change, each rule's counters guarded by
-/// its own lock so numbering is exact under concurrency.
+/// store. On a store other processes can open (a SQLite file, PostgreSQL: replicas), the candidate
+/// and applied counters are the store's, counted by one statement per matched rule, so `nth`,
+/// `every`, `after`, `times` and `probability` number every replica's requests in one sequence; on
+/// an in-memory store they are this process's, under a lock per rule. Concurrency windows
+/// (<c>concurrentAbove</c>) count the requests this process has in flight. Rules are an immutable
+/// array swapped on change, so a request on a surface no rule watches costs nothing.
 /// </summary>
 public sealed class FaultEngine
 {
@@ -39,6 +42,7 @@ public sealed class FaultEngine
     private readonly BottleneckSettings _bottleneck;
     private readonly Func<long> _randomSeed;
     private readonly TimeProvider _wall;
+    private readonly bool _shared;
     private readonly SemaphoreSlim _changes = new(1, 1);
     private volatile CompiledRule[] _rules = [];
     private volatile HashSet<string> _surfaces = [];
@@ -54,6 +58,7 @@ public sealed class FaultEngine
         _bottleneck = bottleneck;
         _randomSeed = randomSeed;
         _wall = wall;
+        _shared = store.Location.Engine != StoreEngine.SqliteMemory;
     }
 
     public static FaultRule BottleneckRule(BottleneckSettings s) => new(
@@ -87,7 +92,7 @@ public sealed class FaultEngine
         {
             if (!keepCounters) _rules = [];
             if ((await _store.Faults.ListAsync(ct)).All(r => r.Id != BottleneckId))
-                await SaveAsync(BottleneckRule(_bottleneck), long.MaxValue / 2, ct);
+                await SaveAsync(BottleneckRule(_bottleneck), long.MaxValue / 2, restartCounts: true, ct);
             await LoadAsync(ct);
         }
         finally { _changes.Release(); }
@@ -100,17 +105,35 @@ public sealed class FaultEngine
         try
         {
             await _store.Faults.DeleteUserRulesAsync(ct);
-            await SaveAsync(BottleneckRule(_bottleneck), long.MaxValue / 2, ct);
+            await SaveAsync(BottleneckRule(_bottleneck), long.MaxValue / 2, restartCounts: true, ct);
             _rules = [];
             await LoadAsync(ct);
         }
         finally { _changes.Release(); }
     }
 
+    /// <summary>The rules with the counters this process last saw (its own counts, or the store's as of its last count or read).</summary>
     public IReadOnlyList<FaultRuleView> List() =>
         _rules.Select(c => { lock (c.State) return new FaultRuleView(c.Rule, c.State.Candidates, c.State.Applied, c.State.Exhausted); }).ToList();
 
     public FaultRuleView? Find(string id) => List().FirstOrDefault(v => v.Rule.Id == id);
+
+    /// <summary>The rules with their counters as they are now, every process's counts included.</summary>
+    public async Task<IReadOnlyList<FaultRuleView>> ListAsync(CancellationToken ct = default)
+    {
+        if (_shared)
+        {
+            var counts = await _store.Faults.ReadCountsAsync(ct);
+            foreach (var c in _rules)
+            {
+                var n = counts.TryGetValue(c.Rule.Id, out var found) ? found : default;
+                lock (c.State) c.State.Set(n, c.Rule.When.Times);
+            }
+        }
+        return List();
+    }
+
+    public async Task<FaultRuleView?> FindAsync(string id, CancellationToken ct = default) => (await ListAsync(ct)).FirstOrDefault(v => v.Rule.Id == id);
 
     /// <summary>True when some enabled rule can match a request on <paramref name="surface"/>: the fast path skips the rest.</summary>
     public bool Watches(string surface) => _surfaces.Contains(surface);
@@ -219,7 +242,7 @@ public sealed class FaultEngine
         Prefixed(() => FaultRuleJson.Read(body, givenId ?? "rule-0", builtin: false), pathPrefix);
         var seq = await _store.State.NextCounterAsync("fault-rule", ct);
         var rule = Prefixed(() => FaultRuleJson.Read(body, givenId ?? "rule-" + seq, builtin: false), pathPrefix);
-        await SaveAsync(rule, seq, ct);
+        await SaveAsync(rule, seq, restartCounts: true, ct);
         return rule;
     }
 
@@ -229,7 +252,7 @@ public sealed class FaultEngine
         if (patch is not JsonObject) throw EngineValidationException.Single("$", "a merge patch must be a JSON object");
         var merged = FaultRuleJson.MergePatch(FaultRuleJson.Write(current.Rule), patch);
         var rule = Prefixed(() => FaultRuleJson.Read(merged, id, current.Rule.Builtin), pathPrefix);
-        await SaveAsync(rule, current.Seq, ct);
+        await SaveAsync(rule, current.Seq, restartCounts: false, ct);
     }
 
     private static FaultRule Prefixed(Func<FaultRule> read, string prefix)
@@ -244,8 +267,8 @@ public sealed class FaultEngine
         }
     }
 
-    private Task SaveAsync(FaultRule rule, long seq, CancellationToken ct) =>
-        _store.Faults.SaveAsync(new StoredFaultRule(rule.Id, seq, rule.Builtin, FaultRuleJson.Write(rule).ToJsonString()), ct);
+    private Task SaveAsync(FaultRule rule, long seq, bool restartCounts, CancellationToken ct) =>
+        _store.Faults.SaveAsync(new StoredFaultRule(rule.Id, seq, rule.Builtin, FaultRuleJson.Write(rule).ToJsonString()), restartCounts, ct);
 
     private async Task LoadAsync(CancellationToken ct)
     {
@@ -282,7 +305,7 @@ public sealed class FaultEngine
     /// candidate; the first whose conditions also hold fires. The caller must call
     /// <see cref="FaultEvaluation.Complete"/> once the reply is sent, to close concurrency windows.
     /// </summary>
-    public FaultEvaluation Evaluate(FaultRequest request)
+    public async ValueTask<FaultEvaluation> EvaluateAsync(FaultRequest request, CancellationToken ct = default)
     {
         FaultDecision? fired = null;
         List<(CompiledRule Rule, Lease Lease)>? leases = null;
@@ -292,27 +315,59 @@ public sealed class FaultEngine
             if (!c.Rule.Enabled || !c.Matches(request)) continue;
             var when = c.Rule.When;
             var key = request.TokenId ?? "";
-            lock (c.State)
+            var (n, fires) = _shared ? await CountInStoreAsync(c, fired is null, key, now, ct) : CountHere(c, fired is null, key, now);
+            if (fires)
             {
-                var n = ++c.State.Candidates;
-                var fires = fired is null && !c.State.Exhausted && Holds(c, when, n, key, now);
-                if (fires)
+                fired = new FaultDecision(c.Rule.Id, c.Rule.Name, c.Rule.Effect, n, Latency(c.Rule, n));
+            }
+            else if (when.ConcurrentAbove is not null)
+            {
+                // Counted from arrival until holdMs after the reply, unless the rule fired on it.
+                var lease = new Lease();
+                lock (c.State)
                 {
-                    c.State.Applied++;
-                    if (when.Times is { } times && c.State.Applied >= times) c.State.Exhausted = true;
-                    fired = new FaultDecision(c.Rule.Id, c.Rule.Name, c.Rule.Effect, n, Latency(c.Rule, n));
-                }
-                else if (when.ConcurrentAbove is not null)
-                {
-                    // Counted from arrival until holdMs after the reply, unless the rule fired on it.
-                    var lease = new Lease();
                     if (!c.State.InFlight.TryGetValue(key, out var list)) c.State.InFlight[key] = list = [];
                     list.Add(lease);
-                    (leases ??= []).Add((c, lease));
                 }
+                (leases ??= []).Add((c, lease));
             }
         }
         return new FaultEvaluation(fired, leases, _wall);
+    }
+
+    // One process: the rule's lock makes numbering and `times` exact.
+    private (long N, bool Fires) CountHere(CompiledRule c, bool mayFire, string key, DateTimeOffset now)
+    {
+        var when = c.Rule.When;
+        lock (c.State)
+        {
+            var n = ++c.State.Candidates;
+            var fires = mayFire && !c.State.Exhausted && Holds(c, when, n, key, now);
+            if (fires)
+            {
+                c.State.Applied++;
+                if (when.Times is { } times && c.State.Applied >= times) c.State.Exhausted = true;
+            }
+            return (n, fires);
+        }
+    }
+
+    // Processes sharing the store: it numbers the candidate, and counts a firing only while `times`
+    // allows, so two replicas racing for a rule's last firing cannot both have it.
+    private async ValueTask<(long N, bool Fires)> CountInStoreAsync(CompiledRule c, bool mayFire, string key, DateTimeOffset now, CancellationToken ct)
+    {
+        var when = c.Rule.When;
+        var counts = await _store.Faults.CountCandidateAsync(c.Rule.Id, ct);
+        bool fires;
+        lock (c.State)
+        {
+            c.State.Set(counts, when.Times);
+            fires = mayFire && !c.State.Exhausted && Holds(c, when, counts.Candidates, key, now);
+        }
+        if (!fires) return (counts.Candidates, false);
+        var applied = await _store.Faults.CountAppliedAsync(c.Rule.Id, when.Times, ct);
+        lock (c.State) c.State.Set(new FaultRuleCounts(counts.Candidates, applied ?? when.Times ?? counts.Applied), when.Times);
+        return (counts.Candidates, applied is not null);
     }
 
     private bool Holds(CompiledRule c, FaultWhen w, long n, string key, DateTimeOffset now)
@@ -349,6 +404,14 @@ public sealed class FaultEngine
         public long Applied;
         public bool Exhausted;
         public readonly Dictionary<string, List<Lease>> InFlight = new(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>Takes the store's counts. Call under the lock.</summary>
+        public void Set(FaultRuleCounts counts, long? times)
+        {
+            Candidates = counts.Candidates;
+            Applied = counts.Applied;
+            Exhausted = times is { } t && Applied >= t;
+        }
 
         /// <summary>Requests counted for <paramref name="key"/> now; closed windows are dropped on the way. Call under the lock.</summary>
         public int Counted(string key, DateTimeOffset now)
@@ -419,7 +482,7 @@ public sealed class FaultEngine
 }
 
 /// <summary>
-/// The outcome of <see cref="FaultEngine.Evaluate"/> for one request: the decision (if a rule
+/// The outcome of <see cref="FaultEngine.EvaluateAsync"/> for one request: the decision (if a rule
 /// fired) and the concurrency windows it opened, which close <c>holdMs</c> after the reply.
 /// Windows close by time stamp rather than timers, so a hand-moved clock drives them exactly.
 /// </summary>

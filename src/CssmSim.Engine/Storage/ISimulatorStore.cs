@@ -14,6 +14,7 @@ public interface ISimulatorStore : IAsyncDisposable
     IStateStore State { get; }
     IFaultRuleStore Faults { get; }
     IJobStore Jobs { get; }
+    IJournalStore Journal { get; }
     IInventoryStore Inventory { get; }
     IUsageStore Usage { get; }
     IUsageFileStore UsageFiles { get; }
@@ -82,12 +83,26 @@ public readonly record struct SharedStateVersions(long FaultRules, long Clock);
 /// <summary>A fault rule as stored: its canonical JSON, creation sequence and built-in flag.</summary>
 public sealed record StoredFaultRule(string Id, long Seq, bool Builtin, string Json);
 
-/// <summary>Fault rules (control.md §Faults); counters are not stored.</summary>
+/// <summary>A fault rule's counters: requests it matched (candidates) and times it fired (applied).</summary>
+public readonly record struct FaultRuleCounts(long Candidates, long Applied);
+
+/// <summary>
+/// Fault rules (control.md §Faults) and their counters. The counters live in the store so that
+/// every process on it numbers requests in one sequence: each count is one conditional statement.
+/// </summary>
 public interface IFaultRuleStore
 {
     Task<IReadOnlyList<StoredFaultRule>> ListAsync(CancellationToken ct = default);
-    /// <summary>Inserts or replaces a rule by id.</summary>
-    Task SaveAsync(StoredFaultRule rule, CancellationToken ct = default);
+    /// <summary>Inserts or replaces a rule by id; <paramref name="restartCounts"/> zeroes its counters in the same transaction (a new rule, a reset built-in).</summary>
+    Task SaveAsync(StoredFaultRule rule, bool restartCounts = false, CancellationToken ct = default);
+    /// <summary>Deletes a rule and its counters.</summary>
     Task<bool> DeleteAsync(string id, CancellationToken ct = default);
+    /// <summary>Deletes every user rule and their counters; built-ins keep theirs.</summary>
     Task DeleteUserRulesAsync(CancellationToken ct = default);
+    /// <summary>Counts one more candidate of a rule and returns its counters after the count.</summary>
+    Task<FaultRuleCounts> CountCandidateAsync(string id, CancellationToken ct = default);
+    /// <summary>Counts one more firing of a rule unless it has fired <paramref name="times"/> times already; the new applied count, or null when it had.</summary>
+    Task<long?> CountAppliedAsync(string id, long? times, CancellationToken ct = default);
+    /// <summary>Every rule's counters (a rule never counted has none).</summary>
+    Task<IReadOnlyDictionary<string, FaultRuleCounts>> ReadCountsAsync(CancellationToken ct = default);
 }

@@ -67,7 +67,7 @@ internal static class ControlApi
             return Results.Json(new { status = "ok", reset = "smartAccount", smartAccount });
         }
         await state.ResetAsync(null, ctx.RequestAborted);
-        journal.Clear();
+        await journal.ClearAllAsync(ctx.RequestAborted);
         return Results.Json(new { status = "ok", reset = "all" });
     }
 
@@ -113,8 +113,8 @@ internal static class ControlApi
 
         var timedOut = false;
         if (waitFor is { } n)
-            timedOut = !await journal.WaitForCountAsync(filter, (int)n, TimeSpan.FromSeconds(timeout), clock.Wall, ctx.RequestAborted);
-        var entries = journal.Query(filter, limit);
+            timedOut = !await journal.WaitForAllCountAsync(filter, (int)n, TimeSpan.FromSeconds(timeout), clock.Wall, ctx.RequestAborted);
+        var entries = await journal.QueryAllAsync(filter, limit, ctx.RequestAborted);
         var body = new Dictionary<string, object?>
         {
             ["entries"] = entries.Select(JournalView.From).ToList(),
@@ -124,9 +124,9 @@ internal static class ControlApi
         return Results.Json(body, CssmApi.ApiJson.Options);
     }
 
-    private static IResult JournalClear(RequestJournal journal)
+    private static async Task<IResult> JournalClear(RequestJournal journal, HttpContext ctx)
     {
-        journal.Clear();
+        await journal.ClearAllAsync(ctx.RequestAborted);
         return Results.Json(new { status = "ok" });
     }
 

@@ -7,9 +7,9 @@ namespace CssmSim.Server.Control;
 /// <summary><c>/_sim/faults</c>: fault rules, their counters, and the operations they can match.</summary>
 internal static class FaultsApi
 {
-    private static JsonObject List(FaultEngine faults)
+    private static async Task<JsonObject> ListAsync(FaultEngine faults, CancellationToken ct)
     {
-        var list = new JsonObject { ["rules"] = new JsonArray(faults.List().Select(v => (JsonNode)v.ToJson()).ToArray()) };
+        var list = new JsonObject { ["rules"] = new JsonArray((await faults.ListAsync(ct)).Select(v => (JsonNode)v.ToJson()).ToArray()) };
         if (faults.Unloadable.Count > 0)
             list["unloadable"] = new JsonArray(faults.Unloadable.Select(u => (JsonNode)new JsonObject { ["id"] = u.Id, ["problem"] = u.Problem, ["enabled"] = false }).ToArray());
         return list;
@@ -18,7 +18,7 @@ internal static class FaultsApi
     public static IEndpointRouteBuilder MapFaultsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/_sim/faults").WithTags("Faults").WithGroupName(ControlApi.GroupName);
-        api.MapGet("", (FaultEngine faults) => Results.Json(List(faults)))
+        api.MapGet("", async (FaultEngine faults, HttpContext ctx) => Results.Json(await ListAsync(faults, ctx.RequestAborted)))
             .WithName("ListFaults").WithSummary("Every rule in the order they are tried, with candidates and applied counts; stored rules that cannot be loaded under unloadable.");
         api.MapPost("", Add).WithName("AddFault")
             .WithSummary("Adds a rule: {id?, name?, order?, match:{...}, when:{...}, effect:{...}, enabled?}. 201 with the rule.")
@@ -37,7 +37,7 @@ internal static class FaultsApi
             ["operations"] = new JsonObject(FaultCatalog.Operations.Select(kv => KeyValuePair.Create(kv.Key,
                 (JsonNode?)new JsonArray(kv.Value.Append(FaultCatalog.NotSimulated).Select(o => (JsonNode?)JsonValue.Create(o)).ToArray())))),
         })).WithName("FaultOperations").WithSummary("The surfaces and operation names a rule's match may use.");
-        api.MapGet("/{id}", (FaultEngine faults, string id) => faults.Find(id) is { } v
+        api.MapGet("/{id}", async (FaultEngine faults, string id, HttpContext ctx) => await faults.FindAsync(id, ctx.RequestAborted) is { } v
             ? Results.Json(v.ToJson())
             : throw new ApiException(404, $"no fault rule '{id}'")).WithName("GetFault");
         api.MapPatch("/{id}", Patch).WithName("PatchFault").WithSummary("JSON merge patch (RFC 7386), e.g. {\"enabled\":false} or {\"when\":{\"concurrentAbove\":8}}.");

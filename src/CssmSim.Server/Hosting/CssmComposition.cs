@@ -104,7 +104,15 @@ public static class CssmComposition
     /// <summary>What the HTTP surfaces share: the request journal, the control key, the control API's OpenAPI document, the portal.</summary>
     public static IServiceCollection AddCssmSurfaces(this IServiceCollection s, SimulatorOptions options, string? controlKey)
     {
-        s.AddSingleton(new RequestJournal(options.JournalCapacity, options.JournalMaxBytes));
+        // Built by the container so that it is disposed (its last batch written) before the store closes.
+        s.AddSingleton(sp =>
+        {
+            var store = sp.GetRequiredService<ISimulatorStore>();
+            if (!options.PersistsJournal) return new RequestJournal(options.JournalCapacity, options.JournalMaxBytes);
+            var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("CssmSim.Journal");
+            return new RequestJournal(options.JournalCapacity, options.JournalMaxBytes, new JournalPersistence(store.Journal, options.JournalCapacity,
+                sp.GetRequiredService<SimulatorClock>().Wall, e => log.LogWarning("journal entries not persisted: {Error}", e.Message)));
+        });
         s.AddSingleton(new UploadGate(options.UploadsMaxInFlight, options.UploadsTempDirectory));
         s.AddSingleton(sp => new FailedAttempts(options.MaxFailedAttempts, TimeSpan.FromSeconds(options.LockoutSeconds), sp.GetRequiredService<SimulatorClock>().Wall));
         s.AddSingleton(new ControlKey(controlKey));

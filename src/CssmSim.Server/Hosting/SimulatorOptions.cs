@@ -41,6 +41,14 @@ public sealed class SimulatorOptions
     /// <summary><c>Journal:MaxBytes</c>: the journal drops its oldest entries beyond this estimate of memory held (64 MiB).</summary>
     public long JournalMaxBytes { get; set; } = Journal.RequestJournal.DefaultMaxBytes;
     /// <summary>
+    /// <c>Journal:Persist</c>: the journal is also written to the store, so every process on it (replicas
+    /// on one PostgreSQL database) shows every process's requests. Unset: on for PostgreSQL, off otherwise.
+    /// </summary>
+    public bool? JournalPersist { get; set; }
+
+    /// <summary>Whether the journal is written to the store (<see cref="JournalPersist"/>, or its default for the store).</summary>
+    public bool PersistsJournal => JournalPersist ?? Store.Engine == StoreEngine.Postgres;
+    /// <summary>
     /// <c>Limits:DeviceBodyBytes</c>: the largest body of a device message (smart transport and the SLP
     /// device routes), which anyone can send without a key. 1 MiB holds thousands of usage reports.
     /// </summary>
@@ -151,6 +159,7 @@ public sealed class SimulatorOptions
         o.CertificatesDirectory = config["Certs:Directory"] is { Length: > 0 } dir ? dir : o.CertificatesDirectory;
         o.JournalCapacity = Int(config, "Journal:Capacity", 10_000, 1, 10_000_000);
         o.JournalMaxBytes = Long(config, "Journal:MaxBytes", o.JournalMaxBytes, 64 * 1024, long.MaxValue);
+        o.JournalPersist = config["Journal:Persist"] is { Length: > 0 } ? Bool(config, "Journal:Persist", false) : null;
         o.DeviceBodyBytes = Long(config, "Limits:DeviceBodyBytes", o.DeviceBodyBytes, 16 * 1024, 64L * 1024 * 1024);
         o.UploadsMaxInFlight = Int(config, "Uploads:MaxInFlight", o.UploadsMaxInFlight, 1, 10_000);
         o.UploadsTempDirectory = config["Uploads:TempDirectory"] is { Length: > 0 } spool ? spool : o.UploadsTempDirectory;

@@ -41,9 +41,11 @@ public sealed record JournalFilter(string? Surface = null, string? Operation = n
 /// An in-memory ring buffer of the last <see cref="Capacity"/> requests on the device- and
 /// API-facing surfaces, holding at most <see cref="MaxBytes"/> of bodies and fields: the oldest
 /// entries go first when either bound is reached (10,000 entries of 16 KB bodies once held
-/// nearly a gigabyte). Readers can wait for entries without polling in a sleep loop.
+/// nearly a gigabyte). Readers can wait for entries without polling in a sleep loop. With
+/// <paramref name="persistence"/> (<c>Journal:Persist</c>) each entry is also queued for the store,
+/// and the <c>…All…</c> methods answer for every process on it; the others stay this process's.
 /// </summary>
-public sealed class RequestJournal(int capacity, long maxBytes = RequestJournal.DefaultMaxBytes)
+public sealed class RequestJournal(int capacity, long maxBytes = RequestJournal.DefaultMaxBytes, JournalPersistence? persistence = null) : IAsyncDisposable
 {
     /// <summary><c>Journal:MaxBytes</c> default: 64 MiB.</summary>
     public const long DefaultMaxBytes = 64L * 1024 * 1024;
@@ -61,6 +63,9 @@ public sealed class RequestJournal(int capacity, long maxBytes = RequestJournal.
 
     public long MaxBytes { get; } = Math.Max(1, maxBytes);
 
+    /// <summary>The store's copy shared by every process on it, when <c>Journal:Persist</c> is on.</summary>
+    public JournalPersistence? Persistence { get; } = persistence;
+
     /// <summary>The estimated size of the entries held.</summary>
     public long Bytes { get { lock (_gate) return _bytes; } }
 
@@ -68,10 +73,11 @@ public sealed class RequestJournal(int capacity, long maxBytes = RequestJournal.
     {
         TaskCompletionSource signal;
         long id;
+        JournalEntry entry;
         lock (_gate)
         {
             id = _nextId++;
-            var entry = make(id);
+            entry = make(id);
             var size = SizeOf(entry);
             if (_count - _first == _ring.Length) DropOldest();
             while (_count > _first && _bytes + size > MaxBytes) DropOldest();
@@ -83,6 +89,7 @@ public sealed class RequestJournal(int capacity, long maxBytes = RequestJournal.
             _changed = NewSignal();
         }
         signal.TrySetResult();
+        Persistence?.Enqueue(entry);
         return id;
     }
 
@@ -149,6 +156,24 @@ public sealed class RequestJournal(int capacity, long maxBytes = RequestJournal.
             }
         }
     }
+
+    /// <summary>Matching entries of every process on the store when persisted, else of this one.</summary>
+    public Task<IReadOnlyList<JournalEntry>> QueryAllAsync(JournalFilter filter, int limit, CancellationToken ct) =>
+        Persistence is { } p ? p.QueryAsync(filter, limit, ct) : Task.FromResult(Query(filter, limit));
+
+    /// <summary><see cref="WaitForCountAsync"/> over every process's entries when persisted.</summary>
+    public Task<bool> WaitForAllCountAsync(JournalFilter filter, int count, TimeSpan timeout, TimeProvider wall, CancellationToken ct) =>
+        Persistence is { } p ? p.WaitForCountAsync(filter, count, timeout, ct) : WaitForCountAsync(filter, count, timeout, wall, ct);
+
+    /// <summary>Clears this process's entries and, when persisted, every process's.</summary>
+    public async Task ClearAllAsync(CancellationToken ct)
+    {
+        Clear();
+        if (Persistence is { } p) await p.ClearAsync(ct);
+    }
+
+    /// <summary>Writes what the persisted journal still has queued (a clean stop loses nothing).</summary>
+    public ValueTask DisposeAsync() => Persistence?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -44,8 +44,8 @@ public sealed class FaultScope(FaultEngine engine, HttpContext ctx, string surfa
             _evaluation = FaultEvaluation.None;
             return null;
         }
-        _evaluation = engine.Evaluate(new FaultRequest(Surface, Operation, ctx.Request.Path.Value, smartAccount, virtualAccount,
-            udiPid, udiSerial, tokenId, tokenText, tokenLimited));
+        _evaluation = await engine.EvaluateAsync(new FaultRequest(Surface, Operation, ctx.Request.Path.Value, smartAccount, virtualAccount,
+            udiPid, udiSerial, tokenId, tokenText, tokenLimited), ctx.RequestAborted);
         var decision = _evaluation.Decision;
         if (decision is null) return null;
         ctx.Journal().Fault = new JournalFault(decision.RuleId, decision.RuleName);

@@ -30,7 +30,8 @@ public sealed class FaultEngineTests : IAsyncLifetime
     {
         var engine = await EngineAsync();
 
-        var evaluations = Enumerable.Range(0, 10).Select(_ => engine.Evaluate(Trust("t1"))).ToList();
+        var evaluations = new List<FaultEvaluation>();
+        for (var i = 0; i < 10; i++) evaluations.Add(await engine.EvaluateAsync(Trust("t1"), Ct));
 
         evaluations.Count(e => e.Decision is not null).ShouldBe(6, "the first four are counted, each later arrival sees four in flight");
         evaluations.Take(4).ShouldAllBe(e => e.Decision == null);
@@ -45,7 +46,7 @@ public sealed class FaultEngineTests : IAsyncLifetime
 
         for (var i = 0; i < 20; i++)
         {
-            var e = engine.Evaluate(Trust("t1"));
+            var e = await engine.EvaluateAsync(Trust("t1"), Ct);
             if (e.Decision is not null) fired++;
             e.Complete();
             _wall.Advance(TimeSpan.FromMilliseconds(201));
@@ -58,12 +59,12 @@ public sealed class FaultEngineTests : IAsyncLifetime
     public async Task A_window_stays_open_for_the_hold_after_the_reply()
     {
         var engine = await EngineAsync(new BottleneckSettings(ConcurrentAbove: 1, HoldMs: 200));
-        var first = engine.Evaluate(Trust("t1"));
+        var first = await engine.EvaluateAsync(Trust("t1"), Ct);
         first.Complete();
 
-        var during = engine.Evaluate(Trust("t1"));
+        var during = await engine.EvaluateAsync(Trust("t1"), Ct);
         _wall.Advance(TimeSpan.FromMilliseconds(250));
-        var afterHold = engine.Evaluate(Trust("t1"));
+        var afterHold = await engine.EvaluateAsync(Trust("t1"), Ct);
 
         during.Decision.ShouldNotBeNull();
         afterHold.Decision.ShouldBeNull();
@@ -74,11 +75,11 @@ public sealed class FaultEngineTests : IAsyncLifetime
     {
         var engine = await EngineAsync(new BottleneckSettings(ConcurrentAbove: 1));
 
-        engine.Evaluate(Trust("a")).Decision.ShouldBeNull();
-        engine.Evaluate(Trust("b")).Decision.ShouldBeNull();
-        engine.Evaluate(Trust("c", limited: false)).Decision.ShouldBeNull();
-        engine.Evaluate(Trust("c", limited: false)).Decision.ShouldBeNull();
-        engine.Evaluate(Trust("a")).Decision.ShouldNotBeNull();
+        (await engine.EvaluateAsync(Trust("a"), Ct)).Decision.ShouldBeNull();
+        (await engine.EvaluateAsync(Trust("b"), Ct)).Decision.ShouldBeNull();
+        (await engine.EvaluateAsync(Trust("c", limited: false), Ct)).Decision.ShouldBeNull();
+        (await engine.EvaluateAsync(Trust("c", limited: false), Ct)).Decision.ShouldBeNull();
+        (await engine.EvaluateAsync(Trust("a"), Ct)).Decision.ShouldNotBeNull();
     }
 
     [Fact]
@@ -87,7 +88,7 @@ public sealed class FaultEngineTests : IAsyncLifetime
         var engine = await EngineAsync();
         await engine.AddAsync(JsonNode.Parse("""{"id":"every-third","match":{"surface":"oauth"},"when":{"every":3},"effect":{"status":503}}""")!, Ct);
 
-        var decisions = await Task.WhenAll(Enumerable.Range(0, 300).Select(_ => Task.Run(() => engine.Evaluate(new FaultRequest("oauth", "token")).Decision, Ct)));
+        var decisions = await Task.WhenAll(Enumerable.Range(0, 300).Select(_ => Task.Run(async () => (await engine.EvaluateAsync(new FaultRequest("oauth", "token"), Ct)).Decision, Ct)));
 
         decisions.Count(d => d is not null).ShouldBe(100);
         engine.Find("every-third")!.Candidates.ShouldBe(300);
@@ -103,7 +104,10 @@ public sealed class FaultEngineTests : IAsyncLifetime
             var engine = new FaultEngine(store, new BottleneckSettings(), () => 7, _wall);
             await engine.InitializeAsync(Ct);
             await engine.AddAsync(JsonNode.Parse("""{"match":{"surface":"oauth"},"when":{"probability":0.3},"effect":{"status":503}}""")!, Ct);
-            return Enumerable.Range(1, 1000).Where(_ => engine.Evaluate(new FaultRequest("oauth")).Decision is not null).Select(i => (long)i).ToList();
+            var fired = new List<long>();
+            for (var i = 1; i <= 1000; i++)
+                if ((await engine.EvaluateAsync(new FaultRequest("oauth"), Ct)).Decision is not null) fired.Add(i);
+            return fired;
         }
 
         var first = await RunAsync();
@@ -132,7 +136,7 @@ public sealed class FaultEngineTests : IAsyncLifetime
         var engine = await EngineAsync();
         await engine.AddAsync(JsonNode.Parse($$$"""{"match":{"udi":"{{{udi}}}"},"effect":{"status":503}}""")!, Ct);
 
-        var decision = engine.Evaluate(new FaultRequest("smart-transport", "HELLO", UdiPid: "C9800-CL-K9", UdiSerial: "93BBAH93MGS")).Decision;
+        var decision = (await engine.EvaluateAsync(new FaultRequest("smart-transport", "HELLO", UdiPid: "C9800-CL-K9", UdiSerial: "93BBAH93MGS"), Ct)).Decision;
 
         (decision is not null).ShouldBe(matches);
     }
@@ -142,12 +146,12 @@ public sealed class FaultEngineTests : IAsyncLifetime
     {
         var engine = await EngineAsync();
         await engine.AddAsync(JsonNode.Parse("""{"id":"r","match":{"surface":"oauth"},"when":{"nth":[100]},"effect":{"status":503}}""")!, Ct);
-        engine.Evaluate(new FaultRequest("oauth"));
-        engine.Evaluate(new FaultRequest("oauth"));
+        await engine.EvaluateAsync(new FaultRequest("oauth"), Ct);
+        await engine.EvaluateAsync(new FaultRequest("oauth"), Ct);
 
         await engine.PatchAsync("r", JsonNode.Parse("""{"name":"renamed"}""")!, Ct);
         var afterPatch = engine.Find("r")!.Candidates;
-        engine.Evaluate(new FaultRequest("smart-transport", "TRUST_ESTABLISHMENT", TokenId: "t", TokenLimited: true));
+        await engine.EvaluateAsync(new FaultRequest("smart-transport", "TRUST_ESTABLISHMENT", TokenId: "t", TokenLimited: true), Ct);
         await engine.ResetAsync(Ct);
 
         afterPatch.ShouldBe(2);
@@ -161,9 +165,9 @@ public sealed class FaultEngineTests : IAsyncLifetime
         var engine = await EngineAsync();
         await engine.AddAsync(JsonNode.Parse("""{"id":"off","enabled":false,"match":{"surface":"oauth"},"effect":{"status":503}}""")!, Ct);
 
-        var before = engine.Evaluate(new FaultRequest("oauth")).Decision;
+        var before = (await engine.EvaluateAsync(new FaultRequest("oauth"), Ct)).Decision;
         await engine.PatchAsync("off", JsonNode.Parse("""{"enabled":true}""")!, Ct);
-        var after = engine.Evaluate(new FaultRequest("oauth")).Decision;
+        var after = (await engine.EvaluateAsync(new FaultRequest("oauth"), Ct)).Decision;
 
         before.ShouldBeNull();
         after.ShouldNotBeNull();

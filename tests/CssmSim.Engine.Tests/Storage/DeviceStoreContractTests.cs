@@ -107,7 +107,7 @@ public sealed class DeviceStoreContractTests
     {
         await using var seeded = await SeededStore.StartAsync(kind);
         var other = seeded.Test.Open();
-        await seeded.Store.Faults.SaveAsync(new StoredFaultRule("user-rule", 1, false, """{"match":{"surface":"oauth"},"effect":{"status":503}}"""), Ct);
+        await seeded.Store.Faults.SaveAsync(new StoredFaultRule("user-rule", 1, false, """{"match":{"surface":"oauth"},"effect":{"status":503}}"""), ct: Ct);
         var before = await other.State.ReadVersionsAsync(Ct);
 
         await seeded.Seeds.ResetAsync(null, Ct);

@@ -342,6 +342,25 @@ public static class Migrations
                 DELETE FROM va_tag_usage WHERE va_id = OLD.id;
             END;
             """),
+        // What replicas on one database share beyond the CSSM state (control.md §Faults, §Journal and
+        // events): each fault rule's candidate and applied counters, so `nth`, `every` and `times` count
+        // every process's requests once; and the journal when Journal:Persist is on, so any process
+        // shows every process's requests. Neither is snapshotted; a full reset or an import empties both.
+        new(13, "shared-fault-counters-and-journal", """
+            CREATE TABLE fault_counters (
+                rule_id    TEXT PRIMARY KEY,
+                candidates INTEGER NOT NULL,
+                applied    INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE journal (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                surface    TEXT NOT NULL,
+                operation  TEXT,
+                udi        TEXT,
+                outcome    TEXT NOT NULL,
+                entry_json TEXT NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => All.Max(m => m.Version);

@@ -9,16 +9,66 @@ internal sealed class SqliteFaultRuleStore(SqliteDatabase db) : IFaultRuleStore
         db.ReadAsync<IReadOnlyList<StoredFaultRule>>(c => Sql.Query(c, null, "SELECT id, seq, builtin, rule_json FROM fault_rules ORDER BY seq, id",
             r => new StoredFaultRule(r.GetString(0), r.GetInt64(1), r.GetInt64(2) != 0, r.GetString(3))), ct);
 
-    public Task SaveAsync(StoredFaultRule rule, CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, """
-        INSERT INTO fault_rules (id, seq, builtin, rule_json) VALUES ($id, $seq, $b, $json)
-        ON CONFLICT (id) DO UPDATE SET seq = $seq, builtin = $b, rule_json = $json
-        """, ("$id", rule.Id), ("$seq", rule.Seq), ("$b", rule.Builtin ? 1 : 0), ("$json", rule.Json)), ct);
+    public Task SaveAsync(StoredFaultRule rule, bool restartCounts = false, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+    {
+        Sql.Execute(c, tx, """
+            INSERT INTO fault_rules (id, seq, builtin, rule_json) VALUES ($id, $seq, $b, $json)
+            ON CONFLICT (id) DO UPDATE SET seq = $seq, builtin = $b, rule_json = $json
+            """, ("$id", rule.Id), ("$seq", rule.Seq), ("$b", rule.Builtin ? 1 : 0), ("$json", rule.Json));
+        if (restartCounts) Sql.Execute(c, tx, "DELETE FROM fault_counters WHERE rule_id = $id", ("$id", rule.Id));
+        return 0;
+    }, ct);
 
-    public Task<bool> DeleteAsync(string id, CancellationToken ct = default) =>
-        db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM fault_rules WHERE id = $id", ("$id", id)) > 0, ct);
+    public Task<bool> DeleteAsync(string id, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+    {
+        Sql.Execute(c, tx, "DELETE FROM fault_counters WHERE rule_id = $id", ("$id", id));
+        return Sql.Execute(c, tx, "DELETE FROM fault_rules WHERE id = $id", ("$id", id)) > 0;
+    }, ct);
 
-    public Task DeleteUserRulesAsync(CancellationToken ct = default) =>
-        db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM fault_rules WHERE builtin = 0"), ct);
+    public Task DeleteUserRulesAsync(CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+    {
+        Sql.Execute(c, tx, "DELETE FROM fault_counters WHERE rule_id NOT IN (SELECT id FROM fault_rules WHERE builtin = 1)");
+        return Sql.Execute(c, tx, "DELETE FROM fault_rules WHERE builtin = 0");
+    }, ct);
+
+    // One statement each: concurrent requests on every process get distinct numbers, and a rule
+    // with `times` fires exactly that often however many processes race for the last firing.
+    public Task<FaultRuleCounts> CountCandidateAsync(string id, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+        Sql.Query(c, tx, """
+            INSERT INTO fault_counters AS f (rule_id, candidates, applied) VALUES ($id, 1, 0)
+            ON CONFLICT (rule_id) DO UPDATE SET candidates = f.candidates + 1 RETURNING candidates, applied
+            """, r => new FaultRuleCounts(r.GetInt64(0), r.GetInt64(1)), ("$id", id)).Single(), ct);
+
+    public Task<long?> CountAppliedAsync(string id, long? times, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+        Sql.Query(c, tx, "UPDATE fault_counters SET applied = applied + 1 WHERE rule_id = $id AND (CAST($times AS BIGINT) IS NULL OR applied < CAST($times AS BIGINT)) RETURNING applied",
+            r => (long?)r.GetInt64(0), ("$id", id), ("$times", times)).FirstOrDefault(), ct);
+
+    public Task<IReadOnlyDictionary<string, FaultRuleCounts>> ReadCountsAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyDictionary<string, FaultRuleCounts>>(c => Sql.Query(c, null, "SELECT rule_id, candidates, applied FROM fault_counters",
+            r => (Id: r.GetString(0), Counts: new FaultRuleCounts(r.GetInt64(1), r.GetInt64(2)))).ToDictionary(x => x.Id, x => x.Counts), ct);
+}
+
+internal sealed class SqliteJournalStore(SqliteDatabase db) : IJournalStore
+{
+    public Task AppendAsync(IReadOnlyList<NewJournalEntry> entries, long keep, CancellationToken ct = default) =>
+        entries.Count == 0 ? Task.CompletedTask : db.WriteAsync((c, tx) =>
+        {
+            foreach (var e in entries)
+                Sql.Execute(c, tx, "INSERT INTO journal (surface, operation, udi, outcome, entry_json) VALUES ($s, $o, $u, $out, $j)",
+                    ("$s", e.Surface), ("$o", e.Operation), ("$u", e.Udi), ("$out", e.Outcome), ("$j", e.Json));
+            // Ids only grow, so the newest `keep` are those above the highest minus keep (fewer where ids have gaps).
+            return Sql.Execute(c, tx, "DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - $keep", ("$keep", keep));
+        }, ct);
+
+    public Task<IReadOnlyList<StoredJournalEntry>> QueryAsync(StoredJournalFilter filter, int limit, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<StoredJournalEntry>>(c => Sql.Query(c, null, $"SELECT id, entry_json FROM journal WHERE {JournalSql.Where} ORDER BY id LIMIT $limit",
+            r => new StoredJournalEntry(r.GetInt64(0), r.GetString(1)), [.. JournalSql.Args(filter), ("$limit", (long)limit)]), ct);
+
+    public Task<long> CountAsync(StoredJournalFilter filter, CancellationToken ct = default) =>
+        db.ReadAsync(c => Convert.ToInt64(Sql.Scalar(c, null, $"SELECT COUNT(*) FROM journal WHERE {JournalSql.Where}", JournalSql.Args(filter)),
+            System.Globalization.CultureInfo.InvariantCulture), ct);
+
+    public Task ClearAsync(CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM journal"), ct);
 }
 
 internal sealed class SqliteJobStore(SqliteDatabase db) : IJobStore

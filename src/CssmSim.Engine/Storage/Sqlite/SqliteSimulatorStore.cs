@@ -22,6 +22,7 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
         State = new SqliteStateStore(db);
         Faults = new SqliteFaultRuleStore(db);
         Jobs = new SqliteJobStore(db);
+        Journal = new SqliteJournalStore(db);
         Inventory = new SqliteInventoryStore(db);
         Usage = new SqliteUsageStore(db);
         UsageFiles = new SqliteUsageFileStore(db);
@@ -38,6 +39,7 @@ public sealed class SqliteSimulatorStore : ISimulatorStore
     public IStateStore State { get; }
     public IFaultRuleStore Faults { get; }
     public IJobStore Jobs { get; }
+    public IJournalStore Journal { get; }
     public IInventoryStore Inventory { get; }
     public IUsageStore Usage { get; }
     public IUsageFileStore UsageFiles { get; }
@@ -276,6 +278,9 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
         // reports (migrations 10 and 12), emptied first so the instances' delete trigger finds nothing to subtract.
         Sql.Execute(c, tx, "DELETE FROM latest_usage");
         Sql.Execute(c, tx, "DELETE FROM va_tag_usage");
+        // The rules' counters restart with the rules (migration 13), and the persisted journal goes with the state it recorded.
+        Sql.Execute(c, tx, "DELETE FROM fault_counters");
+        Sql.Execute(c, tx, "DELETE FROM journal");
         foreach (var t in SnapshotTables.All.Reverse()) Sql.Execute(c, tx, $"DELETE FROM {t.Name}");
     }
 

@@ -19,9 +19,9 @@ public sealed class FaultsModel(FaultEngine faults) : PortalPage
 
     [BindProperty] public string? RuleJson { get; set; }
 
-    public void OnGet()
+    public async Task OnGetAsync()
     {
-        Load();
+        await LoadAsync();
         RuleJson ??= """{"name":"my rule","match":{"surface":"smart-transport","operation":"TRUST_ESTABLISHMENT"},"when":{"nth":[2]},"effect":{"error":"LS_LICENGINE_FAIL_TO_CONNECT"}}""";
     }
 
@@ -55,7 +55,7 @@ public sealed class FaultsModel(FaultEngine faults) : PortalPage
         {
             ModelState.AddModelError(nameof(RuleJson), e.Message);
         }
-        Load();
+        await LoadAsync();
         return Page();
     }
 
@@ -75,7 +75,7 @@ public sealed class FaultsModel(FaultEngine faults) : PortalPage
         catch (Exception e) when (e is StateConflictException or EntityNotFoundException)
         {
             Problem = e.Message;
-            Load();
+            await LoadAsync();
             return Page();
         }
     }
@@ -90,5 +90,5 @@ public sealed class FaultsModel(FaultEngine faults) : PortalPage
     public static string Part(JsonObject rule, string key) =>
         rule[key] is JsonObject o && o.Count > 0 ? string.Join(", ", o.Select(kv => $"{kv.Key}: {kv.Value?.ToJsonString()}")) : "—";
 
-    private void Load() => Rules = faults.List();
+    private async Task LoadAsync() => Rules = await faults.ListAsync(HttpContext.RequestAborted);
 }

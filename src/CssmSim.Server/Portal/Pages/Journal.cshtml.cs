@@ -18,12 +18,12 @@ public sealed class JournalModel(RequestJournal journal) : PortalPage
     /// <summary>Every operation name a request can have, for the filter.</summary>
     public static IReadOnlyList<string> Operations { get; } = FaultCatalog.Operations.Values.SelectMany(o => o).Distinct().Order(StringComparer.Ordinal).ToList();
 
-    public void OnGet(string? udi, string? operation)
+    public async Task OnGetAsync(string? udi, string? operation)
     {
         Udi = string.IsNullOrWhiteSpace(udi) ? null : udi.Trim();
         Operation = string.IsNullOrWhiteSpace(operation) ? null : operation.Trim();
         // A UDI filter matches part of the UDI (the serial number alone will do).
-        var all = journal.Query(new JournalFilter(Operation: Operation))
+        var all = (await journal.QueryAllAsync(new JournalFilter(Operation: Operation), int.MaxValue, HttpContext.RequestAborted))
             .Where(e => Udi is null || (e.Udi?.Contains(Udi, StringComparison.OrdinalIgnoreCase) ?? false)).ToList();
         Matching = all.Count;
         Entries = Enumerable.Reverse(all).Take(Shown).ToList();
