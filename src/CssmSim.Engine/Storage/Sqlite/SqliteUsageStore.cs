@@ -16,25 +16,13 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
             using var insert = Sql.Prepare(c, tx, """
                 INSERT INTO usage_reports (udi, report_key, report_id, report_id_is_number, tag, in_use, measured_at, payload, signature_json, received_at, status, source)
                 VALUES ($udi, $key, $id, $num, $tag, $inUse, $measured, $payload, $sig, $at, $status, $source)
+                ON CONFLICT (udi, report_key) DO NOTHING
                 """, "$udi", "$key", "$id", "$num", "$tag", "$inUse", "$measured", "$payload", "$sig", "$at", "$status", "$source");
             using var touch = Sql.Prepare(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", "$at", "$udi");
             var storedNow = new Dictionary<(string Udi, string Key), StoredReportOutcome>();
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var r in reports)
             {
-                Sql.Bind(find, r.Udi, r.ReportKey);
-                (string? Payload, string? Status) existing = default;
-                using (var row = find.ExecuteReader())
-                {
-                    if (row.Read()) existing = (row.GetString(0), row.GetString(1));
-                }
-                if (existing.Payload is not null)
-                {
-                    // A duplicate is acknowledged with its recorded status when identical, DROPPED when it differs.
-                    var same = existing.Payload == r.Payload;
-                    outcomes.Add(new StoredReportOutcome(r, true, same, same ? existing.Status! : "DROPPED"));
-                    continue;
-                }
                 // The same report twice in one request counts once too.
                 if (storedNow.TryGetValue((r.Udi, r.ReportKey), out var first))
                 {
@@ -42,9 +30,23 @@ internal sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore
                     outcomes.Add(new StoredReportOutcome(r, true, same, same ? first.Status : "DROPPED"));
                     continue;
                 }
+                // Inserted unless stored before (most reports are new, so the lookup runs only for the rest).
                 Sql.Bind(insert, r.Udi, r.ReportKey, r.ReportId, r.ReportIdIsNumber ? 1 : 0, r.Tag, r.InUse, r.MeasuredAt is { } m ? SqliteJobStore.Time(m) : null,
                     r.Payload, r.SignatureJson, at, status, r.Source);
-                insert.ExecuteNonQuery();
+                if (insert.ExecuteNonQuery() == 0)
+                {
+                    Sql.Bind(find, r.Udi, r.ReportKey);
+                    (string Payload, string Status) existing;
+                    using (var row = find.ExecuteReader())
+                    {
+                        row.Read();
+                        existing = (row.GetString(0), row.GetString(1));
+                    }
+                    // A duplicate is acknowledged with its recorded status when identical, DROPPED when it differs.
+                    var same = existing.Payload == r.Payload;
+                    outcomes.Add(new StoredReportOutcome(r, true, same, same ? existing.Status : "DROPPED"));
+                    continue;
+                }
                 if (touched.Add(r.Udi))
                 {
                     Sql.Bind(touch, at, r.Udi);
