@@ -53,9 +53,12 @@ internal sealed class PostgresJournalStore(PostgresDatabase db) : IJournalStore
     public Task AppendAsync(IReadOnlyList<NewJournalEntry> entries, long keep, CancellationToken ct = default) =>
         entries.Count == 0 ? Task.CompletedTask : db.WriteAsync((c, tx) =>
         {
-            foreach (var e in entries)
-                Sql.Execute(c, tx, "INSERT INTO journal (surface, operation, udi, outcome, entry_json) VALUES ($s, $o, $u, $out, $j)",
-                    ("$s", e.Surface), ("$o", e.Operation), ("$u", e.Udi), ("$out", e.Outcome), ("$j", e.Json));
+            // One statement for the batch (arrays unnested server-side): a round trip per entry would cost more than the entries.
+            Sql.Execute(c, tx, """
+                INSERT INTO journal (surface, operation, udi, outcome, entry_json)
+                SELECT * FROM unnest(CAST($s AS TEXT[]), CAST($o AS TEXT[]), CAST($u AS TEXT[]), CAST($out AS TEXT[]), CAST($j AS TEXT[]))
+                """, ("$s", entries.Select(e => e.Surface).ToArray()), ("$o", entries.Select(e => e.Operation).ToArray()),
+                ("$u", entries.Select(e => e.Udi).ToArray()), ("$out", entries.Select(e => e.Outcome).ToArray()), ("$j", entries.Select(e => e.Json).ToArray()));
             // Ids only grow, so the newest `keep` are those above the highest minus keep (fewer where ids have gaps).
             return Sql.Execute(c, tx, "DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - $keep", ("$keep", keep));
         }, ct);
