@@ -63,12 +63,26 @@ public sealed class SimulatorOptionsTests
     [InlineData("Sqlite:Synchronous", "OFF", "NORMAL or FULL")]
     [InlineData("RandomSeed", "x", "whole number")]
     [InlineData("Seed", "/no/such/seed.yaml", "does not exist")]
+    [InlineData("Journal:Persist", "sometimes", "true or false")]
     public void Unusable_settings_are_refused_naming_the_key(string key, string value, string hint)
     {
         var e = Should.Throw<SimulatorConfigurationException>(() => From((key, value)));
 
         e.Message.ShouldStartWith(key);
         e.Message.ShouldContain(hint);
+    }
+
+    [Theory]
+    [InlineData("memory", null, false)]
+    [InlineData("sqlite:x.db", null, false)]
+    [InlineData("postgres:Host=db;Database=d", null, true)]
+    [InlineData("sqlite:x.db", "true", true)]
+    [InlineData("postgres:Host=db;Database=d", "false", false)]
+    public void The_journal_is_persisted_by_default_on_PostgreSQL_only_unless_Journal_Persist_says(string store, string? persist, bool persisted)
+    {
+        var o = persist is null ? From(("Store", store)) : From(("Store", store), ("Journal:Persist", persist));
+
+        o.PersistsJournal.ShouldBe(persisted);
     }
 
     [Fact]
