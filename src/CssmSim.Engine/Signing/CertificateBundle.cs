@@ -48,13 +48,31 @@ public sealed class CertificateBundle
         string tlsCertificatePem, string tlsKeyPem,
         string ecdsaSigningCertificatePem, string ecdsaSigningKeyPem,
         string rsaSigningCertificatePem, string rsaSigningKeyPem)
+        : this(caCertificatePem, caKeyPem, tlsCertificatePem, tlsKeyPem, ecdsaSigningCertificatePem, ecdsaSigningKeyPem,
+            rsaSigningCertificatePem, rsaSigningKeyPem, source: null)
     {
         ReadPair(caCertificatePem, caKeyPem, CaCertificateFileName, CaKeyFileName);
         ReadPair(tlsCertificatePem, tlsKeyPem, TlsCertificateFileName, TlsKeyFileName);
-        (EcdsaSigningCertificate, EcdsaSigningKey) = ReadPair<ECPublicKeyParameters>(
-            ecdsaSigningCertificatePem, ecdsaSigningKeyPem, EcdsaSigningCertificateFileName, EcdsaSigningKeyFileName, "an EC");
-        (RsaSigningCertificate, RsaSigningKey) = ReadPair<RsaKeyParameters>(
-            rsaSigningCertificatePem, rsaSigningKeyPem, RsaSigningCertificateFileName, RsaSigningKeyFileName, "an RSA");
+        _ = _ecdsaSigning.Value;
+        _ = _rsaSigning.Value;
+    }
+
+    /// <summary>
+    /// The embedded copies (<paramref name="source"/> set): each signing pair is parsed and checked when
+    /// first used and the CA and TLS pairs not at all, because reading all four costs a fresh process
+    /// about half a second (BouncyCastle's RSA modulus checks, cold). <c>CertificateBundleTests</c>
+    /// puts the embedded texts through every check of the public constructor instead.
+    /// </summary>
+    private CertificateBundle(
+        string caCertificatePem, string caKeyPem,
+        string tlsCertificatePem, string tlsKeyPem,
+        string ecdsaSigningCertificatePem, string ecdsaSigningKeyPem,
+        string rsaSigningCertificatePem, string rsaSigningKeyPem, string? source)
+    {
+        _ecdsaSigning = new(() => Checked(source, () => ReadPair<ECPublicKeyParameters>(
+            ecdsaSigningCertificatePem, ecdsaSigningKeyPem, EcdsaSigningCertificateFileName, EcdsaSigningKeyFileName, "an EC")));
+        _rsaSigning = new(() => Checked(source, () => ReadPair<RsaKeyParameters>(
+            rsaSigningCertificatePem, rsaSigningKeyPem, RsaSigningCertificateFileName, RsaSigningKeyFileName, "an RSA")));
 
         CaCertificatePem = caCertificatePem;
         CaKeyPem = caKeyPem;
@@ -75,11 +93,14 @@ public sealed class CertificateBundle
     public string RsaSigningCertificatePem { get; }
     public string RsaSigningKeyPem { get; }
 
-    // Parsed once here so signers built from the same bundle skip PEM and ASN.1 work.
-    internal X509Certificate EcdsaSigningCertificate { get; }
-    internal AsymmetricKeyParameter EcdsaSigningKey { get; }
-    internal X509Certificate RsaSigningCertificate { get; }
-    internal AsymmetricKeyParameter RsaSigningKey { get; }
+    // Parsed once per bundle so signers built from the same bundle skip PEM and ASN.1 work.
+    private readonly Lazy<(X509Certificate Certificate, AsymmetricKeyParameter Key)> _ecdsaSigning;
+    private readonly Lazy<(X509Certificate Certificate, AsymmetricKeyParameter Key)> _rsaSigning;
+
+    internal X509Certificate EcdsaSigningCertificate => _ecdsaSigning.Value.Certificate;
+    internal AsymmetricKeyParameter EcdsaSigningKey => _ecdsaSigning.Value.Key;
+    internal X509Certificate RsaSigningCertificate => _rsaSigning.Value.Certificate;
+    internal AsymmetricKeyParameter RsaSigningKey => _rsaSigning.Value.Key;
 
     /// <summary>The committed dev chain compiled into the engine; parsed once, no key generation.</summary>
     /// <exception cref="InvalidOperationException">The engine was built without the <c>certs/</c> files.</exception>
@@ -178,10 +199,11 @@ public sealed class CertificateBundle
         }
     }
 
-    private static CertificateBundle ReadEmbedded()
+    /// <summary>The embedded PEM texts in <see cref="FileNames"/> order.</summary>
+    private static string[] EmbeddedTexts()
     {
         var assembly = typeof(CertificateBundle).Assembly;
-        return Build(name =>
+        return FileNames.Select(name =>
         {
             using var stream = assembly.GetManifestResourceStream(ResourcePrefix + name)
                 ?? throw new InvalidOperationException(
@@ -189,7 +211,26 @@ public sealed class CertificateBundle
                     "Run `cssmsim certs init --out certs` and rebuild.");
             using var reader = new StreamReader(stream);
             return reader.ReadToEnd();
-        }, "the engine's embedded copies");
+        }).ToArray();
+    }
+
+    private static CertificateBundle ReadEmbedded()
+    {
+        var t = EmbeddedTexts();
+        return new CertificateBundle(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], "the engine's embedded copies");
+    }
+
+    // A pair checked late still fails as Build reports a bad file.
+    private static T Checked<T>(string? source, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ArgumentException ex) when (source is not null)
+        {
+            throw new InvalidOperationException($"Bad certificate material in {source}: {ex.Message}", ex);
+        }
     }
 
     private static CertificateBundle Build(Func<string, string> read, string source)

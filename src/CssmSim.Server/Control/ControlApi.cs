@@ -22,7 +22,10 @@ internal static class ControlApi
     public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/_sim").WithTags("Control").WithGroupName(GroupName);
-        api.MapGet("/health", Health).WithName("Health").WithSummary("Liveness: version, store kind and uptime.");
+        // Resolved once: the liveness probe is the most frequent request and needs nothing per request.
+        var runtime = app.ServiceProvider.GetRequiredService<SimulatorRuntime>();
+        var store = app.ServiceProvider.GetRequiredService<ISimulatorStore>();
+        api.MapGet("/health", () => Health(runtime, store)).WithName("Health").WithSummary("Liveness: version, store kind and uptime.");
         api.MapGet("/ready", Ready).WithName("Ready").WithSummary("200 once migrations and the start-up seed ran, 503 before.");
         api.MapPost("/reset", Reset).WithName("Reset")
             .WithSummary("Back to the start-up seed: everything, or one Smart Account (?smartAccount=), or one product instance (?udi=).");

@@ -124,13 +124,14 @@ public static class CssmComposition
     }
 
     /// <summary>
-    /// The middleware, in order: request ids, path normalization, routing (the endpoint is known from
+    /// The middleware, in order: request ids, path normalization, the portal's authentication (its paths only), routing (the endpoint is known from
     /// here on), encoded slashes, the journal, shared-state refresh, fault injection, error shapes, the control key.
     /// </summary>
     public static WebApplication UseCssmPipeline(this WebApplication app)
     {
         app.UseMiddleware<RequestIds>();
         app.UseMiddleware<PathNormalization>();
+        app.UsePortalSecurityMiddleware();
         app.UseRouting();
         app.UseMiddleware<RequestLogging>();
         app.UseMiddleware<EncodedSlashes>();
@@ -151,6 +152,32 @@ public static class CssmComposition
             ui.DocumentTitle = "CssmSim API docs";
         }));
         return app;
+    }
+
+    /// <summary>
+    /// The portal's Razor Pages register authentication, authorization and anti-forgery services, and
+    /// ASP.NET Core then puts their middleware in front of every request (all three ran, before routing,
+    /// for health and device messages alike). They run where they did, before routing, for the portal's
+    /// paths only; the marks their Use calls leave on the application (ASP.NET Core's own property names)
+    /// keep the host from adding them for every path.
+    /// </summary>
+    private static void UsePortalSecurityMiddleware(this WebApplication app)
+    {
+        var registered = app.Services.GetRequiredService<IServiceProviderIsService>();
+        var authentication = registered.IsService(typeof(Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider));
+        var authorization = registered.IsService(typeof(Microsoft.AspNetCore.Authorization.IAuthorizationHandlerProvider));
+        var antiforgery = registered.IsService(typeof(Microsoft.AspNetCore.Antiforgery.IAntiforgery));
+        if (!(authentication || authorization || antiforgery)) return;
+        app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments(PortalSetup.BasePath, StringComparison.OrdinalIgnoreCase), portal =>
+        {
+            if (authentication) portal.UseAuthentication();
+            if (authorization) portal.UseAuthorization();
+            if (antiforgery) portal.UseAntiforgery();
+        });
+        var marks = ((IApplicationBuilder)app).Properties;
+        marks["__AuthenticationMiddlewareSet"] = true;
+        marks["__AuthorizationMiddlewareSet"] = true;
+        marks["__AntiforgeryMiddlewareSet"] = true;
     }
 
     /// <summary>Every surface: the CSSM API, the device surfaces (smart transport, SLP), the control API and the portal.</summary>

@@ -26,6 +26,7 @@ namespace CssmSim.Server.Hosting;
 public static class SimulatorApp
 {
     public const int DefaultHttpsPort = 8443;
+    private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     /// <summary>
     /// Opens the store, applies migrations and the start-up seed, loads the keys, and builds the
@@ -74,6 +75,11 @@ public static class SimulatorApp
             builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+            // Whenever this category logs at all, ASP.NET Core starts an Activity and a log scope for
+            // every request; at Warning and above it writes nothing per request. Off, unless a
+            // configured level names it or a category above it.
+            if (!options.LogLevels.Keys.Any(c => HostingDiagnostics.StartsWith(c, StringComparison.OrdinalIgnoreCase)))
+                builder.Logging.AddFilter(HostingDiagnostics, LogLevel.None);
             foreach (var (category, level) in options.LogLevels) builder.Logging.AddFilter(category, level);
 
             builder.WebHost.ConfigureKestrel(k =>

@@ -13,14 +13,15 @@ internal sealed class JournalMiddleware(RequestDelegate next, RequestJournal jou
 {
     public const int MaxBodyChars = 16 * 1024;
 
-    public async Task InvokeAsync(HttpContext ctx)
+    public Task InvokeAsync(HttpContext ctx)
     {
         var (_, surface) = ApiPaths.Classify(ctx.Request.Path);
-        if (!Surfaces.IsJournaled(surface))
-        {
-            await next(ctx);
-            return;
-        }
+        // Control and portal requests pass straight on, without an async frame of their own.
+        return Surfaces.IsJournaled(surface) ? RecordAsync(ctx, surface) : next(ctx);
+    }
+
+    private async Task RecordAsync(HttpContext ctx, string surface)
+    {
         var record = new JournalRecord
         {
             Surface = surface,

@@ -11,14 +11,33 @@ namespace CssmSim.Server.Pipeline;
 /// </summary>
 public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> log)
 {
-    public async Task InvokeAsync(HttpContext ctx)
+    public Task InvokeAsync(HttpContext ctx)
     {
-        var (family, _) = ApiPaths.Classify(ctx.Request.Path);
+        var path = ctx.Request.Path;
+        Task inner;
         try
         {
-            await next(ctx);
-            // Routing answers unknown paths and methods with an empty 404/405: give them a body.
-            if (!ctx.Response.HasStarted && ctx.Response.ContentType is null && ctx.Response.StatusCode is 404 or 405)
+            inner = next(ctx);
+        }
+        catch (Exception e)
+        {
+            inner = Task.FromException(e);
+        }
+        // Most requests finish synchronously with their answer written: no async frame for them.
+        return inner.IsCompletedSuccessfully && !NeedsBody(ctx) ? Task.CompletedTask : CompleteAsync(ctx, path, inner);
+    }
+
+    // Routing answers unknown paths and methods with an empty 404/405: those get a body.
+    private static bool NeedsBody(HttpContext ctx) =>
+        ctx.Response.StatusCode is 404 or 405 && ctx.Response.ContentType is null && !ctx.Response.HasStarted;
+
+    private async Task CompleteAsync(HttpContext ctx, PathString path, Task inner)
+    {
+        var (family, _) = ApiPaths.Classify(path);
+        try
+        {
+            await inner;
+            if (NeedsBody(ctx))
             {
                 var status = ctx.Response.StatusCode;
                 await ApiErrors.WriteAsync(ctx, family, status, status == 404

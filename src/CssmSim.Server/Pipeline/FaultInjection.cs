@@ -14,13 +14,11 @@ namespace CssmSim.Server.Pipeline;
 /// </summary>
 public sealed class FaultInjection(RequestDelegate next, FaultEngine engine, IHostApplicationLifetime lifetime)
 {
-    public async Task InvokeAsync(HttpContext ctx)
+    // Exempt paths (health among them) pass straight on, without an async frame of their own.
+    public Task InvokeAsync(HttpContext ctx) => IsExempt(ctx.Request.Path) ? next(ctx) : ApplyAsync(ctx);
+
+    private async Task ApplyAsync(HttpContext ctx)
     {
-        if (IsExempt(ctx.Request.Path))
-        {
-            await next(ctx);
-            return;
-        }
         var (family, surface) = ApiPaths.Classify(ctx.Request.Path);
         var endpoint = ctx.GetEndpoint();
         var deferred = endpoint?.Metadata.GetMetadata<DeferredFaultEvaluation>() is not null;

@@ -10,13 +10,11 @@ namespace CssmSim.Server.Pipeline;
 /// </summary>
 public sealed class RequestLogging(RequestDelegate next, ILogger<RequestLogging> logger)
 {
-    public async Task InvokeAsync(HttpContext ctx)
+    // Without the line (Warning and above), no async frame of its own: the request passes straight on.
+    public Task InvokeAsync(HttpContext ctx) => logger.IsEnabled(LogLevel.Information) ? LoggedAsync(ctx) : next(ctx);
+
+    private async Task LoggedAsync(HttpContext ctx)
     {
-        if (!logger.IsEnabled(LogLevel.Information))
-        {
-            await next(ctx);
-            return;
-        }
         var started = Stopwatch.GetTimestamp();
         var method = ctx.Request.Method;
         var path = ctx.Request.Path.Value ?? "/";

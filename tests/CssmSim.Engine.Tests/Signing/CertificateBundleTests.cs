@@ -19,6 +19,26 @@ public sealed class CertificateBundleTests(GeneratedBundleFixture generated) : I
     ];
 
     [Fact]
+    public void The_embedded_copies_pass_every_check_a_bundle_from_files_gets()
+    {
+        // Arrange: the embedded bundle checks its signing pairs only when first used, the CA and TLS pairs never.
+        var e = CertificateBundle.LoadEmbedded();
+
+        // Act
+        var checkedCopy = new CertificateBundle(e.CaCertificatePem, e.CaKeyPem, e.TlsCertificatePem, e.TlsKeyPem,
+            e.EcdsaSigningCertificatePem, e.EcdsaSigningKeyPem, e.RsaSigningCertificatePem, e.RsaSigningKeyPem);
+
+        // Assert
+        checkedCopy.CaCertificatePem.ShouldBe(e.CaCertificatePem);
+        foreach (var algorithm in new[] { SigningAlgorithm.Ecdsa, SigningAlgorithm.Rsa })
+        {
+            var data = "checked"u8.ToArray();
+            ArtefactSigner.Create(e, algorithm).Sign(data).ShouldNotBeEmpty();
+            ArtefactSigner.Create(checkedCopy, algorithm).Verify(data, ArtefactSigner.Create(e, algorithm).Sign(data)).ShouldBeTrue();
+        }
+    }
+
+    [Fact]
     public void Embedded_tls_certificate_names_every_default_host()
     {
         // Arrange
