@@ -144,41 +144,33 @@ public sealed class SqliteDatabase : IAsyncDisposable
         ct.ThrowIfCancellationRequested();
         var item = new WriteItem<T>(work, foreignKeysAtCommit, ct);
         _writes.Enqueue(item);
-        // One thread runs the queued writes back to back: handing the write lock from one request to
-        // the next through the thread pool left it idle between transactions while the pool's queue
-        // drained, and the write transaction is what runs one at a time.
+        // One thread runs the queued writes back to back, each in its own transaction: handing the
+        // write lock from one request to the next through the thread pool left it idle between
+        // transactions while the pool's queue drained, and the write transaction is what runs one at a time.
         if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
             ThreadPool.UnsafeQueueUserWorkItem(static db => db.DrainWrites(), this, preferLocal: false);
         return await item.Task.ConfigureAwait(false);
     }
 
-    /// <summary>The most queued writes one transaction commits together.</summary>
-    private const int MaxGroup = 32;
-
     private readonly System.Collections.Concurrent.ConcurrentQueue<IWriteItem> _writes = new();
-    private readonly List<IWriteItem> _group = new(MaxGroup);
     private int _draining;
 
     private void DrainWrites()
     {
         while (true)
         {
-            while (!_writes.IsEmpty)
+            while (_writes.TryDequeue(out var item))
             {
                 _writeGate.Wait();
                 try
                 {
-                    if (_disposed)
-                    {
-                        while (_writes.TryDequeue(out var late)) late.Fail(new ObjectDisposedException(nameof(SqliteDatabase)));
-                        continue;
-                    }
+                    if (_disposed) { item.Fail(new ObjectDisposedException(nameof(SqliteDatabase))); continue; }
                     if (_writer is null)
                     {
                         _writer = OpenPooled();
                         Sql.EnableStatementCache(_writer);
                     }
-                    RunGroup(_writer);
+                    item.Run(_writer);
                 }
                 finally { _writeGate.Release(); }
             }
@@ -188,72 +180,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Group commit: the writes waiting now (up to <see cref="MaxGroup"/>) run in one transaction,
-    /// each inside a savepoint of its own, so one that throws is undone alone while the others commit.
-    /// A transaction's fixed cost (the WAL frames of every page it touched, shared index and sum pages
-    /// most of all) is paid once for the group instead of once per request. Each caller still gets
-    /// its answer only after the commit, and a crash keeps or loses every write of the group whole.
-    /// A write that checks foreign keys at commit runs alone (the pragma cannot change inside a transaction).
-    /// </summary>
-    private void RunGroup(SqliteConnection c)
-    {
-        _group.Clear();
-        while (_group.Count < MaxGroup && _writes.TryPeek(out var next))
-        {
-            if (next.Alone && _group.Count > 0) break;
-            _writes.TryDequeue(out next);
-            _group.Add(next!);
-            if (next!.Alone) break;
-        }
-        if (_group.Count == 1)
-        {
-            _group[0].Run(c);
-            return;
-        }
-        const string savepoint = "cssmsim_group_member";
-        var outcomes = new Action?[_group.Count];
-        try
-        {
-            using var tx = c.BeginTransaction(deferred: false);
-            for (var i = 0; i < _group.Count; i++)
-            {
-                var item = _group[i];
-                if (item.Cancelled) { outcomes[i] = item.Cancel; continue; }
-                tx.Save(savepoint);
-                try
-                {
-                    outcomes[i] = item.Execute(c, tx);
-                }
-                catch (Exception e) when (e is not SqliteException { SqliteErrorCode: 10 or 13 })
-                {
-                    // Undone alone; an I/O error or a full disk (codes 10, 13) ends the whole group below.
-                    tx.Rollback(savepoint);
-                    outcomes[i] = () => item.Fail(e);
-                }
-                tx.Release(savepoint);
-            }
-            tx.Commit();
-        }
-        catch (Exception)
-        {
-            // The group's transaction itself failed (and rolled back): each write runs again alone, as it would have without grouping.
-            foreach (var item in _group) item.Run(c);
-            return;
-        }
-        foreach (var outcome in outcomes) outcome!();
-    }
-
     private interface IWriteItem
     {
-        /// <summary>True when it must be its own transaction (foreign keys checked at commit).</summary>
-        bool Alone { get; }
-        bool Cancelled { get; }
-        /// <summary>Its own transaction, committed, then the caller answered.</summary>
         void Run(SqliteConnection c);
-        /// <summary>Runs the work inside a group's transaction; the returned action answers the caller once the group commits.</summary>
-        Action Execute(SqliteConnection c, SqliteTransaction tx);
-        void Cancel();
         void Fail(Exception e);
     }
 
@@ -261,8 +190,6 @@ public sealed class SqliteDatabase : IAsyncDisposable
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Task<T> Task => _done.Task;
-        public bool Alone => foreignKeysAtCommit;
-        public bool Cancelled => ct.IsCancellationRequested;
 
         public void Run(SqliteConnection c)
         {
@@ -270,14 +197,6 @@ public sealed class SqliteDatabase : IAsyncDisposable
             try { _done.TrySetResult(InTransaction(c, work, foreignKeysAtCommit)); }
             catch (Exception e) { _done.TrySetException(e); }
         }
-
-        public Action Execute(SqliteConnection c, SqliteTransaction tx)
-        {
-            var result = work(c, tx);
-            return () => _done.TrySetResult(result);
-        }
-
-        public void Cancel() => _done.TrySetCanceled(ct);
 
         public void Fail(Exception e) => _done.TrySetException(e);
     }
