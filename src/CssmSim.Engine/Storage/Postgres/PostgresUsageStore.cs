@@ -9,24 +9,36 @@ internal sealed class PostgresUsageStore(PostgresDatabase db) : IUsageStore
     public Task<IReadOnlyList<StoredReportOutcome>> StoreReportsAsync(IReadOnlyList<NewUsageReport> reports, DateTimeOffset receivedAt, string status, CancellationToken ct = default) =>
         db.WriteAsync<IReadOnlyList<StoredReportOutcome>>((c, tx) =>
         {
-            var outcomes = new List<StoredReportOutcome>(reports.Count);
             var at = PostgresJobStore.Time(receivedAt);
             // Insert first, look up only on a conflict: the unique key decides between replicas
             // storing the same report at once (ON CONFLICT waits for the other's commit, then the
-            // look-up sees its row), so a report is stored once and every copy is told so.
-            using var insert = Sql.Prepare(c, tx, """
-                INSERT INTO usage_reports (udi, report_key, report_id, report_id_is_number, tag, in_use, measured_at, payload, signature_json, received_at, status, source)
-                VALUES ($udi, $key, $id, $num, $tag, $inUse, $measured, $payload, $sig, $at, $status, $source)
-                ON CONFLICT (udi, report_key) DO NOTHING
-                """, "$udi", "$key", "$id", "$num", "$tag", "$inUse", "$measured", "$payload", "$sig", "$at", "$status", "$source");
+            // look-up sees its row), so a report is stored once and every copy is told so. All the
+            // inserts go in one batch, one round trip: each report's trigger updates its Virtual
+            // Account's sum row (migration 12), which the transaction then holds until it commits,
+            // and a round trip per report kept every other request for that account waiting on it
+            // (16 clients sending 100 reports each: 7 requests/s, against ~10x that batched).
+            using var batch = new NpgsqlBatch(c, tx);
+            foreach (var r in reports)
+            {
+                var insert = new NpgsqlBatchCommand("""
+                    INSERT INTO usage_reports (udi, report_key, report_id, report_id_is_number, tag, in_use, measured_at, payload, signature_json, received_at, status, source)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                    ON CONFLICT (udi, report_key) DO NOTHING
+                    """);
+                foreach (var v in new object?[] { r.Udi, r.ReportKey, r.ReportId, r.ReportIdIsNumber ? 1L : 0L, r.Tag, r.InUse,
+                    r.MeasuredAt is { } m ? PostgresJobStore.Time(m) : null, r.Payload, r.SignatureJson, at, status, r.Source })
+                    insert.Parameters.Add(new NpgsqlParameter { Value = v ?? DBNull.Value });
+                batch.BatchCommands.Add(insert);
+            }
+            if (reports.Count > 0) batch.ExecuteNonQuery();
+            var outcomes = new List<StoredReportOutcome>(reports.Count);
             using var find = Sql.Prepare(c, tx, "SELECT payload, status FROM usage_reports WHERE udi = $udi AND report_key = $key", "$udi", "$key");
             using var touch = Sql.Prepare(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", "$at", "$udi");
             var touched = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var r in reports)
+            for (var i = 0; i < reports.Count; i++)
             {
-                Sql.Bind(insert, r.Udi, r.ReportKey, r.ReportId, r.ReportIdIsNumber ? 1 : 0, r.Tag, r.InUse, r.MeasuredAt is { } m ? PostgresJobStore.Time(m) : null,
-                    r.Payload, r.SignatureJson, at, status, r.Source);
-                if (insert.ExecuteNonQuery() == 1)
+                var r = reports[i];
+                if (batch.BatchCommands[i].RecordsAffected == 1)
                 {
                     if (touched.Add(r.Udi))
                     {
