@@ -313,30 +313,16 @@ public sealed class FaultEngine
         foreach (var c in _rules)
         {
             if (!c.Rule.Enabled || !c.Matches(request)) continue;
-            var when = c.Rule.When;
             var key = request.TokenId ?? "";
-            var (n, fires) = _shared ? await CountInStoreAsync(c, fired is null, key, now, ct) : CountHere(c, fired is null, key, now);
-            if (fires)
-            {
-                fired = new FaultDecision(c.Rule.Id, c.Rule.Name, c.Rule.Effect, n, Latency(c.Rule, n));
-            }
-            else if (when.ConcurrentAbove is not null)
-            {
-                // Counted from arrival until holdMs after the reply, unless the rule fired on it.
-                var lease = new Lease();
-                lock (c.State)
-                {
-                    if (!c.State.InFlight.TryGetValue(key, out var list)) c.State.InFlight[key] = list = [];
-                    list.Add(lease);
-                }
-                (leases ??= []).Add((c, lease));
-            }
+            var (n, fires, lease) = _shared ? await CountInStoreAsync(c, fired is null, key, now, ct) : CountHere(c, fired is null, key, now);
+            if (fires) fired = new FaultDecision(c.Rule.Id, c.Rule.Name, c.Rule.Effect, n, Latency(c.Rule, n));
+            else if (lease is not null) (leases ??= []).Add((c, lease));
         }
         return new FaultEvaluation(fired, leases, _wall);
     }
 
     // One process: the rule's lock makes numbering and `times` exact.
-    private (long N, bool Fires) CountHere(CompiledRule c, bool mayFire, string key, DateTimeOffset now)
+    private (long N, bool Fires, Lease? Lease) CountHere(CompiledRule c, bool mayFire, string key, DateTimeOffset now)
     {
         var when = c.Rule.When;
         lock (c.State)
@@ -348,26 +334,39 @@ public sealed class FaultEngine
                 c.State.Applied++;
                 if (when.Times is { } times && c.State.Applied >= times) c.State.Exhausted = true;
             }
-            return (n, fires);
+            return (n, fires, fires ? null : OpenWindow(c, key));
         }
+    }
+
+    // Counted from arrival until holdMs after the reply, unless the rule fired on it; opened under
+    // the same lock as the count it is checked against, so concurrent arrivals each see the others.
+    private static Lease? OpenWindow(CompiledRule c, string key)
+    {
+        if (c.Rule.When.ConcurrentAbove is null) return null;
+        var lease = new Lease();
+        if (!c.State.InFlight.TryGetValue(key, out var list)) c.State.InFlight[key] = list = [];
+        list.Add(lease);
+        return lease;
     }
 
     // Processes sharing the store: it numbers the candidate, and counts a firing only while `times`
     // allows, so two replicas racing for a rule's last firing cannot both have it.
-    private async ValueTask<(long N, bool Fires)> CountInStoreAsync(CompiledRule c, bool mayFire, string key, DateTimeOffset now, CancellationToken ct)
+    private async ValueTask<(long N, bool Fires, Lease? Lease)> CountInStoreAsync(CompiledRule c, bool mayFire, string key, DateTimeOffset now, CancellationToken ct)
     {
         var when = c.Rule.When;
         var counts = await _store.Faults.CountCandidateAsync(c.Rule.Id, ct);
-        bool fires;
         lock (c.State)
         {
             c.State.Set(counts, when.Times);
-            fires = mayFire && !c.State.Exhausted && Holds(c, when, counts.Candidates, key, now);
+            if (!(mayFire && !c.State.Exhausted && Holds(c, when, counts.Candidates, key, now))) return (counts.Candidates, false, OpenWindow(c, key));
         }
-        if (!fires) return (counts.Candidates, false);
         var applied = await _store.Faults.CountAppliedAsync(c.Rule.Id, when.Times, ct);
-        lock (c.State) c.State.Set(new FaultRuleCounts(counts.Candidates, applied ?? when.Times ?? counts.Applied), when.Times);
-        return (counts.Candidates, applied is not null);
+        lock (c.State)
+        {
+            c.State.Set(new FaultRuleCounts(counts.Candidates, applied ?? when.Times ?? counts.Applied), when.Times);
+            // Another process had the last firing: this request is counted in the window after all.
+            return applied is null ? (counts.Candidates, false, OpenWindow(c, key)) : (counts.Candidates, true, null);
+        }
     }
 
     private bool Holds(CompiledRule c, FaultWhen w, long n, string key, DateTimeOffset now)

@@ -39,6 +39,17 @@ public sealed class FaultEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Parallel_trust_requests_on_a_limited_token_open_exactly_the_allowed_windows()
+    {
+        var engine = await EngineAsync();
+
+        var evaluations = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(async () => await engine.EvaluateAsync(Trust("t1"), Ct), Ct)));
+
+        evaluations.Count(e => e.Decision is null).ShouldBe(4, "a window is opened under the lock its count is checked under");
+        evaluations.Count(e => e.Decision is not null).ShouldBe(196);
+    }
+
+    [Fact]
     public async Task Requests_further_apart_than_the_hold_window_never_hit_the_bottleneck()
     {
         var engine = await EngineAsync(new BottleneckSettings(HoldMs: 200));
