@@ -170,7 +170,7 @@ public sealed class CssmSimulator : IAsyncDisposable
     {
         ThrowIfDisposed();
         await Engine.State.ResetAsync(null, ct);
-        Engine.Journal.Clear();
+        await Engine.Journal.ClearAllAsync(ct);
     }
 
     /// <summary>A simulated device talking smart transport to this simulator.</summary>

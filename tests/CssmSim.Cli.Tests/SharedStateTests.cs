@@ -71,6 +71,10 @@ public sealed class SharedStateTests : IDisposable
         seenByA["entries"]!.AsArray().Count.ShouldBe(persist ? 3 : 1);
         if (persist) seenByA["entries"]!.AsArray().Select(e => e!["id"]!.GetValue<long>()).ShouldBe([1, 2, 3]);
         else seenByA["timedOut"]!.GetValue<bool>().ShouldBeTrue();
+
+        (await httpB.PostAsync("/_sim/reset", null, Ct)).EnsureSuccessStatusCode().Dispose();
+        var afterReset = (await httpA.GetFromJsonAsync<JsonObject>("/_sim/journal?surface=oauth", Ct))!;
+        afterReset["entries"]!.AsArray().Count.ShouldBe(persist ? 0 : 1, "a reset clears the journal it shares, and only that");
     }
 
     [Fact]

@@ -268,9 +268,9 @@ internal sealed class PostgresStateStore(PostgresDatabase db) : IStateStore
         // from reports (migrations 10 and 12), emptied first so nothing is left to subtract.
         Sql.Execute(c, tx, "DELETE FROM latest_usage");
         Sql.Execute(c, tx, "DELETE FROM va_tag_usage");
-        // The rules' counters restart with the rules (migration 13), and the persisted journal goes with the state it recorded.
+        // The rules' counters restart with the rules (migration 13). The journal is not state: a reset clears it
+        // through RequestJournal.ClearAllAsync (with what is still queued), an import keeps it.
         Sql.Execute(c, tx, "DELETE FROM fault_counters");
-        Sql.Execute(c, tx, "DELETE FROM journal");
         foreach (var t in SnapshotTables.All.Reverse()) Sql.Execute(c, tx, $"DELETE FROM {t.Name}");
     }
 
@@ -283,7 +283,7 @@ internal sealed class PostgresStateStore(PostgresDatabase db) : IStateStore
     /// </summary>
     private static void EmptyAll(NpgsqlConnection c, NpgsqlTransaction tx)
     {
-        Sql.Execute(c, tx, $"TRUNCATE latest_usage, va_tag_usage, fault_counters, journal, {string.Join(", ", SnapshotTables.All.Select(t => t.Name))}");
+        Sql.Execute(c, tx, $"TRUNCATE latest_usage, va_tag_usage, fault_counters, {string.Join(", ", SnapshotTables.All.Select(t => t.Name))}");
         Sql.Execute(c, tx, "UPDATE settings SET value = (CAST(value AS BIGINT) + 1)::text WHERE key = 'version/fault_rules'");
     }
 

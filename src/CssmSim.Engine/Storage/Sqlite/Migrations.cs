@@ -345,7 +345,8 @@ public static class Migrations
         // What replicas on one database share beyond the CSSM state (control.md §Faults, §Journal and
         // events): each fault rule's candidate and applied counters, so `nth`, `every` and `times` count
         // every process's requests once; and the journal when Journal:Persist is on, so any process
-        // shows every process's requests. Neither is snapshotted; a full reset or an import empties both.
+        // shows every process's requests. Neither is snapshotted; a full reset or an import restarts the
+        // counters, and a reset clears the journal (RequestJournal.ClearAllAsync).
         new(13, "shared-fault-counters-and-journal", """
             CREATE TABLE fault_counters (
                 rule_id    TEXT PRIMARY KEY,

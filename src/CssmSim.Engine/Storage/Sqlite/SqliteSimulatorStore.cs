@@ -278,9 +278,9 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
         // reports (migrations 10 and 12), emptied first so the instances' delete trigger finds nothing to subtract.
         Sql.Execute(c, tx, "DELETE FROM latest_usage");
         Sql.Execute(c, tx, "DELETE FROM va_tag_usage");
-        // The rules' counters restart with the rules (migration 13), and the persisted journal goes with the state it recorded.
+        // The rules' counters restart with the rules (migration 13). The journal is not state: a reset clears it
+        // through RequestJournal.ClearAllAsync (with what is still queued), an import keeps it.
         Sql.Execute(c, tx, "DELETE FROM fault_counters");
-        Sql.Execute(c, tx, "DELETE FROM journal");
         foreach (var t in SnapshotTables.All.Reverse()) Sql.Execute(c, tx, $"DELETE FROM {t.Name}");
     }
 
