@@ -129,4 +129,67 @@ public sealed class MigrationTests
         test.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(Migrations.All.Count + 1L);
         test.RawScalar("SELECT value FROM settings WHERE key = 'written by'").ShouldBe("the newer version");
     }
+
+    private static Task<List<string>> SchemaAsync(SqliteDatabase db) => db.ReadAsync(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT type || ' ' || name || ' ' || tbl_name || ' ' || COALESCE(sql, '') FROM sqlite_master
+            UNION ALL SELECT 'migration ' || version || ' ' || name FROM schema_migrations
+            UNION ALL SELECT 'setting ' || key || ' ' || value FROM settings
+            ORDER BY 1
+            """;
+        using var r = cmd.ExecuteReader();
+        var rows = new List<string>();
+        while (r.Read()) rows.Add(r.GetString(0));
+        return rows;
+    }, Ct);
+
+    [Fact]
+    public async Task A_new_in_memory_database_gets_exactly_the_schema_the_migrations_build_in_a_file()
+    {
+        var dir = StoreFactory.NewTempDirectory();
+        await using var file = SqliteDatabase.OpenFile(Path.Combine(dir, "cssmsim.db"));
+        await using var first = SqliteDatabase.OpenMemory();
+        await using var second = SqliteDatabase.OpenMemory();
+
+        (await file.MigrateAsync(Ct)).ShouldBe(Migrations.Latest);
+        (await first.MigrateAsync(Ct)).ShouldBe(Migrations.Latest);
+        (await second.MigrateAsync(Ct)).ShouldBe(Migrations.Latest);
+
+        var expected = await SchemaAsync(file);
+        expected.ShouldContain(row => row.StartsWith("table product_instances ", StringComparison.Ordinal));
+        (await SchemaAsync(first)).ShouldBe(expected);
+        (await SchemaAsync(second)).ShouldBe(expected);
+    }
+
+    [Fact]
+    public async Task In_memory_databases_migrated_at_once_each_get_a_copy_of_their_own()
+    {
+        var dbs = Enumerable.Range(0, 8).Select(_ => SqliteDatabase.OpenMemory()).ToList();
+        try
+        {
+            await Task.WhenAll(dbs.Select(db => Task.Run(() => db.MigrateAsync(Ct), Ct)));
+
+            await dbs[0].WriteAsync((c, tx) =>
+            {
+                using var insert = c.CreateCommand();
+                insert.Transaction = tx;
+                insert.CommandText = "INSERT INTO settings (key, value) VALUES ('only-in', 'the first')";
+                return insert.ExecuteNonQuery();
+            }, Ct);
+
+            foreach (var db in dbs)
+                (await db.ReadAsync(c =>
+                {
+                    using var count = c.CreateCommand();
+                    count.CommandText = "SELECT COUNT(*) FROM settings WHERE key = 'only-in'";
+                    return (long)count.ExecuteScalar()!;
+                }, Ct)).ShouldBe(db == dbs[0] ? 1L : 0L);
+        }
+        finally
+        {
+            foreach (var db in dbs) await db.DisposeAsync();
+        }
+    }
 }

@@ -390,6 +390,41 @@ public static class Migrations
         return Latest;
     }
 
+    // The latest schema, migrated once per process into a database of its own and copied from there.
+    private static SqliteConnection? _template;
+    private static readonly Lock TemplateLock = new();
+
+    /// <summary>
+    /// Gives an empty database the latest schema by copying it (SQLite's backup API) from one migrated
+    /// once per process, instead of running every migration again: each in-memory store (every test
+    /// fixture's) spent 5 to 9 ms of its start on migrations, and the copy takes a fraction of one.
+    /// Returns false, changing nothing, when <paramref name="c"/> already holds any schema.
+    /// </summary>
+    public static bool TryCopyLatestInto(SqliteConnection c)
+    {
+        using (var q = c.CreateCommand())
+        {
+            q.CommandText = "SELECT count(*) FROM sqlite_master";
+            if (Convert.ToInt64(q.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0) return false;
+        }
+        lock (TemplateLock)
+        {
+            if (_template is null)
+            {
+                var template = new SqliteConnection("Data Source=:memory:");
+                template.Open();
+                using (var tx = template.BeginTransaction())
+                {
+                    Apply(template, tx);
+                    tx.Commit();
+                }
+                _template = template;
+            }
+            _template.BackupDatabase(c);
+        }
+        return true;
+    }
+
     private static void Exec(SqliteConnection c, SqliteTransaction tx, string sql)
     {
         using var cmd = c.CreateCommand();

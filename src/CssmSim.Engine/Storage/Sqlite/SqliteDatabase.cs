@@ -121,6 +121,18 @@ public sealed class SqliteDatabase : IAsyncDisposable
         c.Dispose();
     }
 
+    /// <summary>
+    /// Brings the schema up to date (<see cref="Migrations"/>). A new in-memory database gets a copy of
+    /// the latest schema (<see cref="Migrations.TryCopyLatestInto"/>); any other runs the migrations it lacks.
+    /// </summary>
+    public async Task<int> MigrateAsync(CancellationToken ct = default)
+    {
+        if (_memory is null) return await WriteAsync(Migrations.Apply, ct).ConfigureAwait(false);
+        await _gate!.WaitAsync(ct).ConfigureAwait(false);
+        try { return Migrations.TryCopyLatestInto(_memory) ? Migrations.Latest : InTransaction(_memory, Migrations.Apply); }
+        finally { _gate.Release(); }
+    }
+
     /// <summary>Runs <paramref name="work"/> in a write transaction and commits before returning.</summary>
     public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct = default) => WriteAsync(work, false, ct);
 

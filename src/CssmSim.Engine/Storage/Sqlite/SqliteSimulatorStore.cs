@@ -167,7 +167,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
 
 internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
 {
-    public Task<int> MigrateAsync(CancellationToken ct = default) => db.WriteAsync(Migrations.Apply, ct);
+    public Task<int> MigrateAsync(CancellationToken ct = default) => db.MigrateAsync(ct);
 
     public Task ApplySeedAsync(SeedPlan plan, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) => { SeedWriter.Apply(c, tx, plan); return 0; }, ct);
