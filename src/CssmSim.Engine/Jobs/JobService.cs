@@ -57,32 +57,25 @@ public sealed class JobService(ISimulatorStore store, TimeProvider clock, PollTr
             var inline = new StoredJob("", request.Action, udi, request.SmartAccountId, "", now, 0, 0, null, false, null, null, request.ResultJson);
             return new SubmittedJob("", "", transition.PollInterval, true, inline);
         }
-        while (true)
-        {
-            // Ids follow the seed and the UDI's own job counter, so concurrency cannot change them.
-            var n = await store.State.NextCounterAsync("job/" + udi, ct);
-            var derived = ids();
-            var job = new StoredJob(
-                PollId: derived.Decimal($"poll/{udi}/{n}", 18),
-                Action: request.Action,
-                Udi: udi,
-                SmartAccountId: request.SmartAccountId,
-                CorrelationId: derived.Uuid5($"correlation/{udi}/{n}").ToString(),
-                SubmittedAt: now,
-                Polls: 0,
-                CompleteAfterPolls: transition.Progression switch { Progression.Immediate => 0, Progression.Polls => transition.Times ?? 0, _ => null },
-                CompleteAt: transition.Progression == Progression.Time ? now + (transition.Duration ?? TimeSpan.Zero) : null,
-                NeverComplete: request.NeverComplete,
-                FailCode: request.FailCode,
-                FailMessage: request.FailMessage,
-                ResultJson: request.ResultJson,
-                ClientId: request.ClientId);
-            if (await store.Jobs.InsertJobAsync(job, ct))
-            {
-                var immediate = transition.Progression == Progression.Immediate && !request.NeverComplete;
-                return new SubmittedJob(job.PollId, job.CorrelationId, transition.PollInterval, immediate, job);
-            }
-        }
+        // Ids follow the seed and the UDI's own job counter, so concurrency cannot change them.
+        var derived = ids();
+        var job = await store.Jobs.InsertNextJobAsync("job/" + udi, n => new StoredJob(
+            PollId: derived.Decimal($"poll/{udi}/{n}", 18),
+            Action: request.Action,
+            Udi: udi,
+            SmartAccountId: request.SmartAccountId,
+            CorrelationId: derived.Uuid5($"correlation/{udi}/{n}").ToString(),
+            SubmittedAt: now,
+            Polls: 0,
+            CompleteAfterPolls: transition.Progression switch { Progression.Immediate => 0, Progression.Polls => transition.Times ?? 0, _ => null },
+            CompleteAt: transition.Progression == Progression.Time ? now + (transition.Duration ?? TimeSpan.Zero) : null,
+            NeverComplete: request.NeverComplete,
+            FailCode: request.FailCode,
+            FailMessage: request.FailMessage,
+            ResultJson: request.ResultJson,
+            ClientId: request.ClientId), ct);
+        var immediate = transition.Progression == Progression.Immediate && !request.NeverComplete;
+        return new SubmittedJob(job.PollId, job.CorrelationId, transition.PollInterval, immediate, job);
     }
 
     /// <summary>

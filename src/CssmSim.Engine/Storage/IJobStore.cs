@@ -29,8 +29,12 @@ public interface IJobStore
     Task<IReadOnlyList<StoredPollTransition>> ListTransitionsAsync(CancellationToken ct = default);
     Task SaveTransitionAsync(StoredPollTransition transition, CancellationToken ct = default);
     Task ClearTransitionsAsync(CancellationToken ct = default);
-    /// <summary>Inserts a job; false when the poll id is taken.</summary>
-    Task<bool> InsertJobAsync(StoredJob job, CancellationToken ct = default);
+    /// <summary>
+    /// Takes the next number of <paramref name="counterKey"/> and inserts the job <paramref name="make"/> builds from it, in
+    /// one transaction (a job submitted with every device report: one write, not two); a number whose poll id is taken is
+    /// passed over for the next. Returns the job inserted.
+    /// </summary>
+    Task<StoredJob> InsertNextJobAsync(string counterKey, Func<long, StoredJob> make, CancellationToken ct = default);
     /// <summary>Counts one poll of the job atomically and returns the job after it; null when unknown.</summary>
     Task<StoredJob?> RecordPollAsync(string pollId, CancellationToken ct = default);
     Task<StoredJob?> FindJobAsync(string pollId, CancellationToken ct = default);

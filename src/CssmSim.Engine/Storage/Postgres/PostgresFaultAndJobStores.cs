@@ -92,11 +92,17 @@ internal sealed class PostgresJobStore(PostgresDatabase db) : IJobStore
     public Task ClearTransitionsAsync(CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM poll_transitions"), ct);
 
     // ON CONFLICT rather than catching the violation: a failed statement would abort the PostgreSQL transaction.
-    public Task<bool> InsertJobAsync(StoredJob j, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
-        Sql.Execute(c, tx, $"INSERT INTO jobs ({JobColumns}) VALUES ($id, $a, $u, $sa, $corr, $at, $polls, $after, $cat, $never, $fc, $fm, $res, $client) ON CONFLICT (poll_id) DO NOTHING",
+    public Task<StoredJob> InsertNextJobAsync(string counterKey, Func<long, StoredJob> make, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+    {
+        while (true)
+        {
+            var j = make(PostgresStateStore.NextCounter(c, tx, counterKey));
+            if (Sql.Execute(c, tx, $"INSERT INTO jobs ({JobColumns}) VALUES ($id, $a, $u, $sa, $corr, $at, $polls, $after, $cat, $never, $fc, $fm, $res, $client) ON CONFLICT (poll_id) DO NOTHING",
                 ("$id", j.PollId), ("$a", j.Action), ("$u", j.Udi), ("$sa", j.SmartAccountId), ("$corr", j.CorrelationId), ("$at", Time(j.SubmittedAt)),
                 ("$polls", j.Polls), ("$after", j.CompleteAfterPolls), ("$cat", j.CompleteAt is { } t ? Time(t) : null), ("$never", j.NeverComplete ? 1 : 0),
-                ("$fc", j.FailCode), ("$fm", j.FailMessage), ("$res", j.ResultJson), ("$client", j.ClientId)) == 1, ct);
+                ("$fc", j.FailCode), ("$fm", j.FailMessage), ("$res", j.ResultJson), ("$client", j.ClientId)) == 1) return j;
+        }
+    }, ct);
 
     // One statement, so concurrent polls of one job each count exactly once.
     public Task<StoredJob?> RecordPollAsync(string pollId, CancellationToken ct = default) => db.WriteAsync((c, tx) =>

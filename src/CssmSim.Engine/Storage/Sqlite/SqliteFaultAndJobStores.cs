@@ -88,19 +88,15 @@ internal sealed class SqliteJobStore(SqliteDatabase db) : IJobStore
 
     public Task ClearTransitionsAsync(CancellationToken ct = default) => db.WriteAsync((c, tx) => Sql.Execute(c, tx, "DELETE FROM poll_transitions"), ct);
 
-    public Task<bool> InsertJobAsync(StoredJob j, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
+    public Task<StoredJob> InsertNextJobAsync(string counterKey, Func<long, StoredJob> make, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
     {
-        try
+        while (true)
         {
-            Sql.Execute(c, tx, $"INSERT INTO jobs ({JobColumns}) VALUES ($id, $a, $u, $sa, $corr, $at, $polls, $after, $cat, $never, $fc, $fm, $res, $client)",
+            var j = make(SqliteStateStore.NextCounter(c, tx, counterKey));
+            if (Sql.Execute(c, tx, $"INSERT INTO jobs ({JobColumns}) VALUES ($id, $a, $u, $sa, $corr, $at, $polls, $after, $cat, $never, $fc, $fm, $res, $client) ON CONFLICT (poll_id) DO NOTHING",
                 ("$id", j.PollId), ("$a", j.Action), ("$u", j.Udi), ("$sa", j.SmartAccountId), ("$corr", j.CorrelationId), ("$at", Time(j.SubmittedAt)),
                 ("$polls", j.Polls), ("$after", j.CompleteAfterPolls), ("$cat", j.CompleteAt is { } t ? Time(t) : null), ("$never", j.NeverComplete ? 1 : 0),
-                ("$fc", j.FailCode), ("$fm", j.FailMessage), ("$res", j.ResultJson), ("$client", j.ClientId));
-            return true;
-        }
-        catch (SqliteException e) when (e.IsConstraintViolation())
-        {
-            return false;
+                ("$fc", j.FailCode), ("$fm", j.FailMessage), ("$res", j.ResultJson), ("$client", j.ClientId)) == 1) return j;
         }
     }, ct);
 

@@ -294,9 +294,11 @@ internal sealed class SqliteStateStore(SqliteDatabase db) : IStateStore
             return (string)Sql.Scalar(c, tx, "SELECT value FROM settings WHERE key = $k", ("$k", key))!;
         }, ct);
 
-    public Task<long> NextCounterAsync(string key, CancellationToken ct = default) =>
-        db.WriteAsync((c, tx) => (long)Sql.Scalar(c, tx,
-            "INSERT INTO counters (key, value) VALUES ($k, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value", ("$k", key))!, ct);
+    public Task<long> NextCounterAsync(string key, CancellationToken ct = default) => db.WriteAsync((c, tx) => NextCounter(c, tx, key), ct);
+
+    /// <summary>The next number of <paramref name="key"/>, inside the caller's write transaction.</summary>
+    internal static long NextCounter(SqliteConnection c, SqliteTransaction tx, string key) => (long)Sql.Scalar(c, tx,
+        "INSERT INTO counters (key, value) VALUES ($k, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value", ("$k", key))!;
 
     // Triggers (migration 7) bump both on every write to fault_rules or the clock setting.
     public Task<SharedStateVersions> ReadVersionsAsync(CancellationToken ct = default) => db.ReadAsync(c =>
