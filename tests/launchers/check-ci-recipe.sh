@@ -11,7 +11,15 @@ work="$(mktemp -d)"
 # `|| true`: the recipe's own last step has usually stopped the simulator already, and under set -e a
 # failed kill in the trap would turn a passing run into exit 1.
 trap 'if [ -f "$work/.cssmsim/pid" ]; then kill "$(cat "$work/.cssmsim/pid")" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-fail() { echo "check-ci-recipe: FAIL: $*" >&2; exit 1; }
+# On a failure the simulator's own log goes with it: what it was asked, and in what order.
+fail() {
+  echo "check-ci-recipe: FAIL: $*" >&2
+  if [ -f "$work/test-results/cssmsim.log" ]; then
+    echo "check-ci-recipe: the last 200 lines of the simulator's log:" >&2
+    tail -n 200 "$work/test-results/cssmsim.log" >&2
+  fi
+  exit 1
+}
 
 ls "$repo"/artifacts/tool/cssmsim.*.nupkg >/dev/null 2>&1 \
   || dotnet pack "$repo/src/CssmSim.Cli/CssmSim.Cli.csproj" -c Debug -o "$repo/artifacts/tool" --nologo -v q
