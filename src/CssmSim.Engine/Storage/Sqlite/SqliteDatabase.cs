@@ -10,7 +10,7 @@ namespace CssmSim.Engine.Storage.Sqlite;
 /// Connections keep their compiled statements, never data. An in-memory database lives on one
 /// connection that units of work take turns on.
 /// </summary>
-public sealed class SqliteDatabase : IAsyncDisposable
+public sealed partial class SqliteDatabase : IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly string _pragmas;
@@ -29,19 +29,24 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private const int MaxIdleReaders = 16;
     private int _idleReaders;
     private volatile bool _disposed;
+    // A file database's checkpoints, off the writer (see Checkpointer); null in memory.
+    private readonly Checkpointer? _checkpointer;
 
-    private SqliteDatabase(string connectionString, string pragmas, SqliteConnection? memory)
+    private SqliteDatabase(string connectionString, string pragmas, SqliteConnection? memory, CheckpointLimits? checkpoints = null)
     {
         _connectionString = connectionString;
         _pragmas = pragmas;
         _memory = memory;
+        if (memory is null) _checkpointer = new Checkpointer(this, checkpoints ?? CheckpointLimits.Default);
         _gate = memory is null ? null : new SemaphoreSlim(1, 1);
         if (memory is not null) Sql.EnableStatementCache(memory);
     }
 
     /// <param name="path">The database file; its folder is created if missing.</param>
     /// <param name="synchronous"><c>NORMAL</c> (durable across process crashes in WAL) or <c>FULL</c> (across power loss).</param>
-    public static SqliteDatabase OpenFile(string path, string synchronous = "NORMAL")
+    public static SqliteDatabase OpenFile(string path, string synchronous = "NORMAL") => OpenFile(path, synchronous, null);
+
+    internal static SqliteDatabase OpenFile(string path, string synchronous, CheckpointLimits? checkpoints)
     {
         if (synchronous is not ("NORMAL" or "FULL"))
             throw new ArgumentException($"Sqlite:Synchronous must be NORMAL or FULL, not '{synchronous}'");
@@ -54,7 +59,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        var db = new SqliteDatabase(cs, $"PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;", null);
+        var db = new SqliteDatabase(cs, $"PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;", null, checkpoints);
         using var c = db.OpenPooled();
         using var cmd = c.CreateCommand();
         // Journal mode is a property of the file: set once, kept by every later connection.
@@ -181,8 +186,10 @@ public sealed class SqliteDatabase : IAsyncDisposable
                     {
                         _writer = OpenPooled();
                         Sql.EnableStatementCache(_writer);
+                        Checkpointer.TakeOverFrom(_writer);
                     }
                     item.Run(_writer);
+                    _checkpointer!.AfterCommit(_writer);
                 }
                 finally { _writeGate.Release(); }
             }
@@ -267,12 +274,15 @@ public sealed class SqliteDatabase : IAsyncDisposable
         {
             if (_writer is not null)
             {
+                // Back to SQLite's own checkpoints: the pool may hand this handle out again.
+                Pragma(_writer, "PRAGMA wal_autocheckpoint=1000");
                 Sql.DisposeStatementCache(_writer);
                 _writer.Dispose();
                 _writer = null;
             }
         }
         finally { _writeGate.Release(); }
+        _checkpointer?.Dispose();
         if (_memory is null) SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
         _gate?.Dispose();
         return ValueTask.CompletedTask;
