@@ -16,6 +16,8 @@ public sealed record DeviceSender(Udi Udi, SmartAccount? Account, VirtualAccount
     public bool Known => Instance is not null;
     public bool Trusted => Instance?.TrustCodeId is not null;
     public string? Piid => Instance?.Piid;
+    /// <summary>The product instance's key in the store, whose last contact a handled message sets; null when unknown.</summary>
+    public string? InstanceUdi => Instance?.Udi;
 }
 
 /// <summary>A device message let in (or refused) before its operation runs, with the fault rule that fired on it.</summary>

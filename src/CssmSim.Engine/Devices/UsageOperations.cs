@@ -17,6 +17,12 @@ public sealed record DeviceUsageReport(IReadOnlyList<RumReport> Reports, IReadOn
 public sealed record UsageReportOutcome(CssmError? Error, UsageResult? Result, UdiAck? Ack, FaultDecision? Fault)
 {
     public bool Succeeded => Error is null;
+
+    /// <summary>
+    /// The sender's last contact was recorded with its reports (a new one was stored, in the same
+    /// transaction): <see cref="DeviceGate.ContactAsync"/> would only write it again.
+    /// </summary>
+    public bool SenderContactRecorded { get; init; }
 }
 
 /// <summary>
@@ -49,7 +55,10 @@ public sealed class UsageOperations(UsageService usage, DeviceRules rules)
         }
         var ack = result.Acks.FirstOrDefault(a => a.Udi == sender.Udi) ?? result.Acks.FirstOrDefault();
         if (ack is null) return Failed(CssmError.InvalidMessage("nothing to acknowledge: data.reports and data.trust_requests are empty"));
-        return new UsageReportOutcome(null, result, ack, admitted.Fault);
+        return new UsageReportOutcome(null, result, ack, admitted.Fault)
+        {
+            SenderContactRecorded = sender.Known && result.Reports.Any(r => !r.Duplicate && r.Udi == sender.Udi),
+        };
     }
 
     /// <summary>

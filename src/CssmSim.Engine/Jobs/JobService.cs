@@ -33,7 +33,11 @@ public sealed record SubmittedJob(string PollId, string CorrelationId, long Poll
 public enum PollState { Pending, Complete, Failed, NotFound, WrongAction }
 
 /// <summary>The answer to one poll.</summary>
-public sealed record PollOutcome(PollState State, StoredJob? Job = null, string? Code = null, string? Message = null);
+public sealed record PollOutcome(PollState State, StoredJob? Job = null, string? Code = null, string? Message = null)
+{
+    /// <summary>The poller's last contact was recorded with the poll (see <see cref="JobService.PollAsync"/>'s <c>contactUdi</c>).</summary>
+    public bool ContactRecorded { get; init; }
+}
 
 /// <summary>
 /// Asynchronous jobs with CSSM's <c>OK_POLL</c> → <c>COMPLETE</c> model. Progress follows the
@@ -85,24 +89,37 @@ public sealed class JobService(ISimulatorStore store, TimeProvider clock, PollTr
     /// <param name="action">The action the poller names, or null.</param>
     /// <param name="ct">Cancels the store calls.</param>
     /// <param name="caller">A CSSM API caller: throws <see cref="Access.AccountAccessDeniedException"/> before the poll counts unless it may see the job.</param>
-    public async Task<PollOutcome> PollAsync(string pollId, string? action, CancellationToken ct = default, Access.Caller? caller = null)
+    /// <param name="contactUdi">
+    /// The polling device's product instance: its last contact is recorded with the poll, in the same
+    /// transaction, unless the poll answers the job's failure (a failed message is no contact);
+    /// <paramref name="failureCountsAsContact"/> when the caller answers a failed job otherwise.
+    /// </param>
+    /// <param name="failureCountsAsContact">Record the contact even when the poll finds the job failed.</param>
+    public async Task<PollOutcome> PollAsync(string pollId, string? action, CancellationToken ct = default, Access.Caller? caller = null,
+        string? contactUdi = null, bool failureCountsAsContact = false)
     {
         var existing = await store.Jobs.FindJobAsync(pollId, ct);
         if (existing is null) return new PollOutcome(PollState.NotFound, Code: "POLL_ID_NOT_FOUND", Message: $"poll_id {pollId} is unknown or expired");
         if (caller is not null) await new Access.AccountAccess(store).RequireJobAsync(caller, existing, ct);
         if (action is not null && !string.Equals(action, existing.Action, StringComparison.Ordinal))
             return new PollOutcome(PollState.WrongAction, existing, "INVALID_ACTION", $"poll_id {pollId} is for action {existing.Action}, not {action}");
-        var job = await store.Jobs.RecordPollAsync(pollId, ct) ?? existing;
-        if (!IsDue(job)) return new PollOutcome(PollState.Pending, job);
+        // One instant for the contact and for whether the job is due, so the two agree.
+        var now = clock.GetUtcNow();
+        bool Counts(StoredJob j) => failureCountsAsContact || !(IsDue(j, now) && j.FailCode is not null);
+        var contact = contactUdi is null ? null : new PollContact(contactUdi, now, Counts);
+        var polled = await store.Jobs.RecordPollAsync(pollId, ct, contact);
+        var job = polled ?? existing;
+        var recorded = polled is not null && contact is not null && Counts(polled);
+        if (!IsDue(job, now)) return new PollOutcome(PollState.Pending, job) { ContactRecorded = recorded };
         return job.FailCode is not null
-            ? new PollOutcome(PollState.Failed, job, job.FailCode, job.FailMessage ?? Devices.CssmError.ServerErrorMessage(job.FailCode!))
-            : new PollOutcome(PollState.Complete, job);
+            ? new PollOutcome(PollState.Failed, job, job.FailCode, job.FailMessage ?? Devices.CssmError.ServerErrorMessage(job.FailCode!)) { ContactRecorded = recorded }
+            : new PollOutcome(PollState.Complete, job) { ContactRecorded = recorded };
     }
 
-    private bool IsDue(StoredJob job)
+    private static bool IsDue(StoredJob job, DateTimeOffset now)
     {
         if (job.NeverComplete) return false;
         if (job.CompleteAfterPolls is { } k) return job.Polls > k;
-        return job.CompleteAt is { } at && clock.GetUtcNow() >= at;
+        return job.CompleteAt is { } at && now >= at;
     }
 }

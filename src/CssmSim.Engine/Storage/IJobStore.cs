@@ -35,7 +35,14 @@ public interface IJobStore
     /// passed over for the next. Returns the job inserted.
     /// </summary>
     Task<StoredJob> InsertNextJobAsync(string counterKey, Func<long, StoredJob> make, CancellationToken ct = default);
-    /// <summary>Counts one poll of the job atomically and returns the job after it; null when unknown.</summary>
-    Task<StoredJob?> RecordPollAsync(string pollId, CancellationToken ct = default);
+    /// <summary>
+    /// Counts one poll of the job atomically and returns the job after it; null when unknown. With
+    /// <paramref name="contact"/>, the poller's last contact is set in the same transaction when
+    /// <see cref="PollContact.When"/> holds for the job after the poll (a device's poll was one write, and its contact another).
+    /// </summary>
+    Task<StoredJob?> RecordPollAsync(string pollId, CancellationToken ct = default, PollContact? contact = null);
     Task<StoredJob?> FindJobAsync(string pollId, CancellationToken ct = default);
 }
+
+/// <summary>The last contact of the product instance <paramref name="Udi"/>, recorded with a poll when <paramref name="When"/> holds for the polled job.</summary>
+public sealed record PollContact(string Udi, DateTimeOffset At, Func<StoredJob, bool> When);

@@ -30,7 +30,8 @@ public interface IUsageStore
 {
     /// <summary>
     /// Stores new reports (status <paramref name="status"/>) and reports duplicates by (UDI, report key)
-    /// with their recorded status, in one transaction: nothing is counted twice.
+    /// with their recorded status, in one transaction: nothing is counted twice. Each product instance
+    /// that got a new report has its last contact set to <paramref name="receivedAt"/> in the same transaction.
     /// </summary>
     Task<IReadOnlyList<StoredReportOutcome>> StoreReportsAsync(IReadOnlyList<NewUsageReport> reports, DateTimeOffset receivedAt, string status, CancellationToken ct = default);
 

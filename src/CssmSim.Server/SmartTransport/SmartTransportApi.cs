@@ -40,7 +40,11 @@ public static partial class SmartTransportApi
         return app;
     }
 
-    private sealed record Reply(string Status, JsonObject? Data = null, CssmError? Error = null, string? PollId = null, long? PollInterval = null);
+    private sealed record Reply(string Status, JsonObject? Data = null, CssmError? Error = null, string? PollId = null, long? PollInterval = null)
+    {
+        /// <summary>The operation recorded the sender's contact in its own transaction.</summary>
+        public bool ContactRecorded { get; init; }
+    }
 
     private static async Task<IResult> HandleAsync([AsParameters] SmartTransportServices s)
     {
@@ -101,7 +105,7 @@ public static partial class SmartTransportApi
         var admitted = await s.Gate.AdmitAsync(m.Sudi, m.Type, m.Timestamp, s.Context.Faults(), operationAnswersFaultError: m.Type == "RESULT_POLLING", ct);
         if (admitted.Refusal is { } refusal) return Failed(refusal);
         var reply = await RouteAsync(s, m, admitted, ct);
-        if (reply.Status != "FAILED") await s.Gate.ContactAsync(admitted.Sender, ct);
+        if (reply.Status != "FAILED" && !reply.ContactRecorded) await s.Gate.ContactAsync(admitted.Sender, ct);
         return reply;
     }
 
@@ -122,7 +126,7 @@ public static partial class SmartTransportApi
             case "TRUST_ACKNOWLEDGEMENT":
                 return Done(await s.Trust.AcknowledgeAsync(sender, Text(m.Data["trust_code_id"]), ct));
             case "RESULT_POLLING":
-                return await PollAsync(s, m, admitted.Fault, ct);
+                return await PollAsync(s, m, admitted, ct);
             case "USAGE_REPORTING":
                 return await UsageReportingAsync(s, m, admitted, ct);
             case "TELEMETRY_REPORTING":
@@ -184,9 +188,10 @@ public static partial class SmartTransportApi
         var poll = outcome.Fault?.Effect.Poll;
         var job = await s.Jobs.SubmitAsync(new JobRequest("acknowledgements", m.Sudi.Pid, m.Sudi.Serial, account.Id, account.Domain,
             data.ToJsonString(), NeverComplete: poll?.NeverComplete == true, FailCode: poll?.FailWith), ct, storeWhenImmediate: false);
-        return job.CompletesImmediately && job.Job.FailCode is null
+        var reply = job.CompletesImmediately && job.Job.FailCode is null
             ? new Reply("COMPLETE", data)
             : new Reply("OK_POLL", PollId: job.PollId, PollInterval: job.PollInterval);
+        return reply with { ContactRecorded = outcome.SenderContactRecorded };
     }
 
     /// <summary>The report items, trust requests and SLAC requests of a USAGE_REPORTING message; the first unreadable report is kept to answer.</summary>
@@ -272,13 +277,22 @@ public static partial class SmartTransportApi
         return job.CompletesImmediately ? new Reply("COMPLETE", data) : new Reply("OK_POLL", PollId: job.PollId, PollInterval: job.PollInterval);
     }
 
-    private static async Task<Reply> PollAsync(SmartTransportServices s, SmartTransportMessage m, FaultDecision? decision, CancellationToken ct)
+    private static async Task<Reply> PollAsync(SmartTransportServices s, SmartTransportMessage m, Admission admitted, CancellationToken ct)
     {
+        var decision = admitted.Fault;
         if (Number(m.Data["poll_id"]) is not { } pollId || pollId <= 0)
             return Failed(CssmError.InvalidMessage("data.poll_id must be a positive number or numeric string"));
         if (decision?.Effect.Poll is { FailWith: { } failWith }) return Failed(CssmError.ServerError(failWith));
         if (decision?.Effect.Error is { } faultCode) return Failed(CssmError.ServerError(faultCode));
-        var outcome = await s.Jobs.PollAsync(pollId.ToString(CultureInfo.InvariantCulture), null, ct);
+        // The contact rides in the poll's transaction; a never-complete effect answers a failed job OK_POLL, which counts.
+        var outcome = await s.Jobs.PollAsync(pollId.ToString(CultureInfo.InvariantCulture), null, ct, contactUdi: admitted.Sender.InstanceUdi,
+            failureCountsAsContact: decision?.Effect.Poll is { NeverComplete: true });
+        var reply = PollReply(s, outcome, decision);
+        return reply with { ContactRecorded = outcome.ContactRecorded };
+    }
+
+    private static Reply PollReply(SmartTransportServices s, PollOutcome outcome, FaultDecision? decision)
+    {
         // A rule on RESULT_POLLING with an artefact effect (corrupt, clockSkewMs) reaches the result it hands over.
         JsonObject? Tampered(JsonObject? result)
         {

@@ -55,4 +55,34 @@ public sealed class JobStoreContractTests
         jobs.Select(j => j.PollId).Order(StringComparer.Ordinal).ShouldBe(Enumerable.Range(1, 24).Select(n => "c-" + n).Order(StringComparer.Ordinal));
         foreach (var j in jobs) (await test.Store.Jobs.FindJobAsync(j.PollId, Ct)).ShouldNotBeNull();
     }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    public async Task A_poll_records_the_pollers_contact_in_its_own_transaction_only_when_the_condition_holds(StoreKind kind)
+    {
+        // Arrange: a seeded product instance and two jobs.
+        await using var seeded = await SeededStore.StartAsync(kind);
+        var va = await seeded.VirtualAccountAsync("example.com", "DEFAULT");
+        const string udi = "PID:C9800-CL-K9,SN:POLLER1";
+        await seeded.Store.Inventory.UpsertProductInstanceAsync(new StoredProductInstance(udi, "C9800-CL-K9", "POLLER1", "piid-poller1", va.Id, "poller1",
+            null, null, null, null, null, null, null, null, At, null), Ct);
+        await seeded.Store.Jobs.InsertNextJobAsync("job/p", n => Job("p-" + n), Ct);
+        await seeded.Store.Jobs.InsertNextJobAsync("job/p", n => Job("p-" + n), Ct);
+        var counted = new List<long>();
+
+        // Act: the first poll's condition holds (and sees the poll counted), the second's does not, a third names no job.
+        var first = await seeded.Store.Jobs.RecordPollAsync("p-1", Ct, new PollContact(udi, At.AddMinutes(1), j => { counted.Add(j.Polls); return true; }));
+        var afterFirst = (await seeded.Store.Inventory.FindProductInstanceAsync(udi, Ct))!.LastContact;
+        var second = await seeded.Store.Jobs.RecordPollAsync("p-2", Ct, new PollContact(udi, At.AddMinutes(2), _ => false));
+        var unknown = await seeded.Store.Jobs.RecordPollAsync("p-404", Ct, new PollContact(udi, At.AddMinutes(3), _ => true));
+        var last = (await seeded.Store.Inventory.FindProductInstanceAsync(udi, Ct))!.LastContact;
+
+        // Assert
+        first!.Polls.ShouldBe(1);
+        counted.ShouldBe([1L]);
+        afterFirst.ShouldBe(At.AddMinutes(1));
+        second!.Polls.ShouldBe(1);
+        unknown.ShouldBeNull();
+        last.ShouldBe(At.AddMinutes(1));
+    }
 }

@@ -101,8 +101,13 @@ internal sealed class SqliteJobStore(SqliteDatabase db) : IJobStore
     }, ct);
 
     // One statement, so concurrent polls of one job each count exactly once.
-    public Task<StoredJob?> RecordPollAsync(string pollId, CancellationToken ct = default) => db.WriteAsync((c, tx) =>
-        Sql.Query(c, tx, $"UPDATE jobs SET polls = polls + 1 WHERE poll_id = $id RETURNING {JobColumns}", Read, ("$id", pollId)).FirstOrDefault(), ct);
+    public Task<StoredJob?> RecordPollAsync(string pollId, CancellationToken ct = default, PollContact? contact = null) => db.WriteAsync((c, tx) =>
+    {
+        var job = Sql.Query(c, tx, $"UPDATE jobs SET polls = polls + 1 WHERE poll_id = $id RETURNING {JobColumns}", Read, ("$id", pollId)).FirstOrDefault();
+        if (job is not null && contact is not null && contact.When(job))
+            Sql.Execute(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", ("$at", Time(contact.At)), ("$udi", contact.Udi));
+        return job;
+    }, ct);
 
     public Task<StoredJob?> FindJobAsync(string pollId, CancellationToken ct = default) => db.ReadAsync(c =>
         Sql.Query(c, null, $"SELECT {JobColumns} FROM jobs WHERE poll_id = $id", Read, ("$id", pollId)).FirstOrDefault(), ct);
