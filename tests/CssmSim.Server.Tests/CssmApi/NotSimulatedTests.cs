@@ -127,6 +127,28 @@ public sealed partial class NotSimulatedTests
         response.StatusCode.ShouldNotBe(HttpStatusCode.NotImplemented);
     }
 
+    [Theory]
+    [InlineData("GET", "/v1/software/apis/smartlicensing/v1/unspecified")]
+    [InlineData("PUT", "/v1/software/apis/smartlicensing/v1/unspecified")]
+    [InlineData("OPTIONS", "/v1/software/apis/smartlicensing/v1/unspecified")]
+    [InlineData("HEAD", "/v1/software/apis/smartlicensing/v1/unspecified")]
+    // A specified path with a method software-apis.md does not give it (device/search is GET).
+    [InlineData("DELETE", "/v1/software/apis/licensing/v2/device/search")]
+    [InlineData("OPTIONS", "/v1/software/apis/licensing/v2/device/search")]
+    public async Task Any_method_on_a_software_apis_operation_the_spec_does_not_give_is_501(string method, string path)
+    {
+        // Arrange
+        await using var sim = await TestSimulator.StartAsync();
+
+        // Act
+        using var response = await sim.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct);
+
+        // Assert: 501 in the v1 shape (a HEAD answer has no body).
+        response.StatusCode.ShouldBe(HttpStatusCode.NotImplemented);
+        if (method != "HEAD")
+            (await TestSimulator.ReadJsonAsync(response))["statusMessage"]!.GetValue<string>().ShouldBe("not simulated by CssmSim");
+    }
+
     [Fact]
     public async Task Not_simulated_requests_are_journaled_as_not_simulated()
     {
