@@ -28,6 +28,7 @@ const string Usage = """
       --clients 16            concurrent clients
       --duration 20           seconds measured (soak: run length)
       --warmup 5              seconds of the same load before measuring
+      --settle 0              more seconds of warm-up on the target's first phase and on the bare server (tiered compilation settles in ~40 s)
       --per-request 1         reports per USAGE_REPORTING message
       --devices 10000         devices in the ingest tar; --runs 3; --trust-requests false
       --bare-port 18092       bare server port; --rounds 2
