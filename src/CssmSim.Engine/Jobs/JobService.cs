@@ -110,10 +110,10 @@ public sealed class JobService(ISimulatorStore store, TimeProvider clock, PollTr
         var polled = await store.Jobs.RecordPollAsync(pollId, ct, contact);
         var job = polled ?? existing;
         var recorded = polled is not null && contact is not null && Counts(polled);
-        if (!IsDue(job, now)) return new PollOutcome(PollState.Pending, job) { ContactRecorded = recorded };
-        return job.FailCode is not null
-            ? new PollOutcome(PollState.Failed, job, job.FailCode, job.FailMessage ?? Devices.CssmError.ServerErrorMessage(job.FailCode!)) { ContactRecorded = recorded }
-            : new PollOutcome(PollState.Complete, job) { ContactRecorded = recorded };
+        var outcome = !IsDue(job, now) ? new PollOutcome(PollState.Pending, job)
+            : job.FailCode is not null ? new PollOutcome(PollState.Failed, job, job.FailCode, job.FailMessage ?? Devices.CssmError.ServerErrorMessage(job.FailCode!))
+            : new PollOutcome(PollState.Complete, job);
+        return outcome with { ContactRecorded = recorded };
     }
 
     private static bool IsDue(StoredJob job, DateTimeOffset now)

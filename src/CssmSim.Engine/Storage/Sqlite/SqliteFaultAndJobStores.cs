@@ -105,7 +105,7 @@ internal sealed class SqliteJobStore(SqliteDatabase db) : IJobStore
     {
         var job = Sql.Query(c, tx, $"UPDATE jobs SET polls = polls + 1 WHERE poll_id = $id RETURNING {JobColumns}", Read, ("$id", pollId)).FirstOrDefault();
         if (job is not null && contact is not null && contact.When(job))
-            Sql.Execute(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", ("$at", Time(contact.At)), ("$udi", contact.Udi));
+            SqliteInventoryStore.Touch(c, tx, contact.Udi, contact.At);
         return job;
     }, ct);
 

@@ -191,8 +191,11 @@ internal sealed class SqliteInventoryStore(SqliteDatabase db) : IInventoryStore
             return true;
         }, ct);
 
-    public Task TouchAsync(string udi, DateTimeOffset at, CancellationToken ct = default) =>
-        db.WriteAsync((c, tx) => Sql.Execute(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", ("$at", Time(at)), ("$udi", udi)), ct);
+    public Task TouchAsync(string udi, DateTimeOffset at, CancellationToken ct = default) => db.WriteAsync((c, tx) => Touch(c, tx, udi, at), ct);
+
+    /// <summary>Sets a product instance's last contact inside a write transaction (also a poll's: <c>RecordPollAsync</c>).</summary>
+    internal static int Touch(SqliteConnection c, SqliteTransaction tx, string udi, DateTimeOffset at) =>
+        Sql.Execute(c, tx, "UPDATE product_instances SET last_contact = $at WHERE udi = $udi", ("$at", Time(at)), ("$udi", udi));
 
     public Task AppendEventAsync(DateTimeOffset time, string type, string? smartAccountId, string? virtualAccountName, string? udi, string detailsJson, CancellationToken ct = default) =>
         db.WriteAsync((c, tx) => Sql.Execute(c, tx, "INSERT INTO events (time, type, sa_id, va_name, udi, details_json) VALUES ($t, $type, $sa, $va, $udi, $d)",
