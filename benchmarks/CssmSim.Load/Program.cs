@@ -31,7 +31,7 @@ const string Usage = """
       --settle 0              more seconds of warm-up on the target's first phase and on the bare server (tiered compilation settles in ~40 s)
       --per-request 1         reports per USAGE_REPORTING message
       --devices 10000         devices in the ingest tar; --runs 3; --trust-requests false
-      --bare-port 18092       bare server port; --rounds 2
+      --bare-port 18092       bare server port; --rounds 2; --slices 5 (each round alternates 5 slices of each server, ABBA)
       --rate 50               soak: operations per second; --interval 10; --rss-bound 64 (MB)
       scale: --instances 300000 --reports 3000000 --rounds 5 --reset-rounds 3 --dir /tmp/cssmsim-scale (the file, GBs, deleted after
              unless --keep true; an existing one is reused) --db PATH --cssmsim PATH (another build's cssmsim.dll, to compare) --port 18083
