@@ -37,22 +37,16 @@ public sealed class Modes(Uri target, Func<long?> rss, Func<TimeSpan?> cpu, int 
     }
 
     /// <summary>
-    /// Runs a measured load and prints it with the server's CPU time per operation: on a machine
-    /// shared with other work the rate moves with the load average, the CPU cost much less.
+    /// Runs a measured load and prints it with the server's CPU time per operation (returned; null when
+    /// unknown): on a machine shared with other work the rate moves with the load average, the CPU cost much less.
     /// </summary>
-    private async Task<LoadResult> MeasureAsync(string name, Func<int, long, CancellationToken, Task<OpResult>> op, CancellationToken ct, Func<TimeSpan?>? cpuOf = null)
-        => (await MeasureCpuAsync(name, op, ct, cpuOf)).Result;
-
-    /// <summary><see cref="MeasureAsync"/>, also returning the server's CPU milliseconds per operation (null when unknown).</summary>
-    private async Task<(LoadResult Result, double? CpuMsPerOp)> MeasureCpuAsync(string name, Func<int, long, CancellationToken, Task<OpResult>> op, CancellationToken ct,
-        Func<TimeSpan?>? cpuOf = null)
+    private async Task<(LoadResult Result, double? CpuMsPerOp)> MeasureCpuAsync(string name, Func<int, long, CancellationToken, Task<OpResult>> op, CancellationToken ct)
     {
         double? cpuMs = null;
-        cpuOf ??= cpu;
-        var cpuBefore = cpuOf();
+        var cpuBefore = cpu();
         var driverBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var result = await LoadRun.RunAsync(name, clients, duration, op, ct: ct);
-        var cpuAfter = cpuOf();
+        var cpuAfter = cpu();
         var driverUsed = Process.GetCurrentProcess().TotalProcessorTime - driverBefore;
         Print(result);
         if (cpuBefore is { } b && cpuAfter is { } a && result.Operations > 0)
@@ -132,9 +126,9 @@ public sealed class Modes(Uri target, Func<long?> rss, Func<TimeSpan?> cpu, int 
             // with the load average alone.
             var round = await Interleaved.RunAsync(slices, duration,
                 t => SliceAsync("cssmsim", Sim, t, cpu, ct), t => SliceAsync("bare", Bare, t, bare.CpuTime, ct));
-            foreach (var side in new[] { round.A, round.B })
+            foreach (var (label, side) in new[] { ("cssmsim", round.A), ("bare ASP.NET Core minimal", round.B) })
                 Print(string.Create(CultureInfo.InvariantCulture,
-                    $"round {r}: {(side == round.A ? "cssmsim" : "bare ASP.NET Core minimal")} GET /_sim/health: {side.Operations} ops in {side.Elapsed.TotalSeconds:0.0} s ({slices} slices) = {side.PerSecond:0.0}/s; server CPU {Cpu(side)}; {side.Errors} errors"));
+                    $"round {r}: {label} GET /_sim/health: {side.Operations} ops in {side.Elapsed.TotalSeconds:0.0} s ({slices} slices) = {side.PerSecond:0.0}/s; server CPU {Cpu(side)}; {side.Errors} errors"));
             ratios.Add(round.A.PerSecond / round.B.PerSecond);
             errors += round.A.Errors + round.B.Errors;
             Print(string.Create(CultureInfo.InvariantCulture, $"round {r}: cssmsim / bare = {ratios[^1]:P1}"));
