@@ -73,7 +73,8 @@ public static class AckArchiveWriter
         if (createdBy.AsSpan().IndexOfAny('\r', '\n') >= 0) throw new ArgumentException("Created-By must be a single line.", nameof(createdBy));
         if (upload.Form != UsageFileForm.NestedArchive)
             throw new InvalidOperationException($"Only a nested upload gets an ACK archive; '{upload.FileName}' is a {upload.Form}.");
-        var unknown = ackByEntryPath.Keys.Where(k => upload.Entries.All(e => e.Path != k)).ToList();
+        var paths = upload.Entries.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        var unknown = ackByEntryPath.Keys.Where(k => !paths.Contains(k)).ToList();
         if (unknown.Count > 0)
             throw new ArgumentException($"No entry of '{upload.FileName}' is named {string.Join(", ", unknown.Select(u => $"'{u}'"))}.", nameof(ackByEntryPath));
 

@@ -105,10 +105,18 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
                 target = await resolver.ForAsync(null, ct);
                 break;
             case UsageFileForm.NestedArchive:
+                // Each archive entry's place among the upload's entries, found once (a 10,000-device
+                // upload searched the list for each entry: 50 million comparisons).
+                var indexOf = new Dictionary<UsageFileEntry, int>(upload.Entries.Count, ReferenceEqualityComparer.Instance);
+                for (var i = 0; i < upload.Entries.Count; i++) indexOf.TryAdd(upload.Entries[i], i);
                 foreach (var archive in upload.VirtualAccountArchives)
                 {
                     var archiveTarget = await resolver.ForAsync(archive.Section, ct) ?? throw resolver.Required($"'{archive.Path}'", archive.Section);
-                    foreach (var entry in archive.Entries) Add(IndexOf(upload, entry), archiveTarget);
+                    foreach (var entry in archive.Entries)
+                    {
+                        Add(indexOf.TryGetValue(entry, out var index) ? index
+                            : throw new InvalidOperationException($"entry '{entry.Path}' is not among the upload's entries"), archiveTarget);
+                    }
                 }
                 for (var i = 0; i < upload.Entries.Count; i++)
                 {
@@ -324,6 +332,9 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
     /// Reads every usage file on its own, submits the good reports and trust requests of each
     /// destination together (one ACK per UDI), and builds the ACK download in the upload's form.
     /// </summary>
+    /// <summary>From this many files in one Virtual Account's group on, they are parsed in parallel.</summary>
+    private const int ParallelParsingFrom = 16;
+
     private async Task<UsageOutcome> ProcessReportsAsync(UploadedUsageFile upload, string uploadId, IReadOnlyList<(IReadOnlyList<int> Entries, UsageFileTarget Target)> groups,
         FaultDecision? fault, ErrorList errors, DateTimeOffset now, CancellationToken ct)
     {
@@ -341,7 +352,18 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
 
         foreach (var (indexes, target) in groups)
         {
-            var files = indexes.Select(i => (Entry: upload.Entries[i], File: upload.Entries[i].UnreadBytes > 0 ? RumFileReader.TooLarge() : RumFileReader.Read(upload.Entries[i].Content.Span))).ToList();
+            // Device files are parsed on all cores (each parse stands alone): one after another they
+            // were a tenth of a 10,000-device upload's time, on one core.
+            var files = new (UsageFileEntry Entry, RumFile File)[indexes.Count];
+            void Parse(int k)
+            {
+                var entry = upload.Entries[indexes[k]];
+                files[k] = (entry, entry.UnreadBytes > 0 ? RumFileReader.TooLarge() : RumFileReader.Read(entry.Content.Span));
+            }
+            if (indexes.Count >= ParallelParsingFrom)
+                Parallel.For(0, indexes.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, Parse);
+            else
+                for (var k = 0; k < indexes.Count; k++) Parse(k);
             var reports = new List<RumReport>();
             var accepted = new HashSet<RumReport>(ReferenceEqualityComparer.Instance);
             var trust = new List<Udi>();
@@ -466,15 +488,6 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
         if (name.Length > MaxFileNameLength)
             throw new UsageFileRequestException(UsageFileRequestCodes.InvalidFileName, $"the file name is longer than {MaxFileNameLength} characters");
         return name;
-    }
-
-    private static int IndexOf(UploadedUsageFile upload, UsageFileEntry entry)
-    {
-        for (var i = 0; i < upload.Entries.Count; i++)
-        {
-            if (ReferenceEquals(upload.Entries[i], entry)) return i;
-        }
-        throw new InvalidOperationException($"entry '{entry.Path}' is not among the upload's entries");
     }
 
     /// <summary>The same upload under another name (a single file's entry is the upload itself, so it is renamed too).</summary>

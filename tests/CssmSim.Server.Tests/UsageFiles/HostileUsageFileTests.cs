@@ -261,4 +261,42 @@ public sealed class HostileUsageFileTests
         var ack = UsageFileExport.ReadAckDownload((await sim.DownloadAckAsync(id)).Content);
         ack.Keys.Where(k => k.EndsWith(".txt", StringComparison.Ordinal)).ShouldBe(["ACK_UD_VA_1700000000.tar.gz/ACK_" + goodFile.Key.Split('/')[^1]]);
     }
+
+    [Fact]
+    public async Task Forty_device_files_in_one_archive_keep_their_own_errors_and_acks_in_archive_order()
+    {
+        // Enough files for the upload to parse them on all cores: each error and ACK must still name its own file.
+        await using var sim = await TestSimulator.StartAsync();
+        var devices = Enumerable.Range(0, 32).Select(i => sim.Device($"MANY-{i:00}")).ToArray();
+        var export = devices.SaveCsluUsage([(NwStack, 3)], new CsluAccount("example.com", "DEFAULT"), DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+        var files = UsageFileExport.ReadAckDownload(export.Content);
+        var deviceFiles = files.Where(f => f.Key.EndsWith(".txt", StringComparison.Ordinal)).Select(f => (Name: f.Key.Split('/')[^1], Data: f.Value)).ToList();
+        deviceFiles.Count.ShouldBe(32);
+        var entries = new List<(string Name, byte[] Data)>();
+        var hostile = new List<string>();
+        for (var i = 0; i < deviceFiles.Count; i++)
+        {
+            entries.Add(deviceFiles[i]);
+            if (i % 4 != 1) continue;
+            var name = $"bad_{i:00}_1700000000.txt";
+            entries.Add((name, Encoding.UTF8.GetBytes(i % 8 == 1 ? BillionLaughs : "<smartLicense><RUMReport><![CDATA[{\"payload\":\"not json\"}]]></RUMReport></smartLicense>")));
+            hostile.Add("UD_VA_1700000000/" + name);
+        }
+        var outer = TarGz(("manifest.mf", files["manifest.mf"]), ("UD_VA_1700000000.tar.gz", TarGz([.. entries])));
+
+        var id = (await sim.UploadRawAsync(outer, export.FileName).AcceptedAsync())["id"]!.GetValue<string>();
+
+        var status = await sim.StatusAsync(id);
+        status["productInstances"]!.GetValue<int>().ShouldBe(32);
+        status["reports"]!.GetValue<int>().ShouldBe(32);
+        status["errors"]!.AsArray().Select(e => e!["entry"]!.GetValue<string>()).ShouldBe(hostile);
+        var ack = UsageFileExport.ReadAckDownload((await sim.DownloadAckAsync(id)).Content);
+        var ackFiles = ack.Where(k => k.Key.EndsWith(".txt", StringComparison.Ordinal)).ToList();
+        ackFiles.Select(f => f.Key).ShouldBe(deviceFiles.Select(f => "ACK_UD_VA_1700000000.tar.gz/ACK_" + f.Name));
+        for (var i = 0; i < ackFiles.Count; i++)
+        {
+            var sudi = RumAcks(Encoding.UTF8.GetString(ackFiles[i].Value)).ShouldHaveSingleItem()["sudi"]!;
+            sudi["udi_serial_number"]!.GetValue<string>().ShouldBe(devices[i].Udi.Serial);
+        }
+    }
 }
