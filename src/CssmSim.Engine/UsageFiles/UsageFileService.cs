@@ -108,15 +108,11 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
                 // Each archive entry's place among the upload's entries, found once (a 10,000-device
                 // upload searched the list for each entry: 50 million comparisons).
                 var indexOf = new Dictionary<UsageFileEntry, int>(upload.Entries.Count, ReferenceEqualityComparer.Instance);
-                for (var i = 0; i < upload.Entries.Count; i++) indexOf.TryAdd(upload.Entries[i], i);
+                for (var i = 0; i < upload.Entries.Count; i++) indexOf.TryAdd(upload.Entries[i], i); // the first place, as a scan found
                 foreach (var archive in upload.VirtualAccountArchives)
                 {
                     var archiveTarget = await resolver.ForAsync(archive.Section, ct) ?? throw resolver.Required($"'{archive.Path}'", archive.Section);
-                    foreach (var entry in archive.Entries)
-                    {
-                        Add(indexOf.TryGetValue(entry, out var index) ? index
-                            : throw new InvalidOperationException($"entry '{entry.Path}' is not among the upload's entries"), archiveTarget);
-                    }
+                    foreach (var entry in archive.Entries) Add(indexOf[entry], archiveTarget);
                 }
                 for (var i = 0; i < upload.Entries.Count; i++)
                 {
@@ -328,13 +324,13 @@ public sealed class UsageFileService(ISimulatorStore store, TimeProvider clock, 
 
     private sealed record UsageOutcome(AckDownload? Ack, int ProductInstances, int Reports);
 
+    /// <summary>From this many files in one Virtual Account's group on, they are parsed in parallel.</summary>
+    private const int ParallelParsingFrom = 16;
+
     /// <summary>
     /// Reads every usage file on its own, submits the good reports and trust requests of each
     /// destination together (one ACK per UDI), and builds the ACK download in the upload's form.
     /// </summary>
-    /// <summary>From this many files in one Virtual Account's group on, they are parsed in parallel.</summary>
-    private const int ParallelParsingFrom = 16;
-
     private async Task<UsageOutcome> ProcessReportsAsync(UploadedUsageFile upload, string uploadId, IReadOnlyList<(IReadOnlyList<int> Entries, UsageFileTarget Target)> groups,
         FaultDecision? fault, ErrorList errors, DateTimeOffset now, CancellationToken ct)
     {
