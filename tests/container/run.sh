@@ -154,7 +154,11 @@ check_restart() {
 check "a token created survives podman restart (the /data volume)" check_restart
 
 check_key_once() {
-  local logs; logs=$(podman logs "$name" 2>/dev/null)
+  # The restart's banner, like the first start's, comes a moment after /_sim/ready answers.
+  local deadline=$((SECONDS + 15)) logs
+  until logs=$(podman logs "$name" 2>/dev/null); grep -q 'control API key: loaded from /data/control.key' <<<"$logs" || [ "$SECONDS" -ge "$deadline" ]; do
+    sleep 0.1
+  done
   detail="$(grep -c -- "$key" <<<"$logs") log line with the key over two starts"
   [ "$(grep -c -- "$key" <<<"$logs")" = 1 ] && grep -q 'control API key: loaded from /data/control.key' <<<"$logs"
 }
