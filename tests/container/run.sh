@@ -63,15 +63,18 @@ ready_within() {
   done
 }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
-# key_from_logs CONTAINER: the generated control key from the banner, which is printed a moment
-# after /_sim/ready first answers (waits up to 15 s for it).
-key_from_logs() {
-  local deadline=$((SECONDS + 15)) k
-  while :; do
-    k=$(podman logs "$1" 2>/dev/null | sed -n 's/.*control API key (generated; saved to \/data\/control.key): //p')
-    if [ -n "$k" ] || [ "$SECONDS" -ge "$deadline" ]; then echo "$k"; return; fi
+# logs_with CONTAINER PATTERN: the container's log once a line matches PATTERN (grep -E), waiting up
+# to 15 s: the start banner is printed a moment after /_sim/ready first answers.
+logs_with() {
+  local deadline=$((SECONDS + 15)) logs
+  until logs=$(podman logs "$1" 2>/dev/null); grep -qE -- "$2" <<<"$logs" || [ "$SECONDS" -ge "$deadline" ]; do
     sleep 0.1
   done
+  printf '%s\n' "$logs"
+}
+# key_from_logs CONTAINER: the generated control key from the banner.
+key_from_logs() {
+  logs_with "$1" 'control API key \(generated' | sed -n 's/.*control API key (generated; saved to \/data\/control.key): //p'
 }
 host_url() { echo "http://$(podman port "$name" 8080)"; }
 
@@ -154,11 +157,7 @@ check_restart() {
 check "a token created survives podman restart (the /data volume)" check_restart
 
 check_key_once() {
-  # The restart's banner, like the first start's, comes a moment after /_sim/ready answers.
-  local deadline=$((SECONDS + 15)) logs
-  until logs=$(podman logs "$name" 2>/dev/null); grep -q 'control API key: loaded from /data/control.key' <<<"$logs" || [ "$SECONDS" -ge "$deadline" ]; do
-    sleep 0.1
-  done
+  local logs; logs=$(logs_with "$name" 'control API key: loaded from /data/control.key')
   detail="$(grep -c -- "$key" <<<"$logs") log line with the key over two starts"
   [ "$(grep -c -- "$key" <<<"$logs")" = 1 ] && grep -q 'control API key: loaded from /data/control.key' <<<"$logs"
 }
